@@ -1,0 +1,53 @@
+"""Errors a user can act on.
+
+Every error the product raises for a user's mistake is one of these. The CLI prints the message as
+one paragraph and exits with the class's exit code; it never shows a traceback for them. A message
+names the file, the field and the fix.
+"""
+
+from __future__ import annotations
+
+
+class MLEngineerError(Exception):
+    """Base class: a problem with the user's input or environment, not a bug."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, path: str | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.field = field
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputsError(MLEngineerError):
+    """The data folder is missing, empty, or unreadable."""
+
+    exit_code = 2
+
+
+class ProfileError(MLEngineerError):
+    """The profile exists but cannot be understood."""
+
+    exit_code = 3
+
+
+class GoalError(MLEngineerError):
+    """The goal or target cannot be decided without the user's help."""
+
+    exit_code = 4
+
+
+class DataError(MLEngineerError):
+    """The dataset contradicts the profile or the goal (e.g. target column absent, no rows)."""
+
+    exit_code = 5
+
+
+class OutputError(MLEngineerError):
+    """The deliverables cannot be written where they belong."""
+
+    exit_code = 6

@@ -1,0 +1,53 @@
+"""The decisions, as typed models. Everything the product decides passes through these."""
+
+from ml_engineer.models.experiment import (
+    DataSection,
+    ExperimentConfig,
+    FeatureGroups,
+    LoggingSection,
+    MetricsSection,
+    ModelSection,
+    PreprocessingSection,
+    SplitSection,
+    ValidationSection,
+)
+from ml_engineer.models.feature_spec import (
+    ColumnDecision,
+    FeatureSpec,
+    SplitPlan,
+    TargetSpec,
+    Treatment,
+)
+from ml_engineer.models.goal import AnalystNotes, Goal, TaskType
+from ml_engineer.models.profile import (
+    ColumnKind,
+    ColumnProfile,
+    DataProfile,
+    NumericStats,
+    TopValue,
+)
+
+__all__ = [
+    "AnalystNotes",
+    "ColumnDecision",
+    "ColumnKind",
+    "ColumnProfile",
+    "DataProfile",
+    "DataSection",
+    "ExperimentConfig",
+    "FeatureGroups",
+    "FeatureSpec",
+    "Goal",
+    "LoggingSection",
+    "MetricsSection",
+    "ModelSection",
+    "PreprocessingSection",
+    "NumericStats",
+    "SplitPlan",
+    "SplitSection",
+    "TargetSpec",
+    "TaskType",
+    "TopValue",
+    "Treatment",
+    "ValidationSection",
+]

@@ -1,0 +1,96 @@
+"""`FeatureSpec`: every decision about columns, target and split, each with its reason."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from ml_engineer.models.goal import Goal
+from ml_engineer.models.profile import ColumnKind
+
+
+class Treatment(StrEnum):
+    """How a kept column enters the model. Each maps to one ColumnTransformer group."""
+
+    numeric = "numeric"  # impute median, scale
+    categorical = "categorical"  # impute most frequent, one-hot with a frequency floor
+    high_cardinality = "high_cardinality"  # ordinal / target encoding
+    boolean = "boolean"  # mapped to 0/1, impute most frequent
+    datetime = "datetime"  # year, month, day of week, day of year
+    text = "text"  # TF-IDF
+
+
+TREATMENT_TRANSFORMS: dict[Treatment, list[str]] = {
+    Treatment.numeric: ["impute median", "standard-scale"],
+    Treatment.categorical: ["impute most frequent", "one-hot (rare levels grouped)"],
+    Treatment.high_cardinality: ["impute most frequent", "target encoding (cross-fitted)"],
+    Treatment.boolean: ["map to 0/1", "impute most frequent"],
+    Treatment.datetime: ["parse date", "year, month, day of week, day of year", "impute median"],
+    Treatment.text: ["fill empty", "TF-IDF (1-2 grams, capped vocabulary)"],
+}
+
+
+class ColumnDecision(BaseModel):
+    """What happens to one input column, and why."""
+
+    name: str
+    kind: ColumnKind
+    keep: bool
+    treatment: Treatment | None = None
+    transforms: list[str] = Field(default_factory=list)
+    reason: str
+    notes: list[str] = Field(default_factory=list)
+
+
+class TargetSpec(BaseModel):
+    column: str
+    meaning: str | None = None
+    encoding: str
+    classes: list[str] = Field(default_factory=list)
+    positive_class: str | None = None
+    missing_rows: int | None = Field(None, description="Rows without a target, left out of training.")
+    missing_rows_source: str = "profile"
+
+
+class SplitPlan(BaseModel):
+    strategy: Literal["stratified", "random", "time", "group"]
+    train: float
+    val: float
+    test: float
+    time_column: str | None = None
+    group_column: str | None = None
+    cv_folds: int | None = Field(None, description="Set for small data: k-fold CV on train+val.")
+    reason: str
+
+
+class FeatureSpec(BaseModel):
+    """The whole design of the model's inputs. Rendered to feature-spec.md."""
+
+    slug: str
+    goal: Goal
+    target: TargetSpec
+    columns: list[ColumnDecision]
+    split: SplitPlan
+    class_weight: str | None = None
+    imbalance_note: str | None = None
+    preprocessing_order: list[str] = Field(default_factory=list)
+    risks: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    row_count: int | None = None
+    data_path: str | None = Field(None, description="The dataset, relative to the ml folder.")
+    data_available: bool = False
+    profile_format: str = "canonical"
+    unread_fields: list[str] = Field(default_factory=list)
+
+    @property
+    def kept(self) -> list[ColumnDecision]:
+        return [c for c in self.columns if c.keep]
+
+    @property
+    def excluded(self) -> list[ColumnDecision]:
+        return [c for c in self.columns if not c.keep]
+
+    def columns_for(self, treatment: Treatment) -> list[str]:
+        return [c.name for c in self.kept if c.treatment == treatment]
