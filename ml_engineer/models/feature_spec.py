@@ -50,7 +50,9 @@ class TargetSpec(BaseModel):
     encoding: str
     classes: list[str] = Field(default_factory=list)
     positive_class: str | None = None
-    missing_rows: int | None = Field(None, description="Rows without a target, left out of training.")
+    missing_rows: int | None = Field(
+        None, description="Rows without a target, left out of training."
+    )
     missing_rows_source: str = "profile"
 
 

@@ -19,7 +19,9 @@ class AnalystNotes(BaseModel):
     goal_sentence: str | None = None
     target_hint: str | None = Field(None, description="A column the documents mark as the target.")
     key_columns: list[str] = Field(default_factory=list)
-    suggested_metrics: list[str] = Field(default_factory=list, description="Normalised metric names.")
+    suggested_metrics: list[str] = Field(
+        default_factory=list, description="Normalised metric names."
+    )
     quality_notes: list[str] = Field(default_factory=list)
     column_notes: dict[str, list[str]] = Field(
         default_factory=dict, description="Notes about a named column, from either document."

@@ -46,7 +46,9 @@ class ColumnProfile(BaseModel):
     kind: ColumnKind = ColumnKind.unknown
     source_type: str | None = Field(None, description="The type exactly as the profile wrote it.")
     missing_count: int | None = None
-    missing_fraction: float | None = Field(None, ge=0.0, le=1.0, description="0..1, never a percent.")
+    missing_fraction: float | None = Field(
+        None, ge=0.0, le=1.0, description="0..1, never a percent."
+    )
     unique_count: int | None = None
     stats: NumericStats | None = None
     top_values: list[TopValue] = Field(default_factory=list)
@@ -57,7 +59,9 @@ class ColumnProfile(BaseModel):
         "high_cardinality, skewed, duplicate, leakage, weight, other.",
     )
     notes: list[str] = Field(default_factory=list, description="Upstream quality notes, verbatim.")
-    max_length: float | None = Field(None, description="Longest value in characters (text columns).")
+    max_length: float | None = Field(
+        None, description="Longest value in characters (text columns)."
+    )
     mean_length: float | None = None
 
 
@@ -68,7 +72,9 @@ class DataProfile(BaseModel):
     profile_path: str
     row_count: int | None = None
     column_count: int | None = None
-    dataset_path: str | None = Field(None, description="The data file the profile names, as written.")
+    dataset_path: str | None = Field(
+        None, description="The data file the profile names, as written."
+    )
     columns: list[ColumnProfile]
     quality_notes: list[str] = Field(default_factory=list)
     unread_fields: list[str] = Field(default_factory=list)

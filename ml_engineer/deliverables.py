@@ -1,0 +1,82 @@
+"""Where the deliverables go and how they are written: whole, atomically, never silently replaced.
+
+A run writes into `output/<slug>/ml/`, beside the analyst's `data/` folder. When that folder
+already holds deliverables that differ from the new ones, the old set is first moved to
+`ml/versions/vN/`, so nothing a person may have read or edited is lost.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from ml_engineer.errors import OutputError
+
+FEATURE_SPEC = "feature-spec.md"
+TRAINING_SCRIPT = "training_script.py"
+EXPERIMENT_CONFIG = "experiment-config.yaml"
+DELIVERABLES = (FEATURE_SPEC, TRAINING_SCRIPT, EXPERIMENT_CONFIG)
+STATE_DIR = ".ml_engineer"
+
+
+def slug_for(data_dir: Path) -> str:
+    """`output/acme-churn/data` -> `acme-churn`; a folder not named data is its own slug."""
+    data_dir = data_dir.resolve()
+    name = data_dir.parent.name if data_dir.name == "data" else data_dir.name
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "project"
+
+
+def project_dir_for(data_dir: Path) -> Path:
+    """`output/<slug>/`: the folder that holds data/, ml/, mlops/ and the run state."""
+    data_dir = data_dir.resolve()
+    return data_dir.parent if data_dir.name == "data" else data_dir
+
+
+def ml_dir_for(data_dir: Path) -> Path:
+    return project_dir_for(data_dir) / "ml"
+
+
+def archive_previous(ml_dir: Path, new_files: dict[str, str]) -> Path | None:
+    """Move an existing, different set of deliverables to `versions/vN/`; return where."""
+    existing = [name for name in DELIVERABLES if (ml_dir / name).is_file()]
+    if not existing:
+        return None
+    if all(
+        name in new_files
+        and (ml_dir / name).read_text(encoding="utf-8", errors="replace") == new_files[name]
+        for name in existing
+    ):
+        return None
+    versions = ml_dir / "versions"
+    taken = [int(m.group(1)) for p in versions.glob("v*") if (m := re.fullmatch(r"v(\d+)", p.name))]
+    target = versions / f"v{max(taken, default=0) + 1}"
+    target.mkdir(parents=True)
+    for name in existing:
+        shutil.move(str(ml_dir / name), target / name)
+    return target
+
+
+def write_file(path: Path, text: str) -> Path:
+    """Write through a temporary file and an atomic rename: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_symlink():
+        raise OutputError(
+            f"{path} is a symbolic link; ml-engineer does not write through links. Remove it "
+            "and run again.",
+            path=str(path),
+        )
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise OutputError(
+            f"Could not write {path}: {exc.strerror or exc}. Check that the folder is writable "
+            "and the disk has space, then run again.",
+            path=str(path),
+        ) from exc
+    return path

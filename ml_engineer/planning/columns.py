@@ -1,0 +1,233 @@
+"""Per-column decisions: keep with which treatment, or exclude, each with its reason.
+
+Rules run in a fixed order so that the most serious reason wins: a column that is both an ID and
+constant is reported as an ID. Thresholds are module constants so the spec can quote them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ml_engineer.models import (
+    AnalystNotes,
+    ColumnDecision,
+    ColumnKind,
+    ColumnProfile,
+    DataProfile,
+    Goal,
+    Treatment,
+)
+from ml_engineer.models.feature_spec import TREATMENT_TRANSFORMS
+from ml_engineer.planning.names import stem, tokens
+
+HIGH_MISSING = 0.60  # above this share of missing values a column is dropped
+NEAR_CONSTANT = 0.995  # a single value covering this share of rows carries no signal
+ONE_HOT_MAX_LEVELS = 30  # above this, categories are target-encoded instead of one-hot
+ID_UNIQUE_RATIO = 0.95  # text columns this unique are identifiers or free text
+LEAK_ASSOCIATION = 0.98  # a single column predicting the target this well is a leak suspect
+TEXT_MEAN_LENGTH = 25  # strings this long on average are prose, not categories
+
+_ID_TOKENS = {"id", "ids", "uuid", "guid", "key", "pk", "identifier", "index", "idx", "rownum"}
+_POST_OUTCOME = {
+    "outcome", "result", "resolution", "resolved", "refund", "refunded", "cancellation",
+    "cancelled", "canceled", "closed", "termination", "terminated", "chargeback", "recovered",
+}  # fmt: skip
+_BOOL_PAIRS = [{"yes", "no"}, {"true", "false"}, {"y", "n"}, {"t", "f"}, {"0", "1"}, {"1.0", "0.0"}]
+_RISK_WORDS = re.compile(
+    r"confound|leak|definitional|determin|redundan|proxy|after the outcome|post-|"
+    r"sampling weight|survey weight|do not treat|not a respondent|partly|partially",
+    re.IGNORECASE,
+)
+_SAMPLING_WEIGHT = re.compile(r"(sampling|survey|sample|design) weight", re.IGNORECASE)
+_CODE_NOT_MAGNITUDE = re.compile(
+    r"categorical code|\bcode\b.*\bnot\b.*magnitude|not (as )?a magnitude|is a (\w+ )?code",
+    re.IGNORECASE,
+)
+
+
+def decide_columns(
+    profile: DataProfile,
+    goal: Goal,
+    notes: AnalystNotes,
+    *,
+    association: dict[str, float] | None = None,
+) -> tuple[list[ColumnDecision], list[str]]:
+    """One decision per input column (the target excluded), and the risks found on the way."""
+    rows = profile.row_count
+    decisions: list[ColumnDecision] = []
+    risks: list[str] = []
+    for col in profile.columns:
+        if col.name == goal.target:
+            continue
+        col_notes = notes.column_notes.get(col.name, []) + col.notes
+        decision = _decide(col, goal, notes, rows, col_notes, association or {})
+        decision.notes = _dedupe(col_notes)
+        decisions.append(decision)
+        for note in decision.notes:
+            if _RISK_WORDS.search(note):
+                verdict = "kept" if decision.keep else "excluded"
+                risks.append(f"`{col.name}` ({verdict}): the analyst notes: {note}")
+    return decisions, risks
+
+
+def _decide(
+    col: ColumnProfile,
+    goal: Goal,
+    notes: AnalystNotes,
+    rows: int | None,
+    col_notes: list[str],
+    association: dict[str, float],
+) -> ColumnDecision:
+    def exclude(reason: str) -> ColumnDecision:
+        return ColumnDecision(name=col.name, kind=col.kind, keep=False, reason=reason)
+
+    name_tokens = tokens(col.name)
+    unique_ratio = _ratio(col.unique_count, rows)
+
+    # 1. Leakage: fields derived from the target or recorded after the outcome.
+    if "leakage" in col.flags:
+        return exclude("leakage suspect: the profile flags it as leaking the target")
+    target_stems = {stem(t) for t in tokens(goal.target) if len(t) >= 3}
+    if target_stems & {stem(t) for t in name_tokens}:
+        return exclude(
+            f"leakage suspect: its name shares a word with the target `{goal.target}`, so it is "
+            "likely derived from the outcome (e.g. a date or reason recorded after it)"
+        )
+    if set(name_tokens) & _POST_OUTCOME:
+        return exclude(
+            "leakage suspect: its name suggests a value recorded after the outcome "
+            f"({', '.join(sorted(set(name_tokens) & _POST_OUTCOME))}); not known at prediction time"
+        )
+    strength = association.get(col.name)
+    if strength is not None and strength >= LEAK_ASSOCIATION:
+        return exclude(
+            f"leakage suspect: on the data it alone predicts the target almost perfectly "
+            f"(association {strength:.3f} ≥ {LEAK_ASSOCIATION})"
+        )
+
+    # 2. Identifiers: they name rows, they do not describe them.
+    if col.kind == ColumnKind.id or col.name in notes.key_columns:
+        return exclude("identifier: a key column names a row, it does not describe it")
+    if set(name_tokens) & _ID_TOKENS and (unique_ratio is None or unique_ratio >= 0.05):
+        return exclude("identifier: its name marks it as an ID")
+    if {"likely_id", "unique"} & set(col.flags) and col.kind != ColumnKind.numeric:
+        return exclude("identifier: the profile flags it as unique per row")
+
+    # 3. Survey or sampling weights describe the sample design, not the row.
+    if "weight" in col.flags or any(_SAMPLING_WEIGHT.search(n) for n in col_notes):
+        return exclude(
+            "sampling weight: it describes how the row was sampled, not the subject; use it as "
+            "sample_weight in training if the population matters, never as a predictor"
+        )
+
+    # 4. No signal: constant, near-constant, or mostly missing.
+    if "constant" in col.flags or (col.unique_count is not None and col.unique_count <= 1):
+        return exclude("constant: a single value in every row carries no signal")
+    top_share = _top_share(col, rows)
+    if top_share is not None and top_share >= NEAR_CONSTANT:
+        return exclude(
+            f"near-constant: one value covers {top_share:.1%} of rows (≥ {NEAR_CONSTANT:.1%})"
+        )
+    if col.missing_fraction is not None and col.missing_fraction > HIGH_MISSING:
+        return exclude(
+            f"too much missing: {col.missing_fraction:.0%} of values are missing "
+            f"(more than {HIGH_MISSING:.0%})"
+        )
+
+    # 5. Keep, with the treatment its type calls for.
+    return _keep(col, unique_ratio, col_notes)
+
+
+def _keep(col: ColumnProfile, unique_ratio: float | None, col_notes: list[str]) -> ColumnDecision:
+    def keep(treatment: Treatment, reason: str) -> ColumnDecision:
+        transforms = list(TREATMENT_TRANSFORMS[treatment])
+        if treatment == Treatment.numeric and col.missing_fraction == 0:
+            transforms = [
+                "impute median (none missing in the profile; guards new data)",
+                "standard-scale",
+            ]
+        return ColumnDecision(
+            name=col.name, kind=col.kind, keep=True, treatment=treatment,
+            transforms=transforms, reason=reason,
+        )  # fmt: skip
+
+    n = col.unique_count
+    levels = f"{n} distinct values" if n is not None else "cardinality unknown"
+    if col.kind == ColumnKind.numeric:
+        if any(_CODE_NOT_MAGNITUDE.search(note) for note in col_notes) and n is not None:
+            treatment = (
+                Treatment.categorical if n <= ONE_HOT_MAX_LEVELS else Treatment.high_cardinality
+            )
+            return keep(
+                treatment,
+                f"numeric in the profile, but the analyst notes it is a code, not a magnitude "
+                f"({levels}); encoded as a category",
+            )
+        return keep(Treatment.numeric, "numeric")
+    if col.kind == ColumnKind.boolean or _is_boolean_like(col):
+        return keep(Treatment.boolean, f"two-valued ({_values(col)})")
+    if col.kind == ColumnKind.datetime:
+        return keep(Treatment.datetime, "date or time: calendar parts carry seasonality")
+    if col.kind in (ColumnKind.categorical, ColumnKind.text):
+        typed = (
+            f"typed {col.source_type!r} by the profiler, " if col.kind == ColumnKind.text else ""
+        )
+        long_strings = col.mean_length is not None and col.mean_length >= TEXT_MEAN_LENGTH
+        if long_strings and (n is None or n > ONE_HOT_MAX_LEVELS):
+            return keep(Treatment.text, f"free text (mean length {col.mean_length:.0f} characters)")
+        if n is None:
+            return keep(
+                Treatment.categorical,
+                f"{typed}text of unknown cardinality: one-hot with rare levels grouped, so an "
+                "unexpectedly wide column stays bounded",
+            )
+        if unique_ratio is not None and unique_ratio >= ID_UNIQUE_RATIO and n > ONE_HOT_MAX_LEVELS:
+            return ColumnDecision(
+                name=col.name, kind=col.kind, keep=False,
+                reason=f"identifier-like: {unique_ratio:.0%} of values are distinct, short strings",
+            )  # fmt: skip
+        if n <= ONE_HOT_MAX_LEVELS:
+            return keep(Treatment.categorical, f"{typed}categorical with {levels}")
+        return keep(
+            Treatment.high_cardinality,
+            f"{typed}high cardinality ({levels} > {ONE_HOT_MAX_LEVELS}): target encoding keeps it "
+            "to one column without leaking (cross-fitted)",
+        )
+    return ColumnDecision(
+        name=col.name, kind=col.kind, keep=False,
+        reason=f"type unknown (the profile says {col.source_type!r}); fix its type in the profile "
+        "to use it",
+    )  # fmt: skip
+
+
+def _is_boolean_like(col: ColumnProfile) -> bool:
+    values = {tv.value.strip().lower() for tv in col.top_values}
+    if col.unique_count not in (None, 2) or len(values) != 2:
+        return False
+    return any(values == pair for pair in _BOOL_PAIRS)
+
+
+def _values(col: ColumnProfile) -> str:
+    return "/".join(tv.value for tv in col.top_values[:2]) or "boolean"
+
+
+def _ratio(count: int | None, rows: int | None) -> float | None:
+    if count is None or not rows:
+        return None
+    return count / rows
+
+
+def _top_share(col: ColumnProfile, rows: int | None) -> float | None:
+    if not col.top_values or not rows:
+        return None
+    present = rows - (col.missing_count or 0)
+    if present <= 0:
+        return None
+    return max(tv.count for tv in col.top_values) / present
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for item in items:
+        seen.setdefault(item.strip(), None)
+    return [s for s in seen if s]

@@ -1,0 +1,262 @@
+"""Deciding the goal: task, target, positive class and metrics, from words and the profile."""
+
+from __future__ import annotations
+
+import re
+
+from ml_engineer.errors import GoalError
+from ml_engineer.models import AnalystNotes, ColumnKind, ColumnProfile, DataProfile, Goal, TaskType
+from ml_engineer.planning.names import content_words, match_score, tokens
+
+# Goals this product does not handle yet; each gets a clear message instead of a wrong spec.
+_UNSUPPORTED = {
+    "clustering": ("cluster", "clustering", "segment", "segmentation", "group similar"),
+    "ranking or recommendation": ("recommend", "recommendation", "ranking", "rank items"),
+    "anomaly detection": ("anomaly", "anomalies", "outlier detection", "fraud ring"),
+    "time-to-event (survival)": ("survival", "time to event", "time-to-event", "hazard"),
+}
+_FORECAST = re.compile(
+    r"\b(forecast\w*|next (day|week|month|quarter|year|period)('s)?|"
+    r"(tomorrow|future)('s)?|in the coming)\b",
+    re.IGNORECASE,
+)
+_REGRESSION_WORDS = re.compile(
+    r"\b(how (much|many)|amount|price|revenue|sales|value of|estimate)\b", re.I
+)
+_POSITIVE_LABELS = ("yes", "y", "true", "t", "1", "1.0", "positive", "pos")
+MAX_CLASSES = 50
+
+# The metrics each task can use; the first one is the default primary metric.
+TASK_METRICS: dict[TaskType, list[str]] = {
+    TaskType.binary: [
+        "roc_auc",
+        "average_precision",
+        "f1",
+        "accuracy",
+        "balanced_accuracy",
+        "precision",
+        "recall",
+        "log_loss",
+    ],
+    TaskType.multiclass: ["f1_macro", "accuracy", "balanced_accuracy", "roc_auc", "log_loss"],
+    TaskType.regression: ["rmse", "mae", "r2", "mape"],
+}
+DEFAULT_SECONDARY: dict[TaskType, list[str]] = {
+    TaskType.binary: ["average_precision", "f1", "accuracy"],
+    TaskType.multiclass: ["accuracy", "balanced_accuracy"],
+    TaskType.regression: ["mae", "r2"],
+}
+# Threshold-dependent metrics make a poor primary metric for model selection.
+_PRIMARY_OK = {
+    "roc_auc",
+    "average_precision",
+    "f1_macro",
+    "balanced_accuracy",
+    "log_loss",
+    "rmse",
+    "mae",
+    "r2",
+    "accuracy",
+    "f1",
+}
+
+
+def decide_goal(
+    profile: DataProfile,
+    notes: AnalystNotes,
+    *,
+    goal_text: str | None = None,
+    target: str | None = None,
+    target_counts: dict[str, int] | None = None,
+) -> Goal:
+    """Decide the goal. `goal_text` and `target` are the user's; the documents fill the gaps."""
+    sentence = (goal_text or notes.goal_sentence or "").strip()
+    _refuse_unsupported(sentence)
+    column, reason = _find_target(profile, notes, sentence, target, user_goal=goal_text is not None)
+    col = profile.column(column)
+    assert col is not None  # _find_target only returns real columns
+    counts = target_counts or {tv.value: tv.count for tv in col.top_values}
+    forecasting = bool(_FORECAST.search(sentence))
+    task = _decide_task(col, counts, sentence, forecasting)
+    classes = _classes(task, counts)
+    positive = _positive_class(classes, counts) if task == TaskType.binary else None
+    primary, secondary, metric_reason = _decide_metrics(task, notes.suggested_metrics)
+    time_column = _time_column(profile, column) if forecasting else None
+    if forecasting and time_column is None:
+        raise GoalError(
+            f"The goal {sentence!r} asks about the future, but the profile "
+            f"({profile.profile_path}) has no date or time column to order the rows by. Add the "
+            "date column to the profile, or restate the goal without a time horizon."
+        )
+    return Goal(
+        text=sentence or f"predict {column}",
+        task=task,
+        target=column,
+        target_reason=reason,
+        positive_class=positive,
+        classes=classes,
+        forecasting=forecasting,
+        time_column=time_column,
+        primary_metric=primary,
+        secondary_metrics=secondary,
+        metric_reason=metric_reason,
+    )
+
+
+def _refuse_unsupported(sentence: str) -> None:
+    low = sentence.lower()
+    for kind, words in _UNSUPPORTED.items():
+        if any(re.search(rf"\b{re.escape(w)}\b", low) for w in words) and not re.search(
+            r"\bpredict\w*\b", low
+        ):
+            raise GoalError(
+                f"The goal {sentence!r} is {kind}, which ml-engineer does not handle yet: it "
+                "designs supervised models (binary or multiclass classification, regression, "
+                "forecasting). Restate the goal as a column to predict, e.g. --goal "
+                '"predict churn".'
+            )
+
+
+def _find_target(
+    profile: DataProfile,
+    notes: AnalystNotes,
+    sentence: str,
+    explicit: str | None,
+    *,
+    user_goal: bool,
+) -> tuple[str, str]:
+    names = profile.column_names
+    if explicit is not None:
+        if explicit in names:
+            return explicit, "named with --target"
+        folded = [n for n in names if n.lower() == explicit.lower()]
+        if len(folded) == 1:
+            return folded[0], f"named with --target ({explicit!r} matched {folded[0]!r})"
+        raise GoalError(
+            f"The target {explicit!r} is not a column of the profile ({profile.profile_path}). "
+            f"Columns: {_column_list(names)}. Pass one of them with --target."
+        )
+    # A backticked real column in the goal sentence is the analyst's own pointer.
+    for quoted in re.findall(r"`([^`]+)`", sentence):
+        if quoted in names:
+            return quoted, f"the goal sentence names `{quoted}`"
+    words = content_words(sentence)
+    scored = sorted(
+        ((match_score(n, words), n) for n in names), key=lambda pair: pair[0], reverse=True
+    )
+    best = [n for s, n in scored if s > 0 and s == scored[0][0]]
+    if len(best) == 1:
+        return best[0], f"matched from the goal words {', '.join(repr(w) for w in words)}"
+    hint = notes.target_hint
+    if hint and hint in names and (not best or hint in best):
+        return hint, "marked as the target in the analyst's documents"
+    if len(best) > 1:
+        raise GoalError(
+            f"The goal {sentence!r} matches several columns: {_column_list(best)}. Say which one "
+            "with --target, e.g. --target " + _quote_arg(best[0]) + "."
+        )
+    candidates = [c.name for c in profile.columns if _looks_like_target(c)]
+    where = "the goal you gave" if user_goal else "the analyst's documents"
+    raise GoalError(
+        f"No target column could be found from {where} ({sentence or 'no goal sentence'!r}) in "
+        f"the profile {profile.profile_path}. Likely targets: {_column_list(candidates or names)}. "
+        'Pass --target COLUMN, or a goal that names it, e.g. --goal "predict '
+        + (candidates or names or ["<column>"])[0]
+        + '".'
+    )
+
+
+def _looks_like_target(col: ColumnProfile) -> bool:
+    if col.kind in (ColumnKind.boolean, ColumnKind.categorical):
+        return True
+    return col.unique_count is not None and 2 <= col.unique_count <= 10
+
+
+def _decide_task(
+    col: ColumnProfile, counts: dict[str, int], sentence: str, forecasting: bool
+) -> TaskType:
+    n_unique = col.unique_count if col.unique_count is not None else (len(counts) or None)
+    if forecasting:
+        if col.kind != ColumnKind.numeric:
+            raise GoalError(
+                f"The goal {sentence!r} is a forecast, but the target `{col.name}` is "
+                f"{col.kind.value}, not numeric. Forecasting here means predicting a number."
+            )
+        return TaskType.regression
+    if col.kind == ColumnKind.boolean or n_unique == 2:
+        return TaskType.binary
+    if col.kind in (ColumnKind.categorical, ColumnKind.text):
+        if n_unique is None or n_unique <= MAX_CLASSES:
+            return TaskType.multiclass
+        raise GoalError(
+            f"The target `{col.name}` has {n_unique} distinct values: too many classes for a "
+            f"classifier (at most {MAX_CLASSES}). Choose a coarser target, or a numeric one."
+        )
+    if col.kind == ColumnKind.numeric:
+        few = n_unique is not None and n_unique <= 10
+        if few and not _REGRESSION_WORDS.search(sentence):
+            return TaskType.multiclass
+        return TaskType.regression
+    raise GoalError(
+        f"The target `{col.name}` is typed {col.source_type or col.kind.value!r} in the profile; "
+        "its task (classification or regression) cannot be told. Fix its type in the profile."
+    )
+
+
+def _classes(task: TaskType, counts: dict[str, int]) -> list[str]:
+    if task == TaskType.regression:
+        return []
+    return [k for k, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def _positive_class(classes: list[str], counts: dict[str, int]) -> str | None:
+    """The conventional positive label (yes/true/1) if present, else the minority class."""
+    for label in _POSITIVE_LABELS:
+        for c in classes:
+            if c.strip().lower() == label:
+                return c
+    if counts:
+        return min(counts, key=lambda k: (counts[k], k))
+    return classes[-1] if classes else None
+
+
+def _decide_metrics(task: TaskType, suggested: list[str]) -> tuple[str, list[str], str]:
+    allowed = TASK_METRICS[task]
+    fitting = [m for m in suggested if m in allowed]
+    primary_choices = [m for m in fitting if m in _PRIMARY_OK]
+    if primary_choices:
+        primary = primary_choices[0]
+        reason = f"{primary} is the analyst's first suggested metric that fits a {task.value} task"
+    else:
+        primary = allowed[0]
+        reason = f"{primary} is the default for a {task.value} task"
+    skipped = [m for m in suggested if m not in allowed]
+    if skipped:
+        reason += (
+            f"; suggested metrics that do not fit this task were left out: {', '.join(skipped)}"
+        )
+    secondary: list[str] = []
+    for m in [*fitting, *DEFAULT_SECONDARY[task]]:
+        if m != primary and m not in secondary:
+            secondary.append(m)
+    return primary, secondary, reason
+
+
+def _time_column(profile: DataProfile, target: str) -> str | None:
+    dates = [c for c in profile.columns if c.kind == ColumnKind.datetime and c.name != target]
+    if not dates:
+        return None
+    # Prefer a column whose name says it is the row's date.
+    preferred = [
+        c for c in dates if set(tokens(c.name)) & {"date", "time", "month", "day", "period"}
+    ]
+    return (preferred or dates)[0].name
+
+
+def _column_list(names: list[str], limit: int = 15) -> str:
+    shown = ", ".join(f"`{n}`" for n in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _quote_arg(name: str) -> str:
+    return name if re.fullmatch(r"[\w.-]+", name) else repr(name)

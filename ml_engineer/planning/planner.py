@@ -1,0 +1,263 @@
+"""The deterministic planner: the embedded default that decides everything without an LLM.
+
+`plan_feature_spec` turns the profile, the analyst's notes and (when the data is present) facts
+measured on it into a `FeatureSpec`; `plan_experiment` turns a spec into the `ExperimentConfig`
+the training script reads. Both are pure functions over pydantic models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ml_engineer.errors import GoalError
+from ml_engineer.models import (
+    AnalystNotes,
+    DataProfile,
+    DataSection,
+    ExperimentConfig,
+    FeatureGroups,
+    FeatureSpec,
+    Goal,
+    LoggingSection,
+    MetricsSection,
+    ModelSection,
+    SplitSection,
+    TargetSpec,
+    TaskType,
+    Treatment,
+)
+from ml_engineer.planning.columns import decide_columns
+from ml_engineer.planning.goal import decide_goal
+from ml_engineer.planning.split import decide_split
+
+SEVERE_IMBALANCE = 0.20  # minority share (binary) or smallest/largest class ratio (multiclass)
+
+
+@dataclass
+class DataEvidence:
+    """What was measured on the dataset itself; empty when the data is absent."""
+
+    target_counts: dict[str, int] | None = None
+    missing_target: int | None = None
+    association: dict[str, float] = field(default_factory=dict)
+    repeated_keys: dict[str, bool] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PlanRequest:
+    """What the user asked for."""
+
+    slug: str
+    goal_text: str | None = None
+    target: str | None = None
+    tracker: str = "none"
+    seed: int = 42
+
+
+def plan_feature_spec(
+    profile: DataProfile,
+    notes: AnalystNotes,
+    request: PlanRequest,
+    *,
+    evidence: DataEvidence | None = None,
+    data_path: str | None = None,
+) -> FeatureSpec:
+    evidence = evidence or DataEvidence()
+    goal = decide_goal(
+        profile,
+        notes,
+        goal_text=request.goal_text,
+        target=request.target,
+        target_counts=evidence.target_counts,
+    )
+    decisions, risks = decide_columns(profile, goal, notes, association=evidence.association)
+    if not any(d.keep for d in decisions):
+        raise GoalError(
+            f"Every input column of {profile.profile_path} was excluded, so there is nothing to "
+            "learn from: "
+            + "; ".join(f"`{d.name}`: {d.reason}" for d in decisions[:10])
+            + ". Check the profile's flags, or pick another target."
+        )
+    split = decide_split(profile, goal, notes, repeated_keys=evidence.repeated_keys)
+    target = _target_spec(profile, goal, notes, evidence)
+    class_weight, imbalance_note = _imbalance(goal, evidence.target_counts)
+    if imbalance_note and "average_precision" not in goal.secondary_metrics:
+        if goal.task == TaskType.binary:
+            goal.secondary_metrics.insert(0, "average_precision")
+    notes_out = list(evidence.notes)
+    if data_path is None:
+        notes_out.append(
+            "The dataset was not found, so the training script was not run: its metrics are "
+            "unknown until it is run on the data (see experiment-config.yaml `data.path`)."
+        )
+    if profile.row_count is not None and profile.row_count < 1_000:
+        risks.append(
+            f"Small sample: {profile.row_count} rows. Metrics will be noisy; the script "
+            "cross-validates the primary metric to show the spread."
+        )
+    return FeatureSpec(
+        slug=request.slug,
+        goal=goal,
+        target=target,
+        columns=decisions,
+        split=split,
+        class_weight=class_weight,
+        imbalance_note=imbalance_note,
+        preprocessing_order=_preprocessing_order(decisions, target),
+        risks=risks,
+        notes=notes_out,
+        row_count=profile.row_count,
+        data_path=data_path,
+        data_available=data_path is not None,
+        profile_format=profile.source_format,
+        unread_fields=list(profile.unread_fields),
+    )
+
+
+def _target_spec(
+    profile: DataProfile, goal: Goal, notes: AnalystNotes, evidence: DataEvidence
+) -> TargetSpec:
+    col = profile.column(goal.target)
+    meaning = "; ".join(notes.column_notes.get(goal.target, [])) or None
+    if evidence.missing_target is not None:
+        missing, source = evidence.missing_target, "data"
+    else:
+        missing, source = (col.missing_count if col else None), "profile"
+    if goal.task == TaskType.binary:
+        encoding = f"1 for {goal.positive_class!r}, 0 for the other class (labels read as text)"
+    elif goal.task == TaskType.multiclass:
+        encoding = f"class labels as text ({len(goal.classes)} classes), encoded by the model"
+    else:
+        encoding = "numeric, used as is"
+    return TargetSpec(
+        column=goal.target,
+        meaning=meaning,
+        encoding=encoding,
+        classes=goal.classes,
+        positive_class=goal.positive_class,
+        missing_rows=missing,
+        missing_rows_source=source,
+    )
+
+
+def _imbalance(goal: Goal, counts: dict[str, int] | None) -> tuple[str | None, str | None]:
+    if goal.task == TaskType.regression or not counts or len(counts) < 2:
+        return None, None
+    total = sum(counts.values())
+    smallest, largest = min(counts.values()), max(counts.values())
+    if goal.task == TaskType.binary:
+        share = smallest / total
+        if share < SEVERE_IMBALANCE:
+            return "balanced", (
+                f"Imbalanced: the minority class is {share:.1%} of rows. Classes are weighted "
+                "(balanced) and average precision (PR-AUC) is reported beside the primary metric."
+            )
+        if share < 0.4:
+            return None, (
+                f"Moderately imbalanced: the minority class is {share:.1%} of rows. The split is "
+                "stratified and PR-AUC is reported; no reweighting at this level."
+            )
+        return None, None
+    ratio = smallest / largest
+    if ratio < SEVERE_IMBALANCE:
+        return "balanced", (
+            f"Imbalanced classes: the smallest is {ratio:.0%} the size of the largest. Classes are "
+            "weighted (balanced) and balanced accuracy is reported."
+        )
+    return None, None
+
+
+def _preprocessing_order(decisions, target: TargetSpec) -> list[str]:
+    kept = {d.treatment for d in decisions if d.keep}
+    steps = [
+        f"Drop rows whose target `{target.column}` is missing"
+        + (
+            f" ({target.missing_rows} in the {target.missing_rows_source})"
+            if target.missing_rows
+            else ""
+        ),
+        "Split into train / validation / test before fitting anything, so no statistic of the "
+        "held-out rows leaks into preprocessing",
+        "Coerce types on the raw columns (numbers, text categories, booleans, dates)",
+    ]
+    if Treatment.numeric in kept:
+        steps.append("Numeric: impute the median, then standard-scale (fitted on train only)")
+    if Treatment.categorical in kept:
+        steps.append(
+            "Categorical: impute the most frequent level, then one-hot with rare levels grouped"
+        )
+    if Treatment.high_cardinality in kept:
+        steps.append("High-cardinality: target encoding, cross-fitted within train")
+    if Treatment.boolean in kept:
+        steps.append("Boolean: map yes/no, true/false, 1/0 to 1/0, impute the most frequent")
+    if Treatment.datetime in kept:
+        steps.append(
+            "Dates: parse, extract year, month, day of week, day of year; impute the median"
+        )
+    if Treatment.text in kept:
+        steps.append("Text: TF-IDF per column with a capped vocabulary")
+    steps.append("All of the above is one scikit-learn Pipeline, saved whole with the model")
+    return steps
+
+
+def plan_experiment(spec: FeatureSpec, request: PlanRequest) -> ExperimentConfig:
+    """The experiment the script runs: data, split, model and params, metrics, logging."""
+    groups = FeatureGroups(
+        **{t.value: spec.columns_for(t) for t in Treatment},
+    )
+    split = spec.split
+    model = _choose_model(spec, groups, request.seed)
+    return ExperimentConfig(
+        data=DataSection(
+            path=spec.data_path,
+            format="parquet" if (spec.data_path or "").endswith((".parquet", ".pq")) else "csv",
+            target=spec.target.column,
+            task=spec.goal.task.value,
+            positive_class=spec.target.positive_class,
+            classes=spec.target.classes,
+            features=groups,
+            drop=[c.name for c in spec.excluded],
+            split=SplitSection(
+                strategy=split.strategy,
+                train=split.train,
+                val=split.val,
+                test=split.test,
+                stratify=split.strategy == "stratified",
+                time_column=split.time_column,
+                group_column=split.group_column,
+                cv_folds=split.cv_folds,
+            ),
+        ),
+        model=model,
+        metrics=MetricsSection(
+            primary=spec.goal.primary_metric, secondary=spec.goal.secondary_metrics
+        ),
+        logging=LoggingSection(experiment_name=spec.slug, tracker=request.tracker),
+        seed=request.seed,
+    )
+
+
+def _choose_model(spec: FeatureSpec, groups: FeatureGroups, seed: int) -> ModelSection:
+    classification = spec.goal.task != TaskType.regression
+    class_weight = spec.class_weight if classification else None
+    if groups.text:
+        # TF-IDF is wide and sparse: a regularised linear model uses it directly and fast.
+        kind = "logistic_regression" if classification else "ridge"
+        params = {"C": 1.0, "max_iter": 2000} if classification else {"alpha": 1.0}
+        return ModelSection(type=kind, params=params, class_weight=class_weight)
+    rows = spec.row_count or 0
+    small = rows and rows < 1_000
+    params = {
+        "learning_rate": 0.05 if small else 0.06,
+        "max_iter": 300 if small else 500,
+        "max_leaf_nodes": 15 if small else 31,
+        "min_samples_leaf": 10 if small else 20,
+        "l2_regularization": 1.0,
+        # Early stopping on an internal 15% of train picks the number of trees.
+        "early_stopping": not small,
+        "validation_fraction": 0.15,
+        "n_iter_no_change": 30,
+        "random_state": seed,
+    }
+    return ModelSection(type="hist_gradient_boosting", params=params, class_weight=class_weight)

@@ -1,0 +1,47 @@
+"""Rendering `experiment-config.yaml`: the single source of truth the training script reads.
+
+Values are dumped by `yaml.safe_dump`, so any string from the data is quoted as YAML requires;
+the comments are ours alone and never include data.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from ml_engineer.models import ExperimentConfig
+
+_SECTION_COMMENTS = {
+    "data": (
+        "Where the data is and how it is used. `path` is relative to this file's folder; the\n"
+        "environment variable named by `path_env`, or the script's --data flag, overrides it.\n"
+        "`features` groups the input columns by treatment (one pipeline branch per group);\n"
+        "`drop` lists excluded columns (reasons in feature-spec.md)."
+    ),
+    "preprocessing": "Encoding limits shared by every column of a group.",
+    "model": "The estimator and its parameters, passed to scikit-learn as written.",
+    "metrics": "Scored on validation and on the held-out test part, beside a naive baseline.",
+    "logging": "Experiment tracking: none writes metrics.json only; mlflow logs there too.",
+    "validation": "Bounds for ml-engineer's own check run of the script (a sample when large).",
+    "seed": "One seed for the split, the model and any sampling, so reruns agree.",
+}
+
+
+def render_experiment_config(config: ExperimentConfig) -> str:
+    header = (
+        "# experiment-config.yaml, written by ml-engineer.\n"
+        "# Run: python training_script.py --config experiment-config.yaml "
+        "--output-dir runs/latest\n"
+    )
+    parts = [header]
+    for key, value in config.model_dump(mode="json").items():
+        comment = "\n".join(f"# {line}" for line in _SECTION_COMMENTS[key].splitlines())
+        body = yaml.safe_dump(
+            {key: value}, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100
+        )
+        parts.append(f"\n{comment}\n{body}")
+    return "".join(parts)
+
+
+def load_experiment_config(text: str) -> ExperimentConfig:
+    """Parse a written config back into the model (used to check what was written)."""
+    return ExperimentConfig.model_validate(yaml.safe_load(text))

@@ -1,0 +1,133 @@
+"""Running the generated training script, bounded in time and rows, to check it really works.
+
+The script runs in a subprocess with this interpreter, so it sees the same pandas and
+scikit-learn the product was installed with. A failure is a result, not an exception: the
+person who approves sees it with the tail of stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel
+
+from ml_engineer.deliverables import EXPERIMENT_CONFIG, TRAINING_SCRIPT
+
+STDERR_TAIL_LINES = 25
+
+
+class ValidationResult(BaseModel):
+    status: Literal["passed", "failed", "timeout", "skipped"]
+    reason: str
+    seconds: float | None = None
+    sampled_rows: int | None = None
+    metrics: dict | None = None
+    stderr_tail: str | None = None
+    output_dir: str | None = None
+
+    @property
+    def primary(self) -> tuple[str, float | None, float | None] | None:
+        """(metric, model on test, baseline on test) when the run produced them."""
+        if not self.metrics:
+            return None
+        name = self.metrics.get("primary_metric")
+        model = (self.metrics.get("model") or {}).get("test", {}).get(name)
+        baseline = (self.metrics.get("baseline") or {}).get("test", {}).get(name)
+        return name, model, baseline
+
+    def summary_line(self) -> str:
+        if self.status == "skipped":
+            return f"Validation: not run ({self.reason})."
+        if self.status != "passed":
+            return (
+                f"Validation: the script {self.status} ({self.reason}); see the approval summary."
+            )
+        name, model, baseline = self.primary or ("?", None, None)
+        sample = f" on a sample of {self.sampled_rows} rows" if self.sampled_rows else ""
+        verdict = (
+            "beats" if self.metrics and self.metrics.get("beats_baseline") else "does not beat"
+        )
+        return (
+            f"Validation: the script ran{sample} in {self.seconds:.1f} s; test {name} "
+            f"{_fmt(model)} vs naive baseline {_fmt(baseline)}: the model {verdict} the baseline."
+        )
+
+
+def run_training_script(
+    ml_dir: Path,
+    data_path: Path,
+    *,
+    sample_rows: int | None,
+    timeout_s: float,
+    run_name: str = "validation",
+) -> ValidationResult:
+    out_dir = ml_dir / "runs" / run_name
+    cmd = [
+        sys.executable,
+        str(ml_dir / TRAINING_SCRIPT),
+        "--config",
+        str(ml_dir / EXPERIMENT_CONFIG),
+        "--data",
+        str(data_path),
+        "--output-dir",
+        str(out_dir),
+    ]
+    if sample_rows:
+        cmd += ["--sample-rows", str(sample_rows)]
+    started = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            cmd, cwd=ml_dir, capture_output=True, text=True, timeout=timeout_s, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        return ValidationResult(
+            status="timeout",
+            reason=f"no result within {timeout_s:.0f} s",
+            seconds=time.perf_counter() - started,
+            stderr_tail=_tail(exc.stderr),
+            sampled_rows=sample_rows,
+        )
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        return ValidationResult(
+            status="failed",
+            reason=f"exit code {proc.returncode}",
+            seconds=seconds,
+            stderr_tail=_tail(proc.stderr),
+            sampled_rows=sample_rows,
+        )
+    metrics_path = out_dir / "metrics.json"
+    try:
+        metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return ValidationResult(
+            status="failed",
+            reason=f"the script exited 0 but {metrics_path} is unreadable: {exc}",
+            seconds=seconds,
+            stderr_tail=_tail(proc.stderr),
+        )
+    return ValidationResult(
+        status="passed",
+        reason="ran to completion",
+        seconds=seconds,
+        sampled_rows=sample_rows,
+        metrics=metrics,
+        output_dir=str(out_dir),
+    )
+
+
+def _tail(text: str | bytes | None) -> str | None:
+    if not text:
+        return None
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    return "\n".join(text.strip().splitlines()[-STDERR_TAIL_LINES:])
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4g}"
