@@ -1,0 +1,36 @@
+# The two commands of the README. Each creates .venv when missing and installs what it needs.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+EXAMPLE := ui-benefit-claims
+
+.PHONY: demo test install lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Runs the main job on the bundled example, offline and without an API key.
+demo: $(STAMP)
+	rm -rf output/$(EXAMPLE)
+	mkdir -p output/$(EXAMPLE)
+	cp -R examples/$(EXAMPLE)/data output/$(EXAMPLE)/data
+	$(BIN)/ml-engineer run output/$(EXAMPLE)/data --yes
+	@echo
+	@echo "Deliverables: output/$(EXAMPLE)/ml/ (feature-spec.md, training_script.py, experiment-config.yaml)"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check ml_engineer agents graphs tests benchmarks
+
+clean:
+	rm -rf $(VENV) output build *.egg-info

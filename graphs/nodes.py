@@ -1,0 +1,127 @@
+"""The sub-skill nodes of the ml_engineer graph, one per sub-skill, in the order they run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from langgraph.runtime import Runtime
+
+from ml_engineer.graphs.progress import checkpoint
+from ml_engineer.graphs.state import Context, MLEngineerState
+from ml_engineer.agents.experiment_config_writer import write_experiment_config
+from ml_engineer.agents.feature_spec_writer import write_feature_spec
+from ml_engineer.agents.training_script_generator import generate_training_script
+from ml_engineer.deliverables import (
+    EXPERIMENT_CONFIG,
+    FEATURE_SPEC,
+    TRAINING_SCRIPT,
+    archive_previous,
+    write_file,
+)
+from ml_engineer.inputs.load import LoadedInputs, load_inputs as read_inputs
+from ml_engineer.models import ExperimentConfig, FeatureSpec
+from ml_engineer.planning.planner import PlanRequest
+from ml_engineer.render.feature_spec import render_feature_spec
+from ml_engineer.validation import ValidationResult, run_training_script
+
+
+def _request(state: MLEngineerState) -> PlanRequest:
+    return PlanRequest(slug=state["slug"], **state.get("request", {}))
+
+
+def load_inputs(state: MLEngineerState) -> dict:
+    inputs = read_inputs(Path(state["data_dir"]))
+    log: list[str] = []
+    for line in [*inputs.log, "Inputs read. Proceeding to feature spec..."]:
+        log += checkpoint("load_inputs", line)["log"]
+    return {"inputs": inputs.model_dump(mode="json"), "log": log}
+
+
+def feature_spec_writer(state: MLEngineerState) -> dict:
+    inputs = LoadedInputs.model_validate(state["inputs"])
+    ml_dir = Path(state["ml_dir"])
+    spec = write_feature_spec(inputs, _request(state), ml_dir)
+    text = render_feature_spec(spec, seed=_request(state).seed)
+    # The first writer of a run archives a previous, different set before touching any file.
+    archived = archive_previous(ml_dir, {FEATURE_SPEC: text})
+    path = write_file(ml_dir / FEATURE_SPEC, text)
+    update = checkpoint("feature_spec_writer", "Feature spec complete. Proceeding to training script...")
+    if archived:
+        update["log"] = checkpoint(
+            "feature_spec_writer", f"The previous deliverables were kept in {archived}."
+        )["log"] + update["log"]
+    return {
+        **update,
+        "feature_spec": spec.model_dump(mode="json"),
+        "written": {FEATURE_SPEC: str(path)},
+        "archived_to": str(archived) if archived else None,
+    }
+
+
+def training_script_generator(state: MLEngineerState) -> dict:
+    spec = FeatureSpec.model_validate(state["feature_spec"])
+    config, script = generate_training_script(spec, _request(state))
+    path = write_file(Path(state["ml_dir"]) / TRAINING_SCRIPT, script)
+    return {
+        **checkpoint(
+            "training_script_generator",
+            "Training script complete. Proceeding to experiment config...",
+        ),
+        "experiment_config": config.model_dump(mode="json"),
+        "written": {**state.get("written", {}), TRAINING_SCRIPT: str(path)},
+    }
+
+
+def experiment_config_writer(state: MLEngineerState) -> dict:
+    config = ExperimentConfig.model_validate(state["experiment_config"])
+    path = write_file(Path(state["ml_dir"]) / EXPERIMENT_CONFIG, write_experiment_config(config))
+    return {
+        **checkpoint(
+            "experiment_config_writer", "Experiment config complete. Proceeding to validation..."
+        ),
+        "written": {**state.get("written", {}), EXPERIMENT_CONFIG: str(path)},
+    }
+
+
+def validate(state: MLEngineerState, runtime: Runtime[Context]) -> dict:
+    context = runtime.context or Context()
+    spec = FeatureSpec.model_validate(state["feature_spec"])
+    inputs = LoadedInputs.model_validate(state["inputs"])
+    ml_dir = Path(state["ml_dir"])
+    if inputs.dataset is None:
+        result = ValidationResult(status="skipped", reason="the dataset is not in the data folder")
+    elif not context.validate:
+        result = ValidationResult(status="skipped", reason="validation was turned off")
+    else:
+        rows = spec.row_count or 0
+        sample = context.sample_rows if rows > context.sample_rows else None
+        checkpoint("validate", "Running the training script on the data to check it...")
+        result = run_training_script(
+            ml_dir,
+            Path(inputs.dataset.path),
+            sample_rows=sample,
+            timeout_s=context.timeout_s,
+        )
+    # The spec records how its script fared, so the document a person reads is complete.
+    text = render_feature_spec(spec, seed=_request(state).seed, validation_line=result.summary_line())
+    write_file(ml_dir / FEATURE_SPEC, text)
+    return {
+        **checkpoint("validate", result.summary_line() + " Proceeding to approval..."),
+        "validation": result.model_dump(mode="json"),
+    }
+
+
+def handoff(state: MLEngineerState) -> dict:
+    ml_dir = Path(state["ml_dir"])
+    command = f"/mlops {_display_path(ml_dir)}"
+    first = checkpoint("handoff", "ML design approved. Handing off to MLOps.")
+    second = checkpoint("handoff", f"Invoking: {command}")
+    return {"log": first["log"] + second["log"], "handoff": command}
+
+
+def _display_path(path: Path) -> str:
+    """The path as the user would type it: relative to the working folder when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

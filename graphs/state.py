@@ -1,0 +1,66 @@
+"""The graph's state and run-time context.
+
+State holds plain JSON-able dicts (pydantic `model_dump(mode="json")`), so any checkpointer,
+SQLite or Postgres, stores it without custom serialisers; nodes re-validate what they read.
+"""
+
+from __future__ import annotations
+
+import operator
+import os
+from dataclasses import dataclass, field
+from typing import Annotated, Any, TypedDict
+
+
+class MLEngineerState(TypedDict, total=False):
+    data_dir: str
+    """The analyst's folder, output/<slug>/data."""
+    ml_dir: str
+    """Where the deliverables go, output/<slug>/ml."""
+    slug: str
+    """The project's name, taken from its folder."""
+    request: dict[str, Any]
+    """What the user asked for: goal, target, tracker, seed."""
+    inputs: dict[str, Any]
+    """LoadedInputs: the normalised profile, the analyst's notes, where the data is."""
+    feature_spec: dict[str, Any]
+    """The FeatureSpec."""
+    experiment_config: dict[str, Any]
+    """The ExperimentConfig the script reads."""
+    written: dict[str, str]
+    """Deliverable name -> path written."""
+    archived_to: str | None
+    """Where a previous, different set of deliverables was moved, if anywhere."""
+    validation: dict[str, Any]
+    """The ValidationResult of running the script."""
+    decision: dict[str, Any]
+    """The person's answer at the approval checkpoint."""
+    handoff: str | None
+    """The next stage's command, set on approval."""
+    log: Annotated[list[str], operator.add]
+    """Checkpoint lines, in order, as the person saw them."""
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+@dataclass(kw_only=True)
+class Context:
+    """Run-time settings; each falls back to an ML_ENGINEER_* environment variable."""
+
+    validate: bool = field(
+        default_factory=lambda: os.environ.get("ML_ENGINEER_VALIDATE", "1") != "0",
+        metadata={"description": "Run the generated script on the data to check it."},
+    )
+    sample_rows: int = field(
+        default_factory=lambda: _env_int("ML_ENGINEER_SAMPLE_ROWS", 50_000),
+        metadata={"description": "Above this many rows, the check run uses a sample."},
+    )
+    timeout_s: int = field(
+        default_factory=lambda: _env_int("ML_ENGINEER_TIMEOUT_S", 600),
+        metadata={"description": "The check run is stopped after this many seconds."},
+    )

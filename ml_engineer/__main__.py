@@ -1,0 +1,5 @@
+import sys
+
+from ml_engineer.cli import main
+
+sys.exit(main())

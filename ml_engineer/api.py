@@ -1,0 +1,77 @@
+"""The public Python API: build the graph, make its input, keep runs durable."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from ml_engineer.deliverables import STATE_DIR, ml_dir_for, project_dir_for, slug_for
+
+
+def build_graph(checkpointer: Any = None):
+    """The compiled ml_engineer LangGraph graph (invoke, stream, Command(resume=...))."""
+    from ml_engineer.graphs.ml_engineer import build_graph as _build
+
+    return _build(checkpointer=checkpointer)
+
+
+def initial_state(
+    data_dir: str | Path,
+    *,
+    goal: str | None = None,
+    target: str | None = None,
+    tracker: str = "none",
+    seed: int = 42,
+) -> dict[str, Any]:
+    """The graph's input for the analyst's folder `output/<slug>/data`."""
+    data_dir = Path(data_dir)
+    return {
+        "data_dir": str(data_dir.resolve()),
+        "ml_dir": str(ml_dir_for(data_dir)),
+        "slug": slug_for(data_dir),
+        "request": {"goal_text": goal, "target": target, "tracker": tracker, "seed": seed},
+        "log": [],
+    }
+
+
+def state_dir_for(data_dir: Path) -> Path:
+    return project_dir_for(data_dir) / STATE_DIR
+
+
+def sqlite_checkpointer(data_dir: Path):
+    """The embedded default: a SQLite file in output/<slug>/.ml_engineer/."""
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    state_dir = state_dir_for(data_dir)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(state_dir / "checkpoints.sqlite", check_same_thread=False)
+    return SqliteSaver(conn)
+
+
+def new_thread_id(data_dir: Path) -> str:
+    """`<slug>-<n>`: each run of a project gets the next number; resume takes the latest."""
+    threads = _threads_file(data_dir)
+    known = _read_threads(threads)
+    thread_id = f"{slug_for(data_dir)}-{len(known) + 1}"
+    threads.parent.mkdir(parents=True, exist_ok=True)
+    threads.write_text(json.dumps([*known, thread_id], indent=1), encoding="utf-8")
+    return thread_id
+
+
+def latest_thread_id(data_dir: Path) -> str | None:
+    known = _read_threads(_threads_file(data_dir))
+    return known[-1] if known else None
+
+
+def _threads_file(data_dir: Path) -> Path:
+    return state_dir_for(data_dir) / "threads.json"
+
+
+def _read_threads(path: Path) -> list[str]:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else []

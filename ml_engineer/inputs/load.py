@@ -1,0 +1,67 @@
+"""Reading the analyst's folder: the profile, the two documents, and where the data is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from ml_engineer.errors import InputsError
+from ml_engineer.inputs.analyst_notes import read_analyst_notes
+from ml_engineer.inputs.dataset import find_dataset
+from ml_engineer.inputs.profile_detect import find_profile, read_profile
+from ml_engineer.models import AnalystNotes, DataProfile
+
+
+class DatasetRef(BaseModel):
+    path: str
+    format: str
+    how_found: str
+
+
+class LoadedInputs(BaseModel):
+    data_dir: str
+    profile: DataProfile
+    notes: AnalystNotes
+    dataset: DatasetRef | None = None
+    log: list[str] = Field(default_factory=list)
+
+
+def load_inputs(data_dir: Path) -> LoadedInputs:
+    if not data_dir.exists():
+        raise InputsError(
+            f"The data folder {data_dir} does not exist. Pass the analyst's folder, e.g. "
+            "`ml-engineer run output/<slug>/data`.",
+            path=str(data_dir),
+        )
+    if not data_dir.is_dir():
+        raise InputsError(
+            f"{data_dir} is a file, not a folder. Pass the folder that holds profile.json "
+            "(or profile.md), e.g. `ml-engineer run output/<slug>/data`.",
+            path=str(data_dir),
+        )
+    profile = read_profile(find_profile(data_dir))
+    notes = read_analyst_notes(data_dir, profile.column_names)
+    location = find_dataset(data_dir, profile.dataset_path)
+    log = [
+        f"Profile: {Path(profile.profile_path).name} ({profile.source_format} format), "
+        f"{len(profile.columns)} columns"
+        + (f", {profile.row_count} rows" if profile.row_count is not None else "")
+    ]
+    if profile.unread_fields:
+        log.append("Profile fields not understood: " + ", ".join(profile.unread_fields))
+    log.append("Documents read: " + (", ".join(notes.sources) or "none"))
+    dataset = None
+    if location is not None:
+        dataset = DatasetRef(
+            path=str(location.path), format=location.format, how_found=location.how_found
+        )
+        log.append(f"Dataset: {location.path} ({location.how_found})")
+    else:
+        named = f" (the profile names {profile.dataset_path!r}, which is not here)" if (
+            profile.dataset_path
+        ) else ""
+        log.append(f"Dataset: not found{named}; the script will be written but not run")
+    return LoadedInputs(
+        data_dir=str(data_dir), profile=profile, notes=notes, dataset=dataset, log=log
+    )

@@ -1,0 +1,218 @@
+"""Each planner rule, on small hand-built profiles: what a user relies on the spec to decide."""
+
+from __future__ import annotations
+
+import pytest
+
+from ml_engineer.errors import GoalError
+from ml_engineer.models import AnalystNotes, ColumnKind, ColumnProfile, DataProfile, TopValue
+from ml_engineer.planning.planner import (
+    DataEvidence,
+    PlanRequest,
+    plan_experiment,
+    plan_feature_spec,
+)
+
+
+def col(name, kind="numeric", **kw) -> ColumnProfile:
+    return ColumnProfile(name=name, kind=ColumnKind(kind), **kw)
+
+
+def cat(name, values: dict[str, int], **kw) -> ColumnProfile:
+    tops = [TopValue(value=k, count=v) for k, v in values.items()]
+    return col(name, "categorical", unique_count=len(values), top_values=tops, **kw)
+
+
+def profile(*columns, rows=5_000) -> DataProfile:
+    return DataProfile(
+        source_format="canonical", profile_path="profile.json", row_count=rows, columns=list(columns)
+    )
+
+
+CHURN = cat("Churn", {"No": 4000, "Yes": 1000})
+
+
+def plan(prof, goal=None, notes=None, evidence=None, target=None):
+    request = PlanRequest(slug="t", goal_text=goal, target=target)
+    return plan_feature_spec(prof, notes or AnalystNotes(), request, evidence=evidence)
+
+
+def decision(spec, name):
+    return next(c for c in spec.columns if c.name == name)
+
+
+@pytest.mark.parametrize("name", ["Churn", "churned", "is_churn", "ChurnFlag"])
+def test_goal_words_find_the_target_column(name):
+    target = cat(name, {"no": 4000, "yes": 1000})
+    spec = plan(profile(col("tenure"), target), goal="predict churn")
+    assert spec.target.column == name
+    assert spec.goal.task == "binary"
+    assert spec.goal.positive_class == "yes"
+    assert spec.goal.primary_metric == "roc_auc"
+
+
+def test_ambiguous_target_lists_the_candidates():
+    prof = profile(cat("churn_q1", {"n": 9, "y": 1}), cat("churn_q2", {"n": 5, "y": 5}), col("x"))
+    with pytest.raises(GoalError) as err:
+        plan(prof, goal="predict churn")
+    assert "`churn_q1`" in err.value.message and "`churn_q2`" in err.value.message
+    assert "--target" in err.value.message
+
+
+def test_unknown_target_names_likely_candidates():
+    with pytest.raises(GoalError) as err:
+        plan(profile(col("age"), CHURN), goal="predict revenue next year")
+    # Forecast words would need a date; but first the target itself cannot be found.
+    assert "Churn" in err.value.message
+
+
+def test_explicit_target_that_does_not_exist_is_refused():
+    with pytest.raises(GoalError, match="not a column"):
+        plan(profile(col("age"), CHURN), target="nope")
+
+
+def test_unsupported_goal_is_refused_clearly():
+    with pytest.raises(GoalError, match="clustering"):
+        plan(profile(col("age"), CHURN), goal="cluster customers into segments")
+
+
+def test_multiclass_and_regression_tasks():
+    species = cat("species", {"A": 150, "B": 120, "C": 70})
+    spec = plan(profile(col("bill"), species, rows=340), goal="identify the species")
+    assert spec.goal.task == "multiclass" and spec.goal.primary_metric == "f1_macro"
+    price = col("price", unique_count=3000)
+    spec = plan(profile(col("carat"), price), goal="predict the price")
+    assert spec.goal.task == "regression" and spec.goal.primary_metric == "rmse"
+    assert spec.split.strategy == "random"
+
+
+def test_analyst_metric_is_used_when_it_fits_and_dropped_when_not():
+    notes = AnalystNotes(suggested_metrics=["rmse", "average_precision"])
+    spec = plan(profile(col("age"), CHURN), goal="predict churn", notes=notes)
+    assert spec.goal.primary_metric == "average_precision"
+    assert "rmse" in spec.goal.metric_reason
+
+
+def test_forecast_goal_is_regression_with_a_time_split():
+    prof = profile(col("order_date", "datetime"), col("sales", unique_count=900), col("promo"))
+    spec = plan(prof, goal="forecast next month's sales")
+    assert spec.goal.task == "regression" and spec.goal.forecasting
+    assert spec.split.strategy == "time" and spec.split.time_column == "order_date"
+
+
+def test_forecast_without_a_date_column_is_refused():
+    with pytest.raises(GoalError, match="no date"):
+        plan(profile(col("sales", unique_count=900), col("promo")), goal="forecast next month's sales")
+
+
+def test_column_rules_each_give_their_reason():
+    prof = profile(
+        col("customer_id", "categorical", unique_count=5000),
+        col("constant", unique_count=1),
+        col("mostly_missing", missing_fraction=0.8),
+        cat("near_constant", {"a": 4990, "b": 10}),
+        col("churn_date", "datetime"),
+        col("refund_amount"),
+        col("signup", "datetime"),
+        cat("plan", {"basic": 3000, "pro": 2000}),
+        cat("yesno", {"yes": 2500, "no": 2500}),
+        col("city", "categorical", unique_count=400),
+        col("comment", "text", unique_count=4800, mean_length=80.0),
+        col("age", missing_fraction=0.1),
+        CHURN,
+    )
+    spec = plan(prof, goal="predict churn")
+    reasons = {c.name: c.reason for c in spec.excluded}
+    assert reasons["customer_id"].startswith("identifier")
+    assert reasons["constant"].startswith("constant")
+    assert reasons["mostly_missing"].startswith("too much missing")
+    assert reasons["near_constant"].startswith("near-constant")
+    assert reasons["churn_date"].startswith("leakage")
+    assert reasons["refund_amount"].startswith("leakage")
+    kept = {c.name: c.treatment for c in spec.kept}
+    assert kept == {
+        "signup": "datetime",
+        "plan": "categorical",
+        "yesno": "boolean",
+        "city": "high_cardinality",
+        "comment": "text",
+        "age": "numeric",
+    }
+
+
+def test_data_association_flags_a_near_perfect_predictor():
+    prof = profile(col("age"), col("status_code"), CHURN)
+    evidence = DataEvidence(
+        target_counts={"No": 4000, "Yes": 1000}, association={"status_code": 0.999, "age": 0.55}
+    )
+    spec = plan(prof, goal="predict churn", evidence=evidence)
+    assert "almost perfectly" in decision(spec, "status_code").reason
+    assert decision(spec, "age").keep
+
+
+def test_text_typed_low_cardinality_becomes_categorical():
+    island = col("island", "text", source_type="Text", unique_count=3, mean_length=6.0)
+    spec = plan(profile(island, col("bill"), cat("species", {"a": 1, "b": 1, "c": 1})), target="species")
+    assert decision(spec, "island").treatment == "categorical"
+    assert "Text" in decision(spec, "island").reason
+
+
+def test_numeric_code_noted_by_the_analyst_is_categorical():
+    notes = AnalystNotes(column_notes={"state": ["a state code, do not treat as a magnitude"]})
+    spec = plan(profile(col("state", unique_count=51), col("age"), CHURN), "predict churn", notes)
+    assert decision(spec, "state").treatment == "high_cardinality"
+    assert "code" in decision(spec, "state").reason
+
+
+def test_sampling_weight_is_excluded_but_a_body_weight_is_kept():
+    notes = AnalystNotes(column_notes={"wght": ["survey sampling weight — use as sample_weight"]})
+    prof = profile(col("wght"), col("weight"), CHURN)
+    spec = plan(prof, "predict churn", notes)
+    assert decision(spec, "wght").reason.startswith("sampling weight")
+    assert decision(spec, "weight").keep
+
+
+def test_repeated_entity_gives_a_grouped_split():
+    prof = profile(col("customer_id", "categorical", unique_count=800), col("amount"), CHURN)
+    spec = plan(prof, "predict churn")
+    assert spec.split.strategy == "group" and spec.split.group_column == "customer_id"
+    assert not decision(spec, "customer_id").keep
+
+
+def test_imbalance_weights_classes_and_reports_pr_auc():
+    prof = profile(col("x"), cat("fraud", {"no": 4900, "yes": 100}))
+    spec = plan(prof, "predict fraud", evidence=DataEvidence(target_counts={"no": 4900, "yes": 100}))
+    assert spec.class_weight == "balanced"
+    assert "average_precision" in spec.goal.secondary_metrics
+    assert "2.0%" in spec.imbalance_note
+
+
+def test_small_data_is_cross_validated():
+    spec = plan(profile(col("x"), CHURN, rows=300), "predict churn")
+    assert spec.split.cv_folds == 5
+    assert any("Small sample" in r for r in spec.risks)
+
+
+def test_missing_target_rows_are_counted():
+    target = cat("churn", {"no": 4000, "yes": 900}, missing_count=100)
+    spec = plan(profile(col("x"), target), "predict churn")
+    assert spec.target.missing_rows == 100
+    spec = plan(profile(col("x"), target), "predict churn", evidence=DataEvidence(missing_target=7))
+    assert spec.target.missing_rows == 7 and spec.target.missing_rows_source == "data"
+
+
+def test_all_columns_excluded_is_an_error():
+    with pytest.raises(GoalError, match="nothing to learn"):
+        plan(profile(col("id", "id"), CHURN), "predict churn")
+
+
+def test_experiment_config_agrees_with_the_spec():
+    prof = profile(col("age"), cat("plan", {"a": 3000, "b": 2000}), col("id", "id"), CHURN)
+    spec = plan(prof, "predict churn")
+    config = plan_experiment(spec, PlanRequest(slug="t"))
+    assert config.data.target == "Churn" and config.data.positive_class == "Yes"
+    assert config.data.features.numeric == ["age"]
+    assert config.data.features.categorical == ["plan"]
+    assert config.data.drop == ["id"]
+    assert config.metrics.primary == spec.goal.primary_metric
+    assert config.data.split.stratify is True
