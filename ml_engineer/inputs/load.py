@@ -8,22 +8,16 @@ from pydantic import BaseModel, Field
 
 from ml_engineer.errors import InputsError
 from ml_engineer.inputs.analyst_notes import read_analyst_notes
-from ml_engineer.inputs.dataset import find_dataset
+from ml_engineer.inputs.dataset import DatasetLocation, find_dataset
 from ml_engineer.inputs.profile_detect import find_profile, read_profile
 from ml_engineer.models import AnalystNotes, DataProfile
-
-
-class DatasetRef(BaseModel):
-    path: str
-    format: str
-    how_found: str
 
 
 class LoadedInputs(BaseModel):
     data_dir: str
     profile: DataProfile
     notes: AnalystNotes
-    dataset: DatasetRef | None = None
+    dataset: DatasetLocation | None = None
     log: list[str] = Field(default_factory=list)
 
 
@@ -51,11 +45,7 @@ def load_inputs(data_dir: Path) -> LoadedInputs:
     if profile.unread_fields:
         log.append("Profile fields not understood: " + ", ".join(profile.unread_fields))
     log.append("Documents read: " + (", ".join(notes.sources) or "none"))
-    dataset = None
     if location is not None:
-        dataset = DatasetRef(
-            path=str(location.path), format=location.format, how_found=location.how_found
-        )
         log.append(f"Dataset: {location.path} ({location.how_found})")
     else:
         named = f" (the profile names {profile.dataset_path!r}, which is not here)" if (
@@ -63,5 +53,5 @@ def load_inputs(data_dir: Path) -> LoadedInputs:
         ) else ""
         log.append(f"Dataset: not found{named}; the script will be written but not run")
     return LoadedInputs(
-        data_dir=str(data_dir), profile=profile, notes=notes, dataset=dataset, log=log
+        data_dir=str(data_dir), profile=profile, notes=notes, dataset=location, log=log
     )

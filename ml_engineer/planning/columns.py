@@ -35,7 +35,7 @@ _POST_OUTCOME = {
 _BOOL_PAIRS = [{"yes", "no"}, {"true", "false"}, {"y", "n"}, {"t", "f"}, {"0", "1"}, {"1.0", "0.0"}]
 _RISK_WORDS = re.compile(
     r"confound|leak|definitional|determin|redundan|proxy|after the outcome|post-|"
-    r"sampling weight|survey weight|do not treat|not a respondent|partly|partially",
+    r"sampling weight|survey weight|not a respondent|partly|partially",
     re.IGNORECASE,
 )
 _SAMPLING_WEIGHT = re.compile(r"(sampling|survey|sample|design) weight", re.IGNORECASE)
@@ -56,10 +56,13 @@ def decide_columns(
     rows = profile.row_count
     decisions: list[ColumnDecision] = []
     risks: list[str] = []
+    names = profile.column_names
     for col in profile.columns:
         if col.name == goal.target:
             continue
-        col_notes = notes.column_notes.get(col.name, []) + col.notes
+        col_notes = [
+            n for n in notes.column_notes.get(col.name, []) + col.notes if not _about_many(n, names)
+        ]
         decision = _decide(col, goal, notes, rows, col_notes, association or {})
         decision.notes = _dedupe(col_notes)
         decisions.append(decision)
@@ -83,6 +86,10 @@ def _decide(
 
     name_tokens = tokens(col.name)
     unique_ratio = _ratio(col.unique_count, rows)
+
+    # 0. The data is the truth: a column it lacks cannot be used, whatever the profile says.
+    if "absent_from_data" in col.flags:
+        return exclude("absent from the dataset: the profile lists it, the data file lacks it")
 
     # 1. Leakage: fields derived from the target or recorded after the outcome.
     if "leakage" in col.flags:
@@ -224,6 +231,17 @@ def _top_share(col: ColumnProfile, rows: int | None) -> float | None:
     if present <= 0:
         return None
     return max(tv.count for tv in col.top_values) / present
+
+
+def _about_many(note: str, names: list[str], limit: int = 3) -> bool:
+    """A note naming several columns (a correlation list, say) says little about any one of them."""
+    mentioned = 0
+    for name in names:
+        if len(name) >= 2 and re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", note):
+            mentioned += 1
+            if mentioned > limit:
+                return True
+    return False
 
 
 def _dedupe(items: list[str]) -> list[str]:

@@ -119,7 +119,8 @@ def _target_spec(
     profile: DataProfile, goal: Goal, notes: AnalystNotes, evidence: DataEvidence
 ) -> TargetSpec:
     col = profile.column(goal.target)
-    meaning = "; ".join(notes.column_notes.get(goal.target, [])) or None
+    # The first note is the schema's own line for the target; the rest repeat the EDA.
+    meaning = next(iter(notes.column_notes.get(goal.target, [])), None)
     if evidence.missing_target is not None:
         missing, source = evidence.missing_target, "data"
     else:

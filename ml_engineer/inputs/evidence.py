@@ -1,0 +1,95 @@
+"""Checking the profile against the dataset, and measuring what only the data can tell.
+
+The data is the truth: a target absent from it is an error; columns the profile lists but the
+data lacks are excluded with that reason; counts the profile left out are filled in. Everything
+reconciled is said in the notes, never changed silently.
+"""
+
+from __future__ import annotations
+
+from ml_engineer.errors import DataError
+from ml_engineer.inputs.dataset import DatasetLocation, dataset_facts, read_dataset, repeats
+from ml_engineer.models import DataProfile, Goal, TaskType
+from ml_engineer.planning.names import tokens
+from ml_engineer.planning.planner import DataEvidence
+
+ABSENT_FLAG = "absent_from_data"
+
+
+def measure_evidence(
+    location: DatasetLocation, profile: DataProfile, goal: Goal, key_columns: list[str]
+) -> tuple[DataProfile, DataEvidence]:
+    df = read_dataset(location)
+    data_columns = [str(c) for c in df.columns]
+    if goal.target not in data_columns:
+        shown = ", ".join(f"`{c}`" for c in data_columns[:20])
+        raise DataError(
+            f"The target `{goal.target}` ({goal.target_reason}) is not a column of the dataset "
+            f"{location.path}, whose columns are: {shown}. Pass --target with one of them, or "
+            "point the profile at the file it describes.",
+            path=str(location.path),
+            field=goal.target,
+        )
+    task = "regression" if goal.task == TaskType.regression else "classification"
+    facts = dataset_facts(df, goal.target, task)
+    if facts.missing_target_rows >= facts.row_count:
+        raise DataError(
+            f"Every row of {location.path} has an empty target `{goal.target}`, so there is "
+            "nothing to learn from. Check that the file holds the labelled data.",
+            path=str(location.path),
+            field=goal.target,
+        )
+    notes = list(facts.notes)
+    profile = _reconcile(profile, data_columns, facts, notes)
+    candidates = [
+        c for c in data_columns
+        if c != goal.target and (c in key_columns or set(tokens(c)) & {"id", "uuid", "key"})
+    ]  # fmt: skip
+    return profile, DataEvidence(
+        target_counts=facts.target_value_counts if task == "classification" else None,
+        missing_target=facts.missing_target_rows,
+        association=facts.association,
+        repeated_keys={c: repeats(df, c) for c in candidates},
+        notes=notes,
+    )
+
+
+def _reconcile(profile: DataProfile, data_columns: list[str], facts, notes: list[str]) -> DataProfile:
+    profile = profile.model_copy(deep=True)
+    present = set(data_columns)
+    absent = [c for c in profile.columns if c.name not in present]
+    for col in absent:
+        col.flags.append(ABSENT_FLAG)
+    if absent:
+        notes.append(
+            "Columns in the profile but not in the dataset were excluded: "
+            + ", ".join(f"`{c.name}`" for c in absent)
+            + "."
+        )
+    unprofiled = [c for c in data_columns if profile.column(c) is None]
+    if unprofiled:
+        notes.append(
+            "Columns in the dataset but not in the profile were not used (profile them to use "
+            "them): " + ", ".join(f"`{c}`" for c in unprofiled) + "."
+        )
+    if profile.row_count is not None and profile.row_count != facts.row_count:
+        notes.append(
+            f"The profile counts {profile.row_count} rows, the dataset has {facts.row_count}; "
+            "the dataset's count is used."
+        )
+    profile.row_count = facts.row_count
+    filled = []
+    for col in profile.columns:
+        if col.name not in present:
+            continue
+        if col.missing_count is None and col.name in facts.missing_counts:
+            col.missing_count = facts.missing_counts[col.name]
+            col.missing_fraction = col.missing_count / facts.row_count if facts.row_count else 0.0
+            filled.append(col.name)
+        if col.unique_count is None and col.name in facts.unique_counts:
+            col.unique_count = facts.unique_counts[col.name]
+            filled.append(col.name)
+    if filled:
+        names = ", ".join(f"`{n}`" for n in dict.fromkeys(filled))
+        notes.append(f"Missing and distinct counts the profile lacked were measured on the data: {names}.")
+    return profile
