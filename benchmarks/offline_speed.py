@@ -31,7 +31,7 @@ def make_profile(n_columns: int, rows: int = 50_000) -> dict:
             columns.append({
                 "name": f"num_{i}", "inferred_type": "numeric", "missing_count": i % 50,
                 "missing_pct": (i % 50) / rows * 100, "unique_count": 1000 + i,
-                "stats": {"min": 0, "max": 100, "mean": 50, "std": 10, "q25": 40, "q50": 50, "q75": 60},
+                "stats": {"min": 0, "max": 100, "mean": 50, "std": 10, "q50": 50},
             })  # fmt: skip
         elif kind == 3:
             columns.append({
@@ -52,7 +52,9 @@ def make_profile(n_columns: int, rows: int = 50_000) -> dict:
     columns.append({
         "name": "churned", "inferred_type": "categorical", "missing_count": 0, "missing_pct": 0.0,
         "unique_count": 2,
-        "top_values": [{"value": "no", "count": rows * 4 // 5}, {"value": "yes", "count": rows // 5}],
+        "top_values": [
+            {"value": "no", "count": rows * 4 // 5}, {"value": "yes", "count": rows // 5}
+        ],
     })  # fmt: skip
     return {"overview": {"row_count": rows, "column_count": n_columns}, "columns": columns}
 

@@ -10,10 +10,10 @@ from typing import Literal
 
 from langgraph.graph import END
 from langgraph.types import Command, interrupt
-from pydantic import BaseModel, Field
-
 from ml_engineer.graphs.progress import checkpoint
 from ml_engineer.graphs.state import MLEngineerState
+from pydantic import BaseModel, Field
+
 from ml_engineer.models import ExperimentConfig, FeatureSpec
 from ml_engineer.validation import ValidationResult
 

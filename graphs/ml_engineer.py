@@ -1,14 +1,13 @@
 """The ml_engineer graph: one node per sub-skill, then a person's approval, then the handoff.
 
-    load_inputs -> feature_spec_writer -> training_script_generator
-        -> experiment_config_writer -> validate -> approval --approve--> handoff
-                                                          --reject---> end
+load_inputs -> feature_spec_writer -> training_script_generator
+    -> experiment_config_writer -> validate -> approval --approve--> handoff
+                                                      --reject---> end
 """
 
 from __future__ import annotations
 
 from langgraph.graph import END, START, StateGraph
-
 from ml_engineer.graphs.approval import approval
 from ml_engineer.graphs.nodes import (
     experiment_config_writer,

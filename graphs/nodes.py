@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from langgraph.runtime import Runtime
-
-from ml_engineer.graphs.progress import checkpoint
-from ml_engineer.graphs.state import Context, MLEngineerState
 from ml_engineer.agents.experiment_config_writer import write_experiment_config
 from ml_engineer.agents.feature_spec_writer import write_feature_spec
 from ml_engineer.agents.training_script_generator import generate_training_script
+from ml_engineer.graphs.progress import checkpoint
+from ml_engineer.graphs.state import Context, MLEngineerState
+
 from ml_engineer.deliverables import (
     EXPERIMENT_CONFIG,
     FEATURE_SPEC,
@@ -18,7 +18,8 @@ from ml_engineer.deliverables import (
     archive_previous,
     write_file,
 )
-from ml_engineer.inputs.load import LoadedInputs, load_inputs as read_inputs
+from ml_engineer.inputs.load import LoadedInputs
+from ml_engineer.inputs.load import load_inputs as read_inputs
 from ml_engineer.models import ExperimentConfig, FeatureSpec
 from ml_engineer.planning.planner import PlanRequest
 from ml_engineer.render.feature_spec import render_feature_spec
@@ -45,11 +46,16 @@ def feature_spec_writer(state: MLEngineerState) -> dict:
     # The first writer of a run archives a previous, different set before touching any file.
     archived = archive_previous(ml_dir, {FEATURE_SPEC: text})
     path = write_file(ml_dir / FEATURE_SPEC, text)
-    update = checkpoint("feature_spec_writer", "Feature spec complete. Proceeding to training script...")
+    update = checkpoint(
+        "feature_spec_writer", "Feature spec complete. Proceeding to training script..."
+    )
     if archived:
-        update["log"] = checkpoint(
-            "feature_spec_writer", f"The previous deliverables were kept in {archived}."
-        )["log"] + update["log"]
+        update["log"] = (
+            checkpoint(
+                "feature_spec_writer", f"The previous deliverables were kept in {archived}."
+            )["log"]
+            + update["log"]
+        )
     return {
         **update,
         "feature_spec": spec.model_dump(mode="json"),
@@ -103,7 +109,9 @@ def validate(state: MLEngineerState, runtime: Runtime[Context]) -> dict:
             timeout_s=context.timeout_s,
         )
     # The spec records how its script fared, so the document a person reads is complete.
-    text = render_feature_spec(spec, seed=_request(state).seed, validation_line=result.summary_line())
+    text = render_feature_spec(
+        spec, seed=_request(state).seed, validation_line=result.summary_line()
+    )
     write_file(ml_dir / FEATURE_SPEC, text)
     return {
         **checkpoint("validate", result.summary_line() + " Proceeding to approval..."),

@@ -54,7 +54,9 @@ def show_summary(summary: dict) -> None:
         table.add_row(name, escape(path))
     out.print(Panel(table, title=escape(summary["question"]), border_style="cyan"))
     if summary.get("stderr_tail"):
-        out.print(Panel(escape(summary["stderr_tail"]), title="script stderr (tail)", border_style="red"))
+        out.print(
+            Panel(escape(summary["stderr_tail"]), title="script stderr (tail)", border_style="red")
+        )
 
 
 def ask_decision() -> dict:

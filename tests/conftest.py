@@ -24,9 +24,7 @@ def shared_fixtures_dir() -> Path | None:
 
 
 SHARED = shared_fixtures_dir()
-SHARED_NAMES = sorted(
-    p.name for p in (SHARED.iterdir() if SHARED else []) if (p / "data").is_dir()
-)
+SHARED_NAMES = sorted(p.name for p in (SHARED.iterdir() if SHARED else []) if (p / "data").is_dir())
 
 
 def copy_upstream(source: Path, root: Path, slug: str | None = None) -> Path:

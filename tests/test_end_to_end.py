@@ -63,7 +63,10 @@ def test_benefits_traps_are_caught_and_explained(shared_fixture):
     config = yaml.safe_load((data_dir.parent / "ml" / "experiment-config.yaml").read_text())
     assert config["data"]["target"] == "ui" and config["data"]["task"] == "binary"
     assert "bluecol" in config["data"]["drop"]
-    assert "| `bluecol` | categorical | constant" in spec or "`bluecol`" in spec.split("### Excluded")[1]
+    assert (
+        "| `bluecol` | categorical | constant" in spec
+        or "`bluecol`" in spec.split("### Excluded")[1]
+    )
     # `state` is a code, not a magnitude: encoded as a category, never scaled as a number.
     feats = config["data"]["features"]
     assert "state" in feats["categorical"] + feats["high_cardinality"]
@@ -149,6 +152,9 @@ def test_python_api_as_in_the_readme(tmp_path, monkeypatch):
     assert payload["target"] == "ui" and payload["validation_status"] == "passed"
     events = list(graph.stream(Command(resume="approve"), config, stream_mode="custom"))
     messages = [e["message"] for e in events]
-    assert messages == ["ML design approved. Handing off to MLOps.", "Invoking: /mlops output/acme/ml"]
+    assert messages == [
+        "ML design approved. Handing off to MLOps.",
+        "Invoking: /mlops output/acme/ml",
+    ]
     assert graph.get_state(config).values["handoff"] == "/mlops output/acme/ml"
     assert data_dir.parent.joinpath("ml", "feature-spec.md").is_file()

@@ -25,7 +25,10 @@ def cat(name, values: dict[str, int], **kw) -> ColumnProfile:
 
 def profile(*columns, rows=5_000) -> DataProfile:
     return DataProfile(
-        source_format="canonical", profile_path="profile.json", row_count=rows, columns=list(columns)
+        source_format="canonical",
+        profile_path="profile.json",
+        row_count=rows,
+        columns=list(columns),
     )
 
 
@@ -102,7 +105,10 @@ def test_forecast_goal_is_regression_with_a_time_split():
 
 def test_forecast_without_a_date_column_is_refused():
     with pytest.raises(GoalError, match="no date"):
-        plan(profile(col("sales", unique_count=900), col("promo")), goal="forecast next month's sales")
+        plan(
+            profile(col("sales", unique_count=900), col("promo")),
+            goal="forecast next month's sales",
+        )
 
 
 def test_column_rules_each_give_their_reason():
@@ -152,7 +158,9 @@ def test_data_association_flags_a_near_perfect_predictor():
 
 def test_text_typed_low_cardinality_becomes_categorical():
     island = col("island", "text", source_type="Text", unique_count=3, mean_length=6.0)
-    spec = plan(profile(island, col("bill"), cat("species", {"a": 1, "b": 1, "c": 1})), target="species")
+    spec = plan(
+        profile(island, col("bill"), cat("species", {"a": 1, "b": 1, "c": 1})), target="species"
+    )
     assert decision(spec, "island").treatment == "categorical"
     assert "Text" in decision(spec, "island").reason
 
@@ -181,7 +189,9 @@ def test_repeated_entity_gives_a_grouped_split():
 
 def test_imbalance_weights_classes_and_reports_pr_auc():
     prof = profile(col("x"), cat("fraud", {"no": 4900, "yes": 100}))
-    spec = plan(prof, "predict fraud", evidence=DataEvidence(target_counts={"no": 4900, "yes": 100}))
+    spec = plan(
+        prof, "predict fraud", evidence=DataEvidence(target_counts={"no": 4900, "yes": 100})
+    )
     assert spec.class_weight == "balanced"
     assert "average_precision" in spec.goal.secondary_metrics
     assert "2.0%" in spec.imbalance_note

@@ -54,7 +54,9 @@ def measure_evidence(
     )
 
 
-def _reconcile(profile: DataProfile, data_columns: list[str], facts, notes: list[str]) -> DataProfile:
+def _reconcile(
+    profile: DataProfile, data_columns: list[str], facts, notes: list[str]
+) -> DataProfile:
     profile = profile.model_copy(deep=True)
     present = set(data_columns)
     absent = [c for c in profile.columns if c.name not in present]
@@ -91,5 +93,7 @@ def _reconcile(profile: DataProfile, data_columns: list[str], facts, notes: list
             filled.append(col.name)
     if filled:
         names = ", ".join(f"`{n}`" for n in dict.fromkeys(filled))
-        notes.append(f"Missing and distinct counts the profile lacked were measured on the data: {names}.")
+        notes.append(
+            f"Missing and distinct counts the profile lacked were measured on the data: {names}."
+        )
     return profile

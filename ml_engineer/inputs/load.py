@@ -48,9 +48,11 @@ def load_inputs(data_dir: Path) -> LoadedInputs:
     if location is not None:
         log.append(f"Dataset: {location.path} ({location.how_found})")
     else:
-        named = f" (the profile names {profile.dataset_path!r}, which is not here)" if (
-            profile.dataset_path
-        ) else ""
+        named = (
+            f" (the profile names {profile.dataset_path!r}, which is not here)"
+            if (profile.dataset_path)
+            else ""
+        )
         log.append(f"Dataset: not found{named}; the script will be written but not run")
     return LoadedInputs(
         data_dir=str(data_dir), profile=profile, notes=notes, dataset=location, log=log
