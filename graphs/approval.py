@@ -102,7 +102,8 @@ def parse_decision(answer: object) -> Decision:
 
 def approval(state: MLEngineerState) -> Command[Literal["handoff", "__end__"]]:
     summary = build_summary(state)
-    checkpoint("approval", QUESTION, summary=summary.model_dump(mode="json"))
+    # No checkpoint line here: a node re-runs from its start on resume, so a line sent before
+    # interrupt() would repeat. The question travels in the interrupt payload instead.
     decision = parse_decision(interrupt(summary.model_dump(mode="json")))
     record = {"decision": decision.model_dump(mode="json")}
     if decision.decision == "approve":

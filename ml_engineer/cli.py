@@ -133,8 +133,7 @@ def _stream(graph, value, config, context) -> dict | None:
         value, config, context=context, stream_mode=["custom", "updates"]
     ):
         if mode == "custom" and chunk.get("type") == "checkpoint":
-            if "summary" not in chunk:  # the approval question is shown as a panel instead
-                show_checkpoint(chunk["message"])
+            show_checkpoint(chunk["message"])
         elif mode == "updates" and "__interrupt__" in chunk:
             payload = chunk["__interrupt__"][0].value
     return payload

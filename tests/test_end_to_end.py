@@ -138,23 +138,39 @@ def test_rerun_keeps_the_previous_deliverables_as_a_version(tmp_path):
 
 
 def test_python_api_as_in_the_readme(tmp_path, monkeypatch):
+    copy_upstream(EXAMPLES / "ui-benefit-claims", tmp_path, slug="acme")
+    monkeypatch.chdir(tmp_path)
+    readme = (EXAMPLES.parent / "README.md").read_text()
+    example = readme.split("## From Python")[1].split("```python")[1].split("```")[0]
+    namespace: dict = {}
+    exec(compile(example, "README.md", "exec"), namespace)  # the README's own code, as written
+    assert namespace["result"]["handoff"] == "/mlops output/acme/ml"
+    assert (tmp_path / "output" / "acme" / "ml" / "feature-spec.md").is_file()
+
+
+def test_progress_arrives_as_custom_stream_events(tmp_path, monkeypatch):
     from langgraph.checkpoint.memory import InMemorySaver
     from langgraph.types import Command
 
     from ml_engineer import build_graph, initial_state
+    from ml_engineer.graphs.state import Context
 
-    data_dir = copy_upstream(EXAMPLES / "ui-benefit-claims", tmp_path, slug="acme")
+    copy_upstream(EXAMPLES / "ui-benefit-claims", tmp_path, slug="acme")
     monkeypatch.chdir(tmp_path)
     graph = build_graph(checkpointer=InMemorySaver())
-    config = {"configurable": {"thread_id": "acme-1"}}
-    result = graph.invoke(initial_state("output/acme/data", goal="predict ui"), config)
-    payload = result["__interrupt__"][0].value
-    assert payload["target"] == "ui" and payload["validation_status"] == "passed"
-    events = list(graph.stream(Command(resume="approve"), config, stream_mode="custom"))
+    config = {"configurable": {"thread_id": "t"}}
+    state = initial_state("output/acme/data")
+    events = list(
+        graph.stream(state, config, context=Context(validate=False), stream_mode="custom")
+    )
     messages = [e["message"] for e in events]
-    assert messages == [
+    assert "Feature spec complete. Proceeding to training script..." in messages
+    assert messages.index(
+        "Feature spec complete. Proceeding to training script..."
+    ) < messages.index("Training script complete. Proceeding to experiment config...")
+    assert any(m.startswith("Validation: not run (validation was turned off)") for m in messages)
+    events = list(graph.stream(Command(resume="approve"), config, stream_mode="custom"))
+    assert [e["message"] for e in events] == [
         "ML design approved. Handing off to MLOps.",
         "Invoking: /mlops output/acme/ml",
     ]
-    assert graph.get_state(config).values["handoff"] == "/mlops output/acme/ml"
-    assert data_dir.parent.joinpath("ml", "feature-spec.md").is_file()
