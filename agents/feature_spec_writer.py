@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ml_engineer.inputs.evidence import measure_evidence
 from ml_engineer.inputs.load import LoadedInputs
 from ml_engineer.models import FeatureSpec
 from ml_engineer.planning.goal import decide_goal
@@ -19,6 +18,9 @@ def write_feature_spec(inputs: LoadedInputs, request: PlanRequest, ml_dir: Path)
     profile, notes = inputs.profile, inputs.notes
     if inputs.dataset is None:
         return plan_feature_spec(profile, notes, request)
+    # Imported here: measuring needs pandas, which a profile-only run never pays for.
+    from ml_engineer.inputs.evidence import measure_evidence
+
     # The target must be known before the data can be measured against it.
     goal = decide_goal(profile, notes, goal_text=request.goal_text, target=request.target)
     profile, evidence = measure_evidence(inputs.dataset, profile, goal, notes.key_columns)

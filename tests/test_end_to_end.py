@@ -151,9 +151,9 @@ def test_python_api_as_in_the_readme(tmp_path, monkeypatch):
 def test_progress_arrives_as_custom_stream_events(tmp_path, monkeypatch):
     from langgraph.checkpoint.memory import InMemorySaver
     from langgraph.types import Command
+    from ml_engineer.graphs.state import Context
 
     from ml_engineer import build_graph, initial_state
-    from ml_engineer.graphs.state import Context
 
     copy_upstream(EXAMPLES / "ui-benefit-claims", tmp_path, slug="acme")
     monkeypatch.chdir(tmp_path)

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from ml_engineer.errors import InputsError
 from ml_engineer.inputs.analyst_notes import read_analyst_notes
-from ml_engineer.inputs.dataset import DatasetLocation, find_dataset
+from ml_engineer.inputs.dataset_location import DatasetLocation, find_dataset
 from ml_engineer.inputs.profile_detect import find_profile, read_profile
 from ml_engineer.models import AnalystNotes, DataProfile
 

@@ -56,7 +56,8 @@ class ColumnProfile(BaseModel):
     flags: list[str] = Field(
         default_factory=list,
         description="Normalised quality flags: constant, high_missing, likely_id, "
-        "high_cardinality, skewed, duplicate, leakage, weight, other.",
+        "high_cardinality, skewed, imbalanced, duplicate (rows), leakage, weight, redundant, "
+        "correlated, missing, other; absent_from_data is set when the dataset lacks the column.",
     )
     notes: list[str] = Field(default_factory=list, description="Upstream quality notes, verbatim.")
     max_length: float | None = Field(
@@ -66,7 +67,7 @@ class ColumnProfile(BaseModel):
 
 
 class DataProfile(BaseModel):
-    """The profile, normalised. `unread_fields` lists every upstream field that was not understood."""
+    """The profile, normalised; `unread_fields` names every upstream field not understood."""
 
     source_format: str = Field(description="canonical, ydata, frictionless or markdown.")
     profile_path: str
