@@ -1,0 +1,39 @@
+"""Render training_script.py: a standalone scikit-learn script driven by experiment-config.yaml.
+
+The script reads every decision (columns, target, split, model, metrics) from the YAML at run
+time; the template bakes in only a descriptive header, where untrusted text passes through the
+`comment` and `pyrepr` filters.
+"""
+
+from __future__ import annotations
+
+from ml_engineer.models import ExperimentConfig, FeatureSpec
+from ml_engineer.render.jinja_env import python_environment
+
+TEMPLATE = "training_script.py.j2"
+MAX_EXCLUDED_LISTED = 30
+
+
+def render_training_script(spec: FeatureSpec, config: ExperimentConfig) -> str:
+    features = config.data.features
+    groups = [
+        (group, names)
+        for group, names in (
+            ("numeric", features.numeric),
+            ("categorical", features.categorical),
+            ("high_cardinality", features.high_cardinality),
+            ("boolean", features.boolean),
+            ("datetime", features.datetime),
+            ("text", features.text),
+        )
+        if names
+    ]
+    excluded = [column.name for column in spec.excluded][:MAX_EXCLUDED_LISTED]
+    source = (
+        python_environment()
+        .get_template(TEMPLATE)
+        .render(spec=spec, config=config, groups=groups, excluded=excluded)
+    )
+    # A template bug must fail here, not in the user's first run.
+    compile(source, "training_script.py", "exec")
+    return source

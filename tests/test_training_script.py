@@ -1,0 +1,499 @@
+"""The generated training_script.py, rendered and RUN on real and synthetic data.
+
+Each scenario runs once per module (the runs are the slow part); its tests then check the exit
+code, metrics.json and that model.joblib loads in a fresh process and predicts on raw columns.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from script_fixtures import (
+    load_and_predict,
+    make_config,
+    run_script,
+    spec_for,
+    train,
+    write_project,
+)
+
+from ml_engineer.models import ColumnDecision, ColumnKind
+from ml_engineer.render.jinja_env import comment, pyrepr
+from ml_engineer.render.training_script import render_training_script
+
+RUFF_SELECT = ["--select", "E,F,W,I,B,UP", "--line-length", "100"]
+
+
+def shared_fixtures() -> Path | None:
+    candidates = [Path(__file__).resolve().parents[2] / "shared" / "fixtures"]
+    if os.environ.get("ML_ENGINEER_SHARED_FIXTURES"):
+        candidates.append(Path(os.environ["ML_ENGINEER_SHARED_FIXTURES"]))
+    return next((path for path in candidates if path.is_dir()), None)
+
+
+def assert_clean_success(run) -> dict:
+    assert run.process.returncode == 0, run.process.stderr
+    assert "Traceback" not in run.process.stderr
+    metrics = run.metrics
+    assert metrics["beats_baseline"] is True, metrics
+    assert (run.output_dir / "model.joblib").is_file()
+    return metrics
+
+
+# --- synthetic data ----------------------------------------------------------------------------
+
+
+def churn_frame(n: int = 1200, seed: int = 0) -> pd.DataFrame:
+    """Binary target over time, with a date, a free-text, a yes/no and a categorical column."""
+    rng = np.random.default_rng(seed)
+    signup = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 1000, n), unit="D")
+    x = rng.normal(size=n)
+    member = rng.random(n) < 0.5
+    plan = rng.choice(["basic", "plus", "pro"], n)
+    logit = 1.5 * x - 1.2 * member + 0.8 * (plan == "pro") - 0.3
+    churned = rng.random(n) < 1 / (1 + np.exp(-logit))
+    unhappy = ["slow support", "cancel soon", "too expensive", "bugs everywhere"]
+    happy = ["great value", "love it", "works well", "fast support"]
+    reviews = [
+        " ".join(rng.choice(unhappy if (c ^ (rng.random() < 0.2)) else happy, 2)) for c in churned
+    ]
+    yes_words, no_words = ["yes", "Yes", "TRUE", "y"], ["no", "No", "false", "N"]
+    frame = pd.DataFrame(
+        {
+            "signup_date": signup.strftime("%Y-%m-%d"),
+            "last_seen": (signup + pd.to_timedelta(rng.integers(0, 90, n), unit="D")).strftime(
+                "%Y-%m-%d"
+            ),
+            "x": x,
+            "plan": plan,
+            "is_member": [rng.choice(yes_words if m else no_words) for m in member],
+            "review": reviews,
+            "churned": np.where(churned, "yes", "no").astype(object),
+        }
+    )
+    frame.loc[rng.choice(n, 30, replace=False), "churned"] = None
+    frame.loc[rng.choice(n, 20, replace=False), "review"] = None
+    return frame
+
+
+def stores_frame(n: int = 1500, seed: int = 1) -> pd.DataFrame:
+    """Regression with a high-cardinality zip code and repeated customers (groups)."""
+    rng = np.random.default_rng(seed)
+    zip_effect = rng.normal(0, 3, 150)
+    zips = rng.integers(0, 150, n)
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    return pd.DataFrame(
+        {
+            "customer_id": [f"c{c}" for c in rng.integers(0, 120, n)],
+            "zip_code": [f"z{z:03d}" for z in zips],
+            "x1": x1,
+            "x2": x2,
+            "spend": 2 * x1 - x2 + zip_effect[zips] + rng.normal(0, 0.5, n),
+        }
+    )
+
+
+# --- real datasets -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def penguins(tmp_path_factory):
+    palmerpenguins = pytest.importorskip("palmerpenguins")
+    folder = tmp_path_factory.mktemp("penguins")
+    data = folder / "data.csv"
+    palmerpenguins.load_penguins().to_csv(data, index=False)
+    config = make_config(
+        target="species",
+        task="multiclass",
+        features={
+            "numeric": [
+                "bill_length_mm",
+                "bill_depth_mm",
+                "flipper_length_mm",
+                "body_mass_g",
+                "year",
+            ],
+            "categorical": ["island", "sex"],
+        },
+        model_type="hist_gradient_boosting",
+        params={"max_iter": 100},
+        primary="f1_macro",
+        secondary=["accuracy", "roc_auc", "log_loss"],
+        split={"cv_folds": 3},
+        tracker="mlflow",  # not installed here: must be reported, not fatal
+    )
+    return train(folder, config), data
+
+
+def test_penguins_multiclass(penguins):
+    run, data = penguins
+    metrics = assert_clean_success(run)
+    assert metrics["task"] == "multiclass"
+    assert metrics["classes"] == ["Adelie", "Chinstrap", "Gentoo"]
+    assert metrics["model"]["test"]["f1_macro"] > 0.9
+    assert metrics["cv"]["splitter"] == "StratifiedKFold" and len(metrics["cv"]["scores"]) == 3
+    assert sum(metrics["rows"][part] for part in ("train", "val", "test")) == 344
+    assert "mlflow is not installed" in run.process.stdout
+    loaded = load_and_predict(run, data, "species")  # rows with missing measurements included
+    assert loaded["n_predictions"] == 344
+    assert loaded["proba_shape"] == [344, 3]
+
+
+def test_benefits_binary_with_positive_class(tmp_path_factory):
+    fixtures = shared_fixtures()
+    if fixtures is None or not (fixtures / "ui-benefit-claims/data/data.csv").is_file():
+        pytest.skip("shared fixtures not found (set ML_ENGINEER_SHARED_FIXTURES)")
+    data = fixtures / "ui-benefit-claims" / "data" / "data.csv"
+    config = make_config(
+        target="ui",
+        task="binary",
+        positive_class="yes",
+        path=str(data),
+        features={
+            "numeric": ["stateur", "statemb", "age", "tenure", "yrdispl", "rr"],
+            "categorical": ["joblost", "sex"],
+            "high_cardinality": ["state"],
+            "boolean": ["nwhite", "school12", "bluecol", "smsa", "married", "dkids", "dykids"]
+            + ["head"],
+        },
+        model_type="hist_gradient_boosting",
+        params={"max_iter": 100, "learning_rate": 0.05},
+        primary="roc_auc",
+        secondary=["average_precision", "f1", "accuracy", "log_loss"],
+    )
+    run = train(tmp_path_factory.mktemp("benefits"), config)
+    metrics = assert_clean_success(run)
+    assert metrics["positive_class"] == "yes"
+    assert metrics["baseline"]["test"]["roc_auc"] == pytest.approx(0.5)
+    assert metrics["model"]["test"]["roc_auc"] > 0.6
+    loaded = load_and_predict(run, data, "ui")
+    assert loaded["proba_shape"][1] == 2
+
+
+def test_diabetes_regression_with_cv(tmp_path_factory):
+    from sklearn.datasets import load_diabetes
+
+    folder = tmp_path_factory.mktemp("diabetes")
+    data = folder / "data.csv"
+    frame = load_diabetes(as_frame=True).frame
+    frame.to_csv(data, index=False)
+    config = make_config(
+        target="target",
+        task="regression",
+        features={"numeric": [c for c in frame.columns if c != "target"]},
+        model_type="ridge",
+        params={"alpha": 1.0},
+        primary="rmse",
+        secondary=["mae", "r2", "mape", "roc_auc"],  # roc_auc: null with a reason, no crash
+        split={"strategy": "random", "cv_folds": 5},
+        path=None,  # the data comes from the environment variable named by data.path_env
+    )
+    run = train(folder, config, env={config.data.path_env: str(data)})
+    metrics = assert_clean_success(run)
+    test = metrics["model"]["test"]
+    assert test["rmse"] < metrics["baseline"]["test"]["rmse"]  # lower is better
+    assert metrics["lower_is_better"] is True
+    assert test["roc_auc"] is None
+    assert "not a regression metric" in metrics["unavailable_metrics"]["model.test.roc_auc"]
+    assert metrics["cv"]["splitter"] == "KFold" and metrics["cv"]["mean"] > 0
+    loaded = load_and_predict(run, data, "target")
+    assert loaded["n_predictions"] == len(frame) and "proba_shape" not in loaded
+
+
+# --- synthetic scenarios -----------------------------------------------------------------------
+
+
+def test_time_split_text_boolean_datetime_parquet_missing_target(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("churn")
+    data = folder / "data.parquet"
+    churn_frame().to_parquet(data, index=False)
+    config = make_config(
+        target="churned",
+        task="binary",
+        positive_class="yes",
+        path="data.parquet",
+        data_format="parquet",
+        features={
+            "numeric": ["x"],
+            "categorical": ["plan"],
+            "boolean": ["is_member"],
+            "datetime": ["signup_date", "last_seen"],
+            "text": ["review"],
+        },
+        model_type="hist_gradient_boosting",
+        params={"max_iter": 100},
+        primary="roc_auc",
+        secondary=["f1", "balanced_accuracy"],
+        split={"strategy": "time", "time_column": "signup_date", "cv_folds": 3},
+        text_max_features=200,
+    )
+    run = train(folder, config)
+    metrics = assert_clean_success(run)
+    assert metrics["split"] == "time"
+    assert metrics["rows"]["dropped_missing_target"] == 30
+    assert sum(metrics["rows"][part] for part in ("train", "val", "test")) == 1200 - 30
+    assert metrics["cv"]["splitter"] == "TimeSeriesSplit"
+    loaded = load_and_predict(run, data, "churned")
+    assert loaded["proba_shape"] == [1200, 2]
+
+
+def test_group_split_target_encoding_sample_rows(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("stores")
+    stores_frame().to_csv(folder / "data.csv", index=False)
+    config = make_config(
+        target="spend",
+        task="regression",
+        features={"numeric": ["x1", "x2"], "high_cardinality": ["zip_code"]},
+        model_type="random_forest",
+        params={"n_estimators": 50, "min_samples_leaf": 3},
+        primary="rmse",
+        secondary=["r2"],
+        split={"strategy": "group", "group_column": "customer_id", "cv_folds": 3},
+    )
+    run = train(folder, config, "--sample-rows", "1000")
+    metrics = assert_clean_success(run)
+    assert metrics["sampled_rows"] == 1000
+    assert sum(metrics["rows"][part] for part in ("train", "val", "test")) == 1000
+    assert metrics["cv"]["splitter"] == "GroupKFold"
+    assert metrics["model"]["test"]["r2"] > 0.5  # the zip code effect only comes via encoding
+    load_and_predict(run, folder / "data.csv", "spend")
+
+
+def test_hostile_column_name_stays_a_column_name(tmp_path):
+    sentinel = tmp_path / "SENTINEL"
+    hostile = f'x"); import os; os.system("touch {sentinel}"); #'
+    rng = np.random.default_rng(3)
+    signal = rng.normal(size=400)
+    frame = pd.DataFrame(
+        {
+            hostile: signal,
+            "color": rng.choice(["red", "blue"], 400),
+            "label": (signal + rng.normal(0, 0.5, 400) > 0).astype(int),  # 0/1 labels
+        }
+    )
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    config = make_config(
+        target="label",
+        task="binary",
+        positive_class="1",
+        features={"numeric": [hostile], "categorical": ["color"]},
+        model_type="logistic_regression",
+        primary="roc_auc",
+    )
+    injected = f'\nimport os; os.system("touch {sentinel}")\n'
+    spec = spec_for(config, slug=f"demo\r{injected}", goal=f"predict{injected}\u2028x = 1")
+    run = train(tmp_path, config, spec=spec)
+    assert_clean_success(run)
+    assert not sentinel.exists()
+    loaded = load_and_predict(run, tmp_path / "data.csv", "label")
+    assert hostile in loaded["inputs"]
+    for line in run.script.read_text(encoding="utf-8").splitlines():
+        if "os.system" in line:
+            assert line.startswith("#"), line
+    assert not sentinel.exists()
+
+
+# --- clear errors ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_project(tmp_path):
+    rng = np.random.default_rng(4)
+    pd.DataFrame(
+        {"a": rng.normal(size=60), "b": rng.choice(["p", "q"], 60), "y": rng.normal(size=60)}
+    ).to_csv(tmp_path / "data.csv", index=False)
+
+    def project(**overrides):
+        settings = {
+            "target": "y",
+            "task": "regression",
+            "features": {"numeric": ["a"], "categorical": ["b"]},
+            "model_type": "ridge",
+            "primary": "rmse",
+            "split": {"strategy": "random"},
+            **overrides,
+        }
+        return write_project(tmp_path, make_config(**settings))
+
+    return project
+
+
+def assert_clear_error(process, *phrases):
+    assert process.returncode != 0
+    assert "Traceback" not in process.stderr, process.stderr
+    message = process.stderr.strip()
+    assert message.startswith("error: ") and "\n" not in message, message
+    for phrase in phrases:
+        assert phrase in message
+
+
+def test_error_missing_data_file(small_project):
+    script = small_project(path="nowhere.csv")
+    assert_clear_error(run_script(script), "data file not found", "nowhere.csv")
+
+
+def test_error_configured_columns_absent(small_project):
+    script = small_project(features={"numeric": ["a", "nope"], "categorical": ["also_missing"]})
+    assert_clear_error(run_script(script), "'nope'", "'also_missing'")
+
+
+def test_error_unknown_model_type(small_project):
+    assert_clear_error(run_script(small_project(model_type="quantum_forest")), "quantum_forest")
+
+
+def test_error_target_without_values(small_project, tmp_path):
+    pd.DataFrame({"a": [1.0, 2.0], "b": ["p", "q"], "y": [None, None]}).to_csv(
+        tmp_path / "empty_target.csv", index=False
+    )
+    process = run_script(small_project(), "--data", str(tmp_path / "empty_target.csv"))
+    assert_clear_error(process, "'y' has no rows with a value")
+
+
+# --- the generated code itself -----------------------------------------------------------------
+
+
+def test_generated_script_passes_ruff(tmp_path):
+    ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    if not Path(ruff).is_file():
+        pytest.skip("ruff is not installed")
+    config = make_config(
+        target="t" * 120,
+        task="binary",
+        features={"numeric": ["n" * 150], "categorical": ["列" * 80], "text": ["a\nb"]},
+        model_type="hist_gradient_boosting",
+        primary="roc_auc",
+    )
+    spec = spec_for(config, slug="s" * 200, goal="目标" * 80 + '\n"""')
+    spec.columns.append(
+        ColumnDecision(name="id" * 90, kind=ColumnKind.id, keep=False, reason="an identifier")
+    )
+    script = write_project(tmp_path, config, spec)
+    result = subprocess.run(
+        [ruff, "check", "--isolated", *RUFF_SELECT, str(script)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "# Left out" in script.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def generated_module(tmp_path_factory):
+    """The generated script imported as a module, to call its functions directly."""
+    config = make_config(
+        target="t",
+        task="binary",
+        features={"numeric": ["n"]},
+        model_type="logistic_regression",
+        primary="f1",
+    )
+    script = write_project(tmp_path_factory.mktemp("module"), config)
+    module_spec = importlib.util.spec_from_file_location("generated_training_script", script)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module
+
+
+def test_time_split_keeps_the_latest_rows_for_test(generated_module):
+    frame = churn_frame(n=500).dropna(subset=["churned"]).reset_index(drop=True)
+    y = frame["churned"].astype(object)
+    split = {
+        "strategy": "time",
+        "train": 0.6,
+        "val": 0.2,
+        "test": 0.2,
+        "time_column": "signup_date",
+    }
+    train, val, test = generated_module.split_rows(frame, y, split, "binary", 0)
+    dates = pd.to_datetime(frame["signup_date"])
+    assert dates.iloc[train].max() <= dates.iloc[val].min()
+    assert dates.iloc[val].max() <= dates.iloc[test].min()
+    assert len(train) + len(val) + len(test) == len(frame)
+
+
+def test_sample_rows_on_a_time_split_keeps_the_latest(generated_module):
+    frame = churn_frame(n=300)
+    split = {"strategy": "time", "time_column": "signup_date"}
+    sampled = generated_module.sample(frame, 50, split, 0)
+    dates = pd.to_datetime(frame["signup_date"])
+    assert len(sampled) == 50
+    assert pd.to_datetime(sampled["signup_date"]).min() >= dates.sort_values().iloc[-50]
+
+
+def test_group_split_never_shares_a_group(generated_module):
+    frame = stores_frame(n=600)
+    split = {"strategy": "group", "train": 0.6, "val": 0.2, "test": 0.2}
+    split["group_column"] = "customer_id"
+    parts = generated_module.split_rows(frame, frame["spend"], split, "regression", 0)
+    groups = [set(frame["customer_id"].iloc[rows]) for rows in parts]
+    assert all(groups)
+    assert not any(first & second for first, second in itertools.combinations(groups, 2))
+
+
+def test_metric_that_cannot_be_computed_is_null_with_a_reason(generated_module):
+    one_class = generated_module.Predictions(
+        y_true=np.array(["no", "no"], dtype=object),
+        y_pred=np.array(["no", "yes"], dtype=object),
+        proba=np.array([[0.9, 0.1], [0.4, 0.6]]),
+        classes=["no", "yes"],
+        positive="yes",
+    )
+    value, reason = generated_module.score("roc_auc", one_class, "binary")
+    assert value is None and reason
+    assert generated_module.score("accuracy", one_class, "binary") == (0.5, None)
+    assert generated_module.score("rmse", one_class, "binary")[1] == "not a binary metric"
+
+
+def test_conversions_accept_pandas_text_columns(generated_module):
+    raw = pd.DataFrame({"flag": ["Yes", "no", None, "TRUE", "f", "maybe"], "n": list("123456")})
+    assert generated_module.to_booleans(raw[["flag"]])["flag"].tolist()[:2] == [1.0, 0.0]
+    converted = generated_module.to_booleans(raw[["flag"]])["flag"]
+    assert converted.isna().tolist() == [False, False, True, False, False, True]
+    categories = generated_module.to_categories(raw[["flag"]])
+    assert categories["flag"].dtype == object and type(categories["flag"].iloc[0]) is str
+    assert isinstance(categories["flag"].iloc[2], float) and np.isnan(categories["flag"].iloc[2])
+    parts = generated_module.to_date_parts(pd.DataFrame({"d": ["2024-02-29", None]}))
+    assert parts.iloc[0].tolist() == [2024.0, 2.0, 3.0, 60.0] and parts.iloc[1].isna().all()
+
+
+# --- the filters -------------------------------------------------------------------------------
+
+
+def test_pyrepr_only_plain_literals():
+    assert pyrepr('x"); import os; #') == repr('x"); import os; #')
+    assert pyrepr(None) == "None" and pyrepr(True) == "True" and pyrepr(1.5) == "1.5"
+    with pytest.raises(TypeError):
+        pyrepr(["a"])
+    with pytest.raises(ValueError):
+        pyrepr(float("nan"))
+
+
+def test_comment_is_one_safe_line():
+    text = comment("a\nb\r\nc\u2028d\x00e\u202ef" + "z" * 300)
+    assert "\n" not in text and "\r" not in text and "\u2028" not in text and "\u202e" not in text
+    assert len(text) <= 100 and text.endswith("...")
+    assert comment("目" * 100, 20) == "目" * 8 + "..."  # wide characters take two columns
+    assert "coding:" not in comment("-*- coding: raw_unicode_escape -*-")
+
+
+def test_header_cannot_declare_an_encoding():
+    config = make_config(
+        target="t",
+        task="binary",
+        features={"numeric": ["n"]},
+        model_type="logistic_regression",
+        primary="f1",
+    )
+    source = render_training_script(
+        spec_for(config, slug="coding: raw_unicode_escape", goal="# coding=latin-1"), config
+    )
+    first_two = source.splitlines()[:2]
+    assert first_two == ["#!/usr/bin/env python", "# Training script generated by ml_engineer."]
+    assert "coding: raw" not in source and "coding=latin" not in source
