@@ -154,7 +154,7 @@ def _answer(graph, payload, config, context, data_dir: Path, *, auto_approve: bo
             # No one to ask (a pipe, a chat agent): stop here, say how to answer, succeed.
             thread = config["configurable"]["thread_id"]
             out.print("No terminal to ask in, and --yes was not given: the run is paused.")
-            out.print(json.dumps({"thread_id": thread, "approval": payload}, indent=1))
+            print(json.dumps({"thread_id": thread, "approval": payload}), flush=True)
             cmd = f"ml-engineer resume {_shell(data_dir)}"
             out.print(f"Approve with: {cmd} --approve")
             out.print(f'Reject with:  {cmd} --reject "reason"')

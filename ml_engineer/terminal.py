@@ -10,7 +10,8 @@ from rich.panel import Panel
 from rich.prompt import Prompt
 from rich.table import Table
 
-out = Console(highlight=False)
+# soft_wrap: a long line stays one line in a pipe, so a program reading it can parse it.
+out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
 
 

@@ -44,8 +44,10 @@ class ValidationResult(BaseModel):
         if self.status == "skipped":
             return f"Validation: not run ({self.reason})."
         if self.status != "passed":
+            verb = "timed out" if self.status == "timeout" else "failed"
             return (
-                f"Validation: the script {self.status} ({self.reason}); see the approval summary."
+                f"Validation: the script {verb} ({self.reason}); it is marked not validated and "
+                "the end of its error output is shown at approval."
             )
         name, model, baseline = self.primary or ("?", None, None)
         sample = f" on a sample of {self.sampled_rows} rows" if self.sampled_rows else ""

@@ -150,7 +150,7 @@ def _find_target(
         agrees = " (the analyst's documents agree)" if notes.target_hint == best[0] else ""
         return best[0], f"matched from the goal's words {', '.join(map(repr, matched))}{agrees}"
     hint = notes.target_hint
-    if hint and hint in names and (not best or hint in best):
+    if hint and hint in names and not user_goal and (not best or hint in best):
         return hint, "marked as the target in the analyst's documents"
     if len(best) > 1:
         raise GoalError(
@@ -158,6 +158,8 @@ def _find_target(
             "with --target, e.g. --target " + _quote_arg(best[0]) + "."
         )
     candidates = [c.name for c in profile.columns if _looks_like_target(c)]
+    if hint and hint in names:
+        candidates = [hint, *[c for c in candidates if c != hint]]
     where = "the goal you gave" if user_goal else "the analyst's documents"
     raise GoalError(
         f"No target column could be found from {where} ({sentence or 'no goal sentence'!r}) in "

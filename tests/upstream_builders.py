@@ -1,0 +1,88 @@
+"""Hand-built upstream folders for tests: the hostile and unusual cases the shared ones lack."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HOSTILE_NAME = 'x"); import os; os.system("touch {sentinel}"); #'
+
+
+def canonical_profile(df: pd.DataFrame, source: str | None = "data.csv") -> dict:
+    """A canonical profile.json of a frame, as a careful analyst would write it."""
+    columns = []
+    for name in df.columns:
+        s = df[name]
+        numeric = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+        entry = {
+            "name": str(name),
+            "inferred_type": "numeric" if numeric else "categorical",
+            "missing_count": int(s.isna().sum()),
+            "missing_pct": round(float(s.isna().mean() * 100), 3),
+            "unique_count": int(s.nunique()),
+        }
+        if numeric:
+            entry["stats"] = {"min": float(s.min()), "max": float(s.max()), "mean": float(s.mean())}
+        else:
+            counts = s.astype(str).value_counts().head(10)
+            entry["top_values"] = [{"value": k, "count": int(v)} for k, v in counts.items()]
+        columns.append(entry)
+    overview = {"row_count": len(df), "column_count": df.shape[1]}
+    if source:
+        overview["file"] = source
+    return {"overview": overview, "columns": columns, "quality_flags": []}
+
+
+def write_upstream(
+    data_dir: Path,
+    df: pd.DataFrame | None,
+    *,
+    goal: str,
+    profile: dict | None = None,
+    profile_text: str | None = None,
+    eda_extra: str = "",
+) -> Path:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if df is not None:
+        df.to_csv(data_dir / "data.csv", index=False)
+    if profile_text is not None:
+        (data_dir / "profile.md").write_text(profile_text, encoding="utf-8")
+    else:
+        prof = profile if profile is not None else canonical_profile(df)
+        (data_dir / "profile.json").write_text(json.dumps(prof), encoding="utf-8")
+    (data_dir / "eda-report.md").write_text(
+        f"# EDA report\n\n{eda_extra}\n\n## Confirmed ML goal\nGoal: {goal}\n", encoding="utf-8"
+    )
+    return data_dir
+
+
+def churn_frame(n: int = 1200, seed: int = 0) -> pd.DataFrame:
+    """Customers who churn more when tenure is short and the plan is basic."""
+    rng = np.random.default_rng(seed)
+    tenure = rng.integers(1, 60, n)
+    plan = rng.choice(["basic", "pro", "team"], n, p=[0.5, 0.3, 0.2])
+    spend = rng.gamma(2.0, 30.0, n).round(2)
+    logit = 1.5 - 0.06 * tenure + (plan == "basic") * 1.0 - 0.004 * spend
+    churned = np.where(rng.random(n) < 1 / (1 + np.exp(-logit)), "yes", "no")
+    return pd.DataFrame(
+        {"customer_id": [f"C{i:05d}" for i in range(n)], "tenure": tenure, "plan": plan,
+         "monthly_spend": spend, "churned": churned}
+    )  # fmt: skip
+
+
+def sales_frame(n_months: int = 60, seed: int = 0) -> pd.DataFrame:
+    """Monthly sales per region with a trend and a yearly season: a forecasting goal."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for region_i, region in enumerate(["north", "south", "east"]):
+        for m in range(n_months):
+            date = pd.Timestamp("2020-01-01") + pd.DateOffset(months=m)
+            season = 10 * np.sin(2 * np.pi * date.month / 12)
+            promo = int(rng.random() < 0.3)
+            sales = 100 + 20 * region_i + 0.8 * m + season + 15 * promo + rng.normal(0, 3)
+            rows.append({"order_month": date.strftime("%Y-%m-%d"), "region": region,
+                         "promo": promo, "sales": round(sales, 2)})  # fmt: skip
+    return pd.DataFrame(rows)
