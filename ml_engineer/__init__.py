@@ -1,6 +1,6 @@
 """ml-engineer: from a data analyst's profile to a reviewed, runnable ML design.
 
-    from ml_engineer import build_graph, initial_state
+from ml_engineer import build_graph, initial_state
 """
 
 __version__ = "0.1.0"

@@ -202,8 +202,8 @@ def test_frictionless_schema_with_data_measures_what_the_schema_lacks(tmp_path):
 def test_parquet_dataset_and_missing_targets(tmp_path):
     df = churn_frame()
     df.loc[df.index[:40], "churned"] = None
-    data_dir = write_upstream(tmp_path / "output" / "q" / "data", None, goal="predict churn",
-                              profile=canonical_profile(df, source="customers.parquet"))  # fmt: skip
+    profile = canonical_profile(df, source="customers.parquet")
+    data_dir = write_upstream(tmp_path / "q" / "data", None, goal="predict churn", profile=profile)
     df.to_parquet(data_dir / "customers.parquet")
     proc = run_cli("run", data_dir, "--yes")
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -214,7 +214,7 @@ def test_parquet_dataset_and_missing_targets(tmp_path):
 
 
 def test_a_script_that_does_not_finish_keeps_the_run_alive_for_the_approver(tmp_path):
-    data_dir = write_upstream(tmp_path / "output" / "z" / "data", churn_frame(), goal="predict churn")
+    data_dir = write_upstream(tmp_path / "z" / "data", churn_frame(), goal="predict churn")
     proc = run_cli("run", data_dir, "--timeout", "0")  # no terminal: stops at the approval
     assert proc.returncode == 0, proc.stderr
     payload = next(json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{"))

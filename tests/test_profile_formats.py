@@ -26,8 +26,11 @@ def test_ydata_types_map_faithfully():
     profile = read("ydata_full_like.json")
     kinds = {c.name: c.kind for c in profile.columns}
     assert kinds == {
-        "plan": ColumnKind.categorical, "active": ColumnKind.boolean,
-        "joined": ColumnKind.datetime, "spend": ColumnKind.numeric, "bio": ColumnKind.text,
+        "plan": ColumnKind.categorical,
+        "active": ColumnKind.boolean,
+        "joined": ColumnKind.datetime,
+        "spend": ColumnKind.numeric,
+        "bio": ColumnKind.text,
         "blob": ColumnKind.unknown,
     }
     assert profile.row_count == 100 and profile.column_count == 6
@@ -83,7 +86,9 @@ def test_ydata_alert_naming_another_column_flags_only_what_it_says(tmp_path):
 def test_ydata_unknown_keys_are_listed_but_known_noise_is_not():
     profile = read("ydata_full_like.json")
     assert set(profile.unread_fields) == {
-        "table.brand_new_table_key", "variables.*.new_metric", "extra_section",
+        "table.brand_new_table_key",
+        "variables.*.new_metric",
+        "extra_section",
     }
 
 
@@ -111,9 +116,18 @@ def test_frictionless_schema_types_and_unknowns():
     profile = read("frictionless_schema.json")
     kinds = {c.name: c.kind.value for c in profile.columns}
     assert kinds == {
-        "id": "numeric", "plan": "categorical", "note": "text", "active": "boolean",
-        "joined": "datetime", "at": "datetime", "yr": "datetime", "ym": "datetime",
-        "t": "datetime", "loc": "unknown", "tags": "unknown", "untyped": "text",
+        "id": "numeric",
+        "plan": "categorical",
+        "note": "text",
+        "active": "boolean",
+        "joined": "datetime",
+        "at": "datetime",
+        "yr": "datetime",
+        "ym": "datetime",
+        "t": "datetime",
+        "loc": "unknown",
+        "tags": "unknown",
+        "untyped": "text",
     }
     assert all(c.missing_fraction is None and c.unique_count is None for c in profile.columns)
     assert profile.column("id").flags == ["unique", "likely_id"]  # unique + primaryKey
@@ -146,7 +160,12 @@ def test_markdown_overview_and_column_table():
     assert (profile.row_count, profile.column_count) == (12345, 6)
     assert profile.dataset_path == "data/churn.csv"
     assert profile.column_names == [
-        "customer_id", "tenure", "plan", "monthly charge", "a | b", "churned",
+        "customer_id",
+        "tenure",
+        "plan",
+        "monthly charge",
+        "a | b",
+        "churned",
     ]
 
 
@@ -252,8 +271,14 @@ def test_flag_vocabulary(text, flags):
 
 @pytest.mark.parametrize(
     ("cell", "parsed"),
-    [("12 (3.4%)", (12, 3.4)), ("3.4%", (None, 3.4)), ("1,234", (1234, None)),
-     ("0 (0.0%)", (0, 0.0)), ("—", (None, None)), ("3,4 %", (None, 3.4))],
+    [
+        ("12 (3.4%)", (12, 3.4)),
+        ("3.4%", (None, 3.4)),
+        ("1,234", (1234, None)),
+        ("0 (0.0%)", (0, 0.0)),
+        ("—", (None, None)),
+        ("3,4 %", (None, 3.4)),
+    ],
 )
 def test_count_and_percent_cells(cell, parsed):
     assert parse_count_and_percent(cell) == parsed

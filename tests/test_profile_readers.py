@@ -37,7 +37,11 @@ def test_dict_keyed_columns_with_dtype_null_pct_and_nunique():
     assert tenure.missing_fraction == pytest.approx(0.025)  # null_pct 2.5 is a percent
     assert tenure.unique_count == 72
     assert (tenure.stats.std, tenure.stats.q25, tenure.stats.q50, tenure.stats.skew) == (
-        24.6, 9.0, 29.0, 0.24)
+        24.6,
+        9.0,
+        29.0,
+        0.24,
+    )
     contract = profile.column("contract")
     # "object" says nothing about cardinality: text, and the planner decides from unique_count.
     assert contract.kind is ColumnKind.text and contract.unique_count == 3
@@ -79,10 +83,12 @@ def test_row_count_is_derived_from_non_null_plus_missing_when_consistent(tmp_pat
     profile = read("canonical_wrapped_nonnull.json")  # also wrapped in {"profile": {...}}
     assert profile.row_count == 100
     assert profile.column("c").missing_count == 25  # 100 rows - 75 non-null
-    inconsistent = {"columns": [
-        {"name": "a", "type": "int", "count": 90, "missing_count": 10},
-        {"name": "b", "type": "int", "count": 50, "missing_count": 0},
-    ]}
+    inconsistent = {
+        "columns": [
+            {"name": "a", "type": "int", "count": 90, "missing_count": 10},
+            {"name": "b", "type": "int", "count": 50, "missing_count": 0},
+        ]
+    }
     path = tmp_path / "profile.json"
     path.write_text(json.dumps(inconsistent))
     assert read_profile(path).row_count is None
@@ -149,7 +155,11 @@ def test_hostile_column_names_are_kept_exactly_and_never_run(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)  # if anything executed a name, it would do so here
     profile = read("canonical_hostile_names.json")
     assert profile.column_names == [
-        'x"); import os; os.system("id"); #', "Größe (cm)", "two\nlines", "2020", "  padded  ",
+        'x"); import os; os.system("id"); #',
+        "Größe (cm)",
+        "two\nlines",
+        "2020",
+        "  padded  ",
         "[id]",
     ]
     assert profile.column("Größe (cm)").missing_fraction == pytest.approx(1 / 3)
@@ -159,12 +169,25 @@ def test_hostile_column_names_are_kept_exactly_and_never_run(tmp_path, monkeypat
 
 def test_two_thousand_columns_read_fast(tmp_path):
     columns = [
-        {"name": f"col_{i}", "inferred_type": "numeric" if i % 2 else "categorical",
-         "missing_count": i % 7, "missing_pct": 0.1, "unique_count": 40,
-         "stats": {"min": 0, "max": 1, "mean": 0.5, "std": 0.1, "q25": 0.2, "q50": 0.5,
-                   "q75": 0.7},
-         "top_values": [{"value": "a", "count": 3}], "sample_values": [1, 2, 3],
-         "flags": ["skewed"]}
+        {
+            "name": f"col_{i}",
+            "inferred_type": "numeric" if i % 2 else "categorical",
+            "missing_count": i % 7,
+            "missing_pct": 0.1,
+            "unique_count": 40,
+            "stats": {
+                "min": 0,
+                "max": 1,
+                "mean": 0.5,
+                "std": 0.1,
+                "q25": 0.2,
+                "q50": 0.5,
+                "q75": 0.7,
+            },
+            "top_values": [{"value": "a", "count": 3}],
+            "sample_values": [1, 2, 3],
+            "flags": ["skewed"],
+        }
         for i in range(2000)
     ]
     path = tmp_path / "profile.json"
@@ -189,12 +212,17 @@ def test_two_thousand_columns_read_fast(tmp_path):
         ("empty.json", "empty"),
         ("blank.md", "empty"),
         ("list.json", "the JSON is a list"),
-        ("no_columns.json", 'no columns found in this profile. Top-level keys seen: "overview", '
-                            '"dataset_name", "quality_flags"'),
+        (
+            "no_columns.json",
+            'no columns found in this profile. Top-level keys seen: "overview", '
+            '"dataset_name", "quality_flags"',
+        ),
         ("duplicate_names.json", 'duplicate column names: "age"'),
         ("duplicate_keys.json", 'duplicate column names: "age"'),
-        ("markdown_no_table.md", 'no columns found in this markdown profile. Sections seen: '
-                                 '"Notes", "Thoughts"'),
+        (
+            "markdown_no_table.md",
+            'no columns found in this markdown profile. Sections seen: "Notes", "Thoughts"',
+        ),
     ],
 )
 def test_profile_errors_name_the_file_and_the_problem(name, problem):
@@ -261,10 +289,16 @@ def test_format_does_not_follow_the_file_name(tmp_path):
 
 def test_fields_with_stats_are_a_canonical_variant_not_frictionless(tmp_path):
     path = tmp_path / "profile.json"
-    path.write_text(json.dumps({"fields": [
-        {"name": "a", "type": "number", "missing": {"count": 0, "percent": 0.0}},
-        {"name": "b", "type": "string", "cardinality": 3},
-    ]}))
+    path.write_text(
+        json.dumps(
+            {
+                "fields": [
+                    {"name": "a", "type": "number", "missing": {"count": 0, "percent": 0.0}},
+                    {"name": "b", "type": "string", "cardinality": 3},
+                ]
+            }
+        )
+    )
     profile = read_profile(path)
     assert profile.source_format == "canonical"
     assert profile.column("b").unique_count == 3
@@ -304,11 +338,15 @@ def test_find_profile_names_the_folder_and_what_it_looked_for(tmp_path):
 
 def test_variables_dict_with_alerts_is_canonical_unless_it_has_ydata_keys(tmp_path):
     path = tmp_path / "profile.json"
-    path.write_text(json.dumps({
-        "variables": {"age": {"type": "numeric", "missing_count": 2}},
-        "alerts": ["[age] has outliers"],
-        "overview": {"rows": 10, "source": "Kaggle"},
-    }))
+    path.write_text(
+        json.dumps(
+            {
+                "variables": {"age": {"type": "numeric", "missing_count": 2}},
+                "alerts": ["[age] has outliers"],
+                "overview": {"rows": 10, "source": "Kaggle"},
+            }
+        )
+    )
     profile = read_profile(path)
     assert profile.source_format == "canonical"
     assert profile.column("age").missing_fraction == pytest.approx(0.2)
@@ -318,10 +356,16 @@ def test_variables_dict_with_alerts_is_canonical_unless_it_has_ydata_keys(tmp_pa
 
 def test_column_notes_are_verbatim_and_name_flags_only_when_they_say_one(tmp_path):
     path = tmp_path / "profile.json"
-    path.write_text(json.dumps({"columns": [
-        {"name": "cust", "type": "int", "notes": "Looks like an ID column"},
-        {"name": "len_mm", "type": "float", "notes": "measured in mm", "unit": "mm"},
-    ]}))
+    path.write_text(
+        json.dumps(
+            {
+                "columns": [
+                    {"name": "cust", "type": "int", "notes": "Looks like an ID column"},
+                    {"name": "len_mm", "type": "float", "notes": "measured in mm", "unit": "mm"},
+                ]
+            }
+        )
+    )
     profile = read_profile(path)
     assert profile.column("cust").flags == ["likely_id"]
     assert profile.column("cust").notes == ["Looks like an ID column"]

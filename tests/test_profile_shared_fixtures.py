@@ -41,7 +41,9 @@ def test_penguins_is_raw_ydata_with_text_species():
     assert species.unique_count == 3
     assert species.top_values[0].value == "Adelie" and species.top_values[0].count == 152
     assert {t.value: t.count for t in species.top_values} == {
-        "Adelie": 152, "Gentoo": 124, "Chinstrap": 68,
+        "Adelie": 152,
+        "Gentoo": 124,
+        "Chinstrap": 68,
     }
     sex = profile.column("sex")
     assert sex.missing_count == 11

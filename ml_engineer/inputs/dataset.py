@@ -24,7 +24,6 @@ MAX_TARGET_VALUE_COUNTS = 100
 MAX_BINS = 10  # quantile bins for a numeric column in the leakage screen
 
 
-
 class TimeOrder(BaseModel):
     """Whether a column reads as dates, and how sorted the rows already are by it."""
 

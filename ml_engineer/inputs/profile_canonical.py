@@ -45,54 +45,173 @@ from ml_engineer.models.profile import ColumnKind, ColumnProfile, DataProfile, N
 # --- Where things live at the top level ------------------------------------------------------
 
 COLUMN_CONTAINERS = (
-    "columns", "fields", "variables", "features", "column_profiles", "column_stats",
-    "columns_profile", "attributes", "column_summaries",
+    "columns",
+    "fields",
+    "variables",
+    "features",
+    "column_profiles",
+    "column_stats",
+    "columns_profile",
+    "attributes",
+    "column_summaries",
 )
 # Some analysts wrap the whole profile one level down.
 WRAPPERS = ("profile", "data_profile", "report", "result", "schema")
 OVERVIEW_KEYS = (
-    "overview", "summary", "dataset", "meta", "metadata", "dataset_info", "table_info", "info",
-    "dataset_summary", "table",
+    "overview",
+    "summary",
+    "dataset",
+    "meta",
+    "metadata",
+    "dataset_info",
+    "table_info",
+    "info",
+    "dataset_summary",
+    "table",
 )
 FLAG_LIST_KEYS = (
-    "quality_flags", "quality_issues", "flags", "warnings", "alerts", "issues", "data_quality",
-    "quality", "problems", "data_quality_issues",
+    "quality_flags",
+    "quality_issues",
+    "flags",
+    "warnings",
+    "alerts",
+    "issues",
+    "data_quality",
+    "quality",
+    "problems",
+    "data_quality_issues",
 )
 NOTE_KEYS = ("note", "notes", "comment", "comments", "remarks", "caveats")
 # Descriptive keys we understand and do not need.
 TOP_IGNORED = frozenset(
     {
-        "name", "title", "description", "version", "schema_version", "generated_at",
-        "generated_by", "created_at", "created", "profiled_at", "profiler", "tool", "author",
-        "$schema", "format", "format_version", "timestamp", "date", "analyst", "dataset",
+        "name",
+        "title",
+        "description",
+        "version",
+        "schema_version",
+        "generated_at",
+        "generated_by",
+        "created_at",
+        "created",
+        "profiled_at",
+        "profiler",
+        "tool",
+        "author",
+        "$schema",
+        "format",
+        "format_version",
+        "timestamp",
+        "date",
+        "analyst",
+        "dataset",
     }
 )
 
 # --- Overview keys ----------------------------------------------------------------------------
 
 ROW_KEYS = (
-    "row_count", "rows", "n_rows", "n", "num_rows", "nrows", "n_records", "record_count",
-    "records", "total_rows", "n_obs", "observations", "num_records", "length",
+    "row_count",
+    "rows",
+    "n_rows",
+    "n",
+    "num_rows",
+    "nrows",
+    "n_records",
+    "record_count",
+    "records",
+    "total_rows",
+    "n_obs",
+    "observations",
+    "num_records",
+    "length",
 )
 COLUMN_COUNT_KEYS = (
-    "column_count", "columns", "n_columns", "n_cols", "num_columns", "ncols", "n_var", "n_vars",
-    "fields", "num_fields", "field_count", "variables", "n_variables",
+    "column_count",
+    "columns",
+    "n_columns",
+    "n_cols",
+    "num_columns",
+    "ncols",
+    "n_var",
+    "n_vars",
+    "fields",
+    "num_fields",
+    "field_count",
+    "variables",
+    "n_variables",
 )
 PATH_KEYS = (
-    "source_path", "path", "file", "source", "dataset_path", "file_path", "filename",
-    "data_path", "source_file", "location", "csv", "data_file", "input_path", "uri", "url",
+    "source_path",
+    "path",
+    "file",
+    "source",
+    "dataset_path",
+    "file_path",
+    "filename",
+    "data_path",
+    "source_file",
+    "location",
+    "csv",
+    "data_file",
+    "input_path",
+    "uri",
+    "url",
 )
 OVERVIEW_IGNORED = frozenset(
     {
-        "dataset", "name", "title", "description", "file_size_bytes", "file_size", "size_bytes",
-        "approx_size_mb", "size_mb", "file_size_mb", "memory", "memory_usage", "memory_mb",
-        "memory_size", "source_available_to_analyst", "encoding", "delimiter", "separator",
-        "format", "file_format", "generated_at", "created_at", "profiled_at", "date",
-        "profiler", "tool", "version", "target", "goal", "sheet", "hash", "sha256", "md5",
-        "dataset_name", "table_name", "types", "type_counts", "dtypes", "record_size",
-        "missing_cells", "n_cells_missing", "p_cells_missing", "missing_cells_pct",
-        "total_missing", "missing_total", "sample_size", "sampled_rows", "duplicate_rows",
-        "n_duplicates", "duplicates", "duplicate_rows_pct", "p_duplicates",
+        "dataset",
+        "name",
+        "title",
+        "description",
+        "file_size_bytes",
+        "file_size",
+        "size_bytes",
+        "approx_size_mb",
+        "size_mb",
+        "file_size_mb",
+        "memory",
+        "memory_usage",
+        "memory_mb",
+        "memory_size",
+        "source_available_to_analyst",
+        "encoding",
+        "delimiter",
+        "separator",
+        "format",
+        "file_format",
+        "generated_at",
+        "created_at",
+        "profiled_at",
+        "date",
+        "profiler",
+        "tool",
+        "version",
+        "target",
+        "goal",
+        "sheet",
+        "hash",
+        "sha256",
+        "md5",
+        "dataset_name",
+        "table_name",
+        "types",
+        "type_counts",
+        "dtypes",
+        "record_size",
+        "missing_cells",
+        "n_cells_missing",
+        "p_cells_missing",
+        "missing_cells_pct",
+        "total_missing",
+        "missing_total",
+        "sample_size",
+        "sampled_rows",
+        "duplicate_rows",
+        "n_duplicates",
+        "duplicates",
+        "duplicate_rows_pct",
+        "p_duplicates",
     }
 )
 # Keys that hold a path only sometimes; elsewhere a description of where the data came from.
@@ -103,100 +222,308 @@ SAMPLE_SIZE_KEYS = ("sample_size", "sampled_rows")
 # --- Column keys ------------------------------------------------------------------------------
 
 NAME_KEYS = (
-    "name", "column", "col", "field", "column_name", "variable", "feature", "field_name",
+    "name",
+    "column",
+    "col",
+    "field",
+    "column_name",
+    "variable",
+    "feature",
+    "field_name",
     "colname",
 )
 # Most specific first: a semantic type says more than a storage dtype.
 TYPE_KEYS = (
-    "semantic_type", "inferred_type", "kind", "type", "logical_type", "data_type", "dtype",
-    "pandas_dtype", "physical_type", "storage_type",
+    "semantic_type",
+    "inferred_type",
+    "kind",
+    "type",
+    "logical_type",
+    "data_type",
+    "dtype",
+    "pandas_dtype",
+    "physical_type",
+    "storage_type",
 )
 MISSING_COUNT_KEYS = (
-    "missing_count", "n_missing", "null_count", "num_missing", "na_count", "n_null", "n_nulls",
-    "missing_n", "count_missing", "nan_count", "n_na", "missing_values", "null_values",
+    "missing_count",
+    "n_missing",
+    "null_count",
+    "num_missing",
+    "na_count",
+    "n_null",
+    "n_nulls",
+    "missing_n",
+    "count_missing",
+    "nan_count",
+    "n_na",
+    "missing_values",
+    "null_values",
 )
 MISSING_MIXED_KEYS = ("missing", "nulls", "null", "na", "nan")  # a count, a dict or "12 (3%)"
 MISSING_PCT_KEYS = (
-    "missing_pct", "null_pct", "missing_percent", "missing_percentage", "pct_missing",
-    "percent_missing", "null_percent", "null_percentage", "na_pct", "nan_pct",
-    "missing_pct_of_rows", "pct_null", "percent_null",
+    "missing_pct",
+    "null_pct",
+    "missing_percent",
+    "missing_percentage",
+    "pct_missing",
+    "percent_missing",
+    "null_percent",
+    "null_percentage",
+    "na_pct",
+    "nan_pct",
+    "missing_pct_of_rows",
+    "pct_null",
+    "percent_null",
 )
 MISSING_FRACTION_KEYS = (
-    "missing_fraction", "p_missing", "null_ratio", "missing_ratio", "null_fraction",
-    "na_fraction", "fraction_missing", "frac_missing", "missing_frac", "missing_proportion",
-    "null_proportion", "p_null", "p_na",
+    "missing_fraction",
+    "p_missing",
+    "null_ratio",
+    "missing_ratio",
+    "null_fraction",
+    "na_fraction",
+    "fraction_missing",
+    "frac_missing",
+    "missing_frac",
+    "missing_proportion",
+    "null_proportion",
+    "p_null",
+    "p_na",
 )
 # Keys that do not say whether they hold a fraction or a percent.
-MISSING_AMBIGUOUS_KEYS = ("missing_rate", "null_rate", "na_rate", "missing_share", "null_share",
-                          "missingness")
+MISSING_AMBIGUOUS_KEYS = (
+    "missing_rate",
+    "null_rate",
+    "na_rate",
+    "missing_share",
+    "null_share",
+    "missingness",
+)
 NON_NULL_KEYS = (
-    "count", "non_null_count", "non_null", "n_non_null", "non_missing", "valid_count",
-    "n_valid", "not_null_count", "present", "non_missing_count",
+    "count",
+    "non_null_count",
+    "non_null",
+    "n_non_null",
+    "non_missing",
+    "valid_count",
+    "n_valid",
+    "not_null_count",
+    "present",
+    "non_missing_count",
 )
 TOTAL_KEYS = ("n", "rows", "n_rows", "row_count", "total", "total_count")
 UNIQUE_KEYS = (
-    "unique_count", "nunique", "n_unique", "distinct_count", "cardinality", "n_distinct",
-    "distinct", "unique", "num_unique", "n_distinct_values", "n_levels", "num_distinct",
-    "distinct_values", "unique_values",
+    "unique_count",
+    "nunique",
+    "n_unique",
+    "distinct_count",
+    "cardinality",
+    "n_distinct",
+    "distinct",
+    "unique",
+    "num_unique",
+    "n_distinct_values",
+    "n_levels",
+    "num_distinct",
+    "distinct_values",
+    "unique_values",
 )
 STATS_CONTAINERS = (
-    "stats", "distribution", "numeric_stats", "summary", "statistics", "describe",
-    "numeric_summary", "summary_stats", "numeric",
+    "stats",
+    "distribution",
+    "numeric_stats",
+    "summary",
+    "statistics",
+    "describe",
+    "numeric_summary",
+    "summary_stats",
+    "numeric",
 )
 STAT_KEYS = {
-    "min": "min", "minimum": "min",
-    "max": "max", "maximum": "max",
-    "mean": "mean", "avg": "mean", "average": "mean",
-    "std": "std", "sd": "std", "stdev": "std", "std_dev": "std", "stddev": "std",
+    "min": "min",
+    "minimum": "min",
+    "max": "max",
+    "maximum": "max",
+    "mean": "mean",
+    "avg": "mean",
+    "average": "mean",
+    "std": "std",
+    "sd": "std",
+    "stdev": "std",
+    "std_dev": "std",
+    "stddev": "std",
     "standard_deviation": "std",
-    "q25": "q25", "p25": "q25", "25%": "q25", "q1": "q25", "percentile_25": "q25",
-    "first_quartile": "q25", "25th_percentile": "q25",
-    "median": "q50", "q50": "q50", "p50": "q50", "50%": "q50", "q2": "q50",
-    "percentile_50": "q50", "50th_percentile": "q50",
-    "q75": "q75", "p75": "q75", "75%": "q75", "q3": "q75", "percentile_75": "q75",
-    "third_quartile": "q75", "75th_percentile": "q75",
-    "skew": "skew", "skewness": "skew",
+    "q25": "q25",
+    "p25": "q25",
+    "25%": "q25",
+    "q1": "q25",
+    "percentile_25": "q25",
+    "first_quartile": "q25",
+    "25th_percentile": "q25",
+    "median": "q50",
+    "q50": "q50",
+    "p50": "q50",
+    "50%": "q50",
+    "q2": "q50",
+    "percentile_50": "q50",
+    "50th_percentile": "q50",
+    "q75": "q75",
+    "p75": "q75",
+    "75%": "q75",
+    "q3": "q75",
+    "percentile_75": "q75",
+    "third_quartile": "q75",
+    "75th_percentile": "q75",
+    "skew": "skew",
+    "skewness": "skew",
 }
 STAT_IGNORED = frozenset(
     {
-        "variance", "var", "sum", "range", "iqr", "kurtosis", "kurt", "mad", "cv", "mode",
-        "n_zeros", "zeros", "p_zeros", "zero_count", "n_negative", "negatives", "p_negative",
-        "n_infinite", "p_infinite", "monotonic", "sem", "5%", "95%", "1%", "99%", "10%", "90%",
-        "p1", "p5", "p10", "p90", "p95", "p99", "q05", "q95", "q01", "q99", "q10", "q90",
+        "variance",
+        "var",
+        "sum",
+        "range",
+        "iqr",
+        "kurtosis",
+        "kurt",
+        "mad",
+        "cv",
+        "mode",
+        "n_zeros",
+        "zeros",
+        "p_zeros",
+        "zero_count",
+        "n_negative",
+        "negatives",
+        "p_negative",
+        "n_infinite",
+        "p_infinite",
+        "monotonic",
+        "sem",
+        "5%",
+        "95%",
+        "1%",
+        "99%",
+        "10%",
+        "90%",
+        "p1",
+        "p5",
+        "p10",
+        "p90",
+        "p95",
+        "p99",
+        "q05",
+        "q95",
+        "q01",
+        "q99",
+        "q10",
+        "q90",
     }
 )
 TOP_KEYS = (
-    "top_values", "top_categories", "value_counts", "most_frequent", "frequent_values",
-    "top_n", "top_k", "most_common", "top", "categories", "levels", "value_distribution",
-    "frequencies", "counts",
+    "top_values",
+    "top_categories",
+    "value_counts",
+    "most_frequent",
+    "frequent_values",
+    "top_n",
+    "top_k",
+    "most_common",
+    "top",
+    "categories",
+    "levels",
+    "value_distribution",
+    "frequencies",
+    "counts",
 )
 SAMPLE_KEYS = (
-    "sample_values", "first_values", "samples", "examples", "sample", "example_values",
-    "example", "first_rows", "head", "values_sample", "sample_data", "values",
+    "sample_values",
+    "first_values",
+    "samples",
+    "examples",
+    "sample",
+    "example_values",
+    "example",
+    "first_rows",
+    "head",
+    "values_sample",
+    "sample_data",
+    "values",
 )
 MAX_LENGTH_KEYS = ("max_length", "max_len", "longest")
 MEAN_LENGTH_KEYS = ("mean_length", "avg_length", "mean_len", "average_length")
 COLUMN_FLAG_KEYS = (
-    "flags", "quality_flags", "issues", "warnings", "alerts", "quality_issues", "quality",
+    "flags",
+    "quality_flags",
+    "issues",
+    "warnings",
+    "alerts",
+    "quality_issues",
+    "quality",
     "problems",
 )
-COLUMN_NOTE_KEYS = ("note", "notes", "comment", "comments", "remarks", "description", "meaning",
-                    "unit", "units", "role", "semantic_role", "usage")
+COLUMN_NOTE_KEYS = (
+    "note",
+    "notes",
+    "comment",
+    "comments",
+    "remarks",
+    "description",
+    "meaning",
+    "unit",
+    "units",
+    "role",
+    "semantic_role",
+    "usage",
+)
 BOOLEAN_FLAG_KEYS = {
-    "is_unique": "unique", "is_id": "likely_id", "likely_id": "likely_id",
-    "is_identifier": "likely_id", "is_key": "likely_id", "is_primary_key": "likely_id",
-    "is_constant": "constant", "constant": "constant", "is_weight": "weight",
-    "leakage": "leakage", "possible_leakage": "leakage", "is_leakage": "leakage",
-    "high_missing": "high_missing", "high_cardinality": "high_cardinality",
-    "is_skewed": "skewed", "skewed": "skewed", "is_imbalanced": "imbalanced",
+    "is_unique": "unique",
+    "is_id": "likely_id",
+    "likely_id": "likely_id",
+    "is_identifier": "likely_id",
+    "is_key": "likely_id",
+    "is_primary_key": "likely_id",
+    "is_constant": "constant",
+    "constant": "constant",
+    "is_weight": "weight",
+    "leakage": "leakage",
+    "possible_leakage": "leakage",
+    "is_leakage": "leakage",
+    "high_missing": "high_missing",
+    "high_cardinality": "high_cardinality",
+    "is_skewed": "skewed",
+    "skewed": "skewed",
+    "is_imbalanced": "imbalanced",
 }
 COLUMN_IGNORED = frozenset(
     {
-        "position", "index", "order", "ordinal_position", "memory", "memory_usage",
-        "memory_bytes", "bytes", "nullable", "format", "min_length", "median_length",
-        "min_len", "unique_pct", "p_unique", "p_distinct", "distinct_pct", "unique_ratio",
-        "pct_unique", "unique_percent", "uniqueness", "distinct_percent", "freq",
-        "is_numeric", "is_categorical", "hashable",
+        "position",
+        "index",
+        "order",
+        "ordinal_position",
+        "memory",
+        "memory_usage",
+        "memory_bytes",
+        "bytes",
+        "nullable",
+        "format",
+        "min_length",
+        "median_length",
+        "min_len",
+        "unique_pct",
+        "p_unique",
+        "p_distinct",
+        "distinct_pct",
+        "unique_ratio",
+        "pct_unique",
+        "unique_percent",
+        "uniqueness",
+        "distinct_percent",
+        "freq",
+        "is_numeric",
+        "is_categorical",
+        "hashable",
     }
 )
 # A column key we understand as a whole, whatever its sub-keys.
@@ -253,7 +580,8 @@ def read_canonical(data: dict, profile_path: str) -> DataProfile:
     if row_count is None:
         # Derived only when every column that can tell agrees (e.g. count + missing).
         row_count = consistent_value(
-            m.total if m.total is not None
+            m.total
+            if m.total is not None
             else (m.non_null + m.count if m.non_null is not None and m.count is not None else None)
             for m in missing
         )
@@ -418,8 +746,10 @@ def _read_missing(name: str, entry: dict, ctx: _Context, used: set[str]) -> Miss
                 miss.count = miss.count if miss.count is not None else count
                 if pct is not None and miss.percent is None:
                     miss.percent, miss.percent_key = pct, key
-        elif key in MISSING_PCT_KEYS or key in MISSING_FRACTION_KEYS or key in (
-            MISSING_AMBIGUOUS_KEYS
+        elif (
+            key in MISSING_PCT_KEYS
+            or key in MISSING_FRACTION_KEYS
+            or key in (MISSING_AMBIGUOUS_KEYS)
         ):
             used.add(key)
             number, is_percent = rate_of(key, value)
@@ -529,9 +859,7 @@ def _read_stats(
     return NumericStats(**values) if values else None
 
 
-def _read_values(
-    name: str, entry: dict, ctx: _Context, used: set[str]
-) -> tuple[list, list[str]]:
+def _read_values(name: str, entry: dict, ctx: _Context, used: set[str]) -> tuple[list, list[str]]:
     top_values: list = []
     samples: list[str] = []
     for key in TOP_KEYS:
@@ -598,10 +926,30 @@ def _read_column_flags(column: ColumnProfile, entry: dict, ctx: _Context, used: 
             if isinstance(item, str):
                 attach(column, item, normalise_flags(item))
             elif isinstance(item, dict):
-                word = next((item[k] for k in ("flag", "issue", "type", "kind", "name", "code")
-                             if k in item), None)
-                detail = next((item[k] for k in ("detail", "details", "description", "message",
-                                                 "note", "reason", "text") if k in item), None)
+                word = next(
+                    (
+                        item[k]
+                        for k in ("flag", "issue", "type", "kind", "name", "code")
+                        if k in item
+                    ),
+                    None,
+                )
+                detail = next(
+                    (
+                        item[k]
+                        for k in (
+                            "detail",
+                            "details",
+                            "description",
+                            "message",
+                            "note",
+                            "reason",
+                            "text",
+                        )
+                        if k in item
+                    ),
+                    None,
+                )
                 text = ": ".join(value_text(v) for v in (word, detail) if v is not None)
                 attach(column, text or value_text(item), flags_for_issue(word, detail))
             elif isinstance(item, bool) and not item:
@@ -757,13 +1105,35 @@ def _read_flag_list(
             ctx.unread.add(f"{key}[{i}]: cannot read flag {short(item)}")
 
 
-_FLAG_COLUMN_KEYS = ("column", "columns", "col", "field", "fields", "variable", "feature",
-                     "column_name", "cols")
+_FLAG_COLUMN_KEYS = (
+    "column",
+    "columns",
+    "col",
+    "field",
+    "fields",
+    "variable",
+    "feature",
+    "column_name",
+    "cols",
+)
 _FLAG_WORD_KEYS = ("flag", "issue", "type", "kind", "code", "category", "check", "rule", "alert")
-_FLAG_DETAIL_KEYS = ("detail", "details", "description", "message", "note", "reason", "text",
-                     "evidence", "explanation", "recommendation", "action", "suggestion")
-_FLAG_IGNORED = frozenset({"severity", "level", "priority", "count", "value", "pct", "percent",
-                           "id", "confidence"})
+_FLAG_DETAIL_KEYS = (
+    "detail",
+    "details",
+    "description",
+    "message",
+    "note",
+    "reason",
+    "text",
+    "evidence",
+    "explanation",
+    "recommendation",
+    "action",
+    "suggestion",
+)
+_FLAG_IGNORED = frozenset(
+    {"severity", "level", "priority", "count", "value", "pct", "percent", "id", "confidence"}
+)
 
 
 def _read_flag_object(
@@ -789,8 +1159,13 @@ def _read_flag_object(
     for name in dict.fromkeys(names):
         attach(known[name], text, flags)
     for sub in item:
-        if (sub not in _FLAG_COLUMN_KEYS and sub not in _FLAG_WORD_KEYS and sub != "name"
-                and sub not in _FLAG_DETAIL_KEYS and sub not in _FLAG_IGNORED):
+        if (
+            sub not in _FLAG_COLUMN_KEYS
+            and sub not in _FLAG_WORD_KEYS
+            and sub != "name"
+            and sub not in _FLAG_DETAIL_KEYS
+            and sub not in _FLAG_IGNORED
+        ):
             ctx.unread.add(f"{where.split('[')[0]}[*].{sub}")
 
 

@@ -196,8 +196,7 @@ for _kind, _words in {
     ColumnKind.categorical: "categorical category cat nominal ordinal enum factor label "
     "categoric qualitative class levels",
     ColumnKind.boolean: "bool boolean logical binary yes/no flag dichotomous",
-    ColumnKind.datetime: "datetime date time timestamp year yearmonth datetimetz period "
-    "temporal",
+    ColumnKind.datetime: "datetime date time timestamp year yearmonth datetimetz period temporal",
     ColumnKind.text: "text string str object free_text freetext varchar char unicode utf8 "
     "sentence document",
     ColumnKind.id: "id identifier key primary_key uuid guid index",
@@ -275,25 +274,46 @@ FLAG_VOCABULARY = (
 _FLAG_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (flag, re.compile(pattern))
     for flag, pattern in (
-        ("leakage", r"leak|derived from (?:the )?(?:target|outcome|label)|proxy for (?:the )?"
-         r"(?:target|outcome|label)|post[ ]?(?:outcome|event)|future information"),
-        ("weight", r"\b(?:sampling|survey|sample|design|frequency|case|person|household|"
-         r"probability|analytic|expansion) weights?\b|\bweight(?:ing)? (?:variable|column|"
-         r"factor|field)\b|^(?:is )?(?:a )?weights?$"),
-        ("redundant", r"redundan|duplicated? (?:column|feature|variable|field|of|information)|"
-         r"\bsame as\b|\bcopy of\b|\balias of\b|\bidentical to\b"),
-        ("constant", r"\bconstant\b|zero variance|no variance|single (?:distinct |unique )?"
-         r"value|one (?:distinct |unique )?value|only one (?:distinct |unique )?value|"
-         r"\bnear zero variance\b"),
-        ("likely_id", r"\bids?\b|identifier|primary key|\bkey column\b|\brow key\b|\buuid\b|"
-         r"\bindex column\b|\bid like\b"),
+        (
+            "leakage",
+            r"leak|derived from (?:the )?(?:target|outcome|label)|proxy for (?:the )?"
+            r"(?:target|outcome|label)|post[ ]?(?:outcome|event)|future information",
+        ),
+        (
+            "weight",
+            r"\b(?:sampling|survey|sample|design|frequency|case|person|household|"
+            r"probability|analytic|expansion) weights?\b|\bweight(?:ing)? (?:variable|column|"
+            r"factor|field)\b|^(?:is )?(?:a )?weights?$",
+        ),
+        (
+            "redundant",
+            r"redundan|duplicated? (?:column|feature|variable|field|of|information)|"
+            r"\bsame as\b|\bcopy of\b|\balias of\b|\bidentical to\b",
+        ),
+        (
+            "constant",
+            r"\bconstant\b|zero variance|no variance|single (?:distinct |unique )?"
+            r"value|one (?:distinct |unique )?value|only one (?:distinct |unique )?value|"
+            r"\bnear zero variance\b",
+        ),
+        (
+            "likely_id",
+            r"\bids?\b|identifier|primary key|\bkey column\b|\brow key\b|\buuid\b|"
+            r"\bindex column\b|\bid like\b",
+        ),
         ("unique", r"\bunique\b|all (?:values )?distinct|all values are distinct"),
-        ("high_cardinality", r"high cardinality|many (?:distinct|unique) (?:values|categories|"
-         r"levels)|too many (?:categories|levels)|cardinality is high"),
-        ("high_missing", r"(?:high|heavy|large|many|excessive|mostly) (?:share of |rate of |"
-         r"proportion of )?(?:missing|nulls?|nas?|empty)|(?:missing|null|na)(?:ness)? "
-         r"(?:rate |share |ratio )?(?:is )?high|mostly (?:missing|empty|null)|all missing|"
-         r"entirely (?:missing|empty)|100(?:\.0+)? ?% missing|sparse"),
+        (
+            "high_cardinality",
+            r"high cardinality|many (?:distinct|unique) (?:values|categories|"
+            r"levels)|too many (?:categories|levels)|cardinality is high",
+        ),
+        (
+            "high_missing",
+            r"(?:high|heavy|large|many|excessive|mostly) (?:share of |rate of |"
+            r"proportion of )?(?:missing|nulls?|nas?|empty)|(?:missing|null|na)(?:ness)? "
+            r"(?:rate |share |ratio )?(?:is )?high|mostly (?:missing|empty|null)|all missing|"
+            r"entirely (?:missing|empty)|100(?:\.0+)? ?% missing|sparse",
+        ),
         ("missing", r"missing|\bnulls?\b|\bnas?\b|\bnan\b|\bempty\b|incomplete"),
         ("skewed", r"skew"),
         ("imbalanced", r"imbalanc|unbalanc|rare (?:class|category)"),
@@ -398,7 +418,7 @@ def note_flags(text: str) -> list[str]:
 
 
 def looks_like_path(value: str) -> bool:
-    """"data/x.csv", "x.parquet", "s3://b/k" are paths; "Kaggle" or "the HR export" are not."""
+    """ "data/x.csv", "x.parquet", "s3://b/k" are paths; "Kaggle" or "the HR export" are not."""
     text = value.strip()
     return bool(re.search(r"[/\\]|\.\w{2,8}$", text)) and "\n" not in text
 

@@ -23,8 +23,9 @@ LOOKED_FOR = (
     "profile.json, profile.md, a single *profile*.json or *profile*.md, "
     "or a Frictionless *.schema.json / datapackage.json"
 )
-_JSON_FENCE = re.compile(r"^\s*(?:```|~~~)\s*(?:json)?\s*\n(?P<body>.*?)\n\s*(?:```|~~~)\s*$",
-                         re.DOTALL | re.IGNORECASE)
+_JSON_FENCE = re.compile(
+    r"^\s*(?:```|~~~)\s*(?:json)?\s*\n(?P<body>.*?)\n\s*(?:```|~~~)\s*$", re.DOTALL | re.IGNORECASE
+)
 
 
 def find_profile(data_dir: Path) -> Path:

@@ -34,31 +34,92 @@ TYPES = {
     "yearmonth": ColumnKind.datetime,
 }
 # Legal Frictionless types this product cannot model directly: unknown, but not "unread".
-OTHER_TYPES = frozenset(
-    {"object", "array", "list", "geopoint", "geojson", "duration", "any"}
-)
+OTHER_TYPES = frozenset({"object", "array", "list", "geopoint", "geojson", "duration", "any"})
 
 FIELD_KEYS = frozenset(
     {
-        "name", "type", "format", "title", "description", "constraints", "example",
-        "rdfType", "missingValues", "trueValues", "falseValues", "bareNumber", "groupChar",
-        "decimalChar", "categories", "categoriesOrdered", "delimiter", "itemType",
-        "arrayItem", "floatNumber",
+        "name",
+        "type",
+        "format",
+        "title",
+        "description",
+        "constraints",
+        "example",
+        "rdfType",
+        "missingValues",
+        "trueValues",
+        "falseValues",
+        "bareNumber",
+        "groupChar",
+        "decimalChar",
+        "categories",
+        "categoriesOrdered",
+        "delimiter",
+        "itemType",
+        "arrayItem",
+        "floatNumber",
     }
 )
 SCHEMA_KEYS = frozenset(
-    {"fields", "primaryKey", "foreignKeys", "missingValues", "$schema", "fieldsMatch", "name",
-     "title", "description", "uniqueKeys", "profile"}
+    {
+        "fields",
+        "primaryKey",
+        "foreignKeys",
+        "missingValues",
+        "$schema",
+        "fieldsMatch",
+        "name",
+        "title",
+        "description",
+        "uniqueKeys",
+        "profile",
+    }
 )
 # Resource-level keys that describe the file, not its columns.
 RESOURCE_IGNORED = frozenset(
-    {"name", "type", "scheme", "format", "mediatype", "encoding", "hash", "bytes", "fields",
-     "dialect", "control", "title", "description", "profile", "$schema", "licenses",
-     "sources", "compression", "innerpath", "sha256", "md5", "layout", "data"}
+    {
+        "name",
+        "type",
+        "scheme",
+        "format",
+        "mediatype",
+        "encoding",
+        "hash",
+        "bytes",
+        "fields",
+        "dialect",
+        "control",
+        "title",
+        "description",
+        "profile",
+        "$schema",
+        "licenses",
+        "sources",
+        "compression",
+        "innerpath",
+        "sha256",
+        "md5",
+        "layout",
+        "data",
+    }
 )
 PACKAGE_IGNORED = frozenset(
-    {"name", "title", "description", "profile", "$schema", "licenses", "sources", "version",
-     "created", "contributors", "keywords", "homepage", "id", "image"}
+    {
+        "name",
+        "title",
+        "description",
+        "profile",
+        "$schema",
+        "licenses",
+        "sources",
+        "version",
+        "created",
+        "contributors",
+        "keywords",
+        "homepage",
+        "id",
+        "image",
+    }
 )
 
 
@@ -126,9 +187,7 @@ def read_frictionless(data: dict, profile_path: str) -> DataProfile:
     if not isinstance(fields, list):
         raise no_columns_error(profile_path, data.keys(), "frictionless schema")
 
-    columns = [
-        c for i, f in enumerate(fields) if (c := _read_field(f, i, schema_prefix, unread))
-    ]
+    columns = [c for i, f in enumerate(fields) if (c := _read_field(f, i, schema_prefix, unread))]
     known = {c.name: c for c in columns}
     primary = schema.get("primaryKey")
     for name in [primary] if isinstance(primary, str) else primary or []:

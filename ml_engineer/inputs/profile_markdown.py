@@ -43,70 +43,259 @@ from ml_engineer.models.profile import (
 # --- Vocabulary ------------------------------------------------------------------------------
 
 NAME_HEADERS = frozenset(
-    {"column", "name", "field", "variable", "feature", "col", "column name", "attribute",
-     "field name", "variable name", "feature name", "columns"}
+    {
+        "column",
+        "name",
+        "field",
+        "variable",
+        "feature",
+        "col",
+        "column name",
+        "attribute",
+        "field name",
+        "variable name",
+        "feature name",
+        "columns",
+    }
 )
 TYPE_HEADERS = frozenset(
-    {"type", "dtype", "inferred type", "kind", "data type", "semantic type", "pandas dtype",
-     "logical type", "detected type", "types"}
+    {
+        "type",
+        "dtype",
+        "inferred type",
+        "kind",
+        "data type",
+        "semantic type",
+        "pandas dtype",
+        "logical type",
+        "detected type",
+        "types",
+    }
 )
 STAT_HEADERS = {
-    "min": "min", "minimum": "min", "max": "max", "maximum": "max", "mean": "mean",
-    "avg": "mean", "average": "mean", "std": "std", "sd": "std", "std dev": "std",
-    "stdev": "std", "stddev": "std", "standard deviation": "std", "median": "q50",
-    "q50": "q50", "p50": "q50", "50%": "q50", "q25": "q25", "p25": "q25", "25%": "q25",
-    "q1": "q25", "q75": "q75", "p75": "q75", "75%": "q75", "q3": "q75", "skew": "skew",
+    "min": "min",
+    "minimum": "min",
+    "max": "max",
+    "maximum": "max",
+    "mean": "mean",
+    "avg": "mean",
+    "average": "mean",
+    "std": "std",
+    "sd": "std",
+    "std dev": "std",
+    "stdev": "std",
+    "stddev": "std",
+    "standard deviation": "std",
+    "median": "q50",
+    "q50": "q50",
+    "p50": "q50",
+    "50%": "q50",
+    "q25": "q25",
+    "p25": "q25",
+    "25%": "q25",
+    "q1": "q25",
+    "q75": "q75",
+    "p75": "q75",
+    "75%": "q75",
+    "q3": "q75",
+    "skew": "skew",
     "skewness": "skew",
 }
 TOP_HEADERS = frozenset(
-    {"top values", "top categories", "most frequent", "top", "values", "top value",
-     "most common", "value counts", "frequent values", "levels", "categories", "top levels"}
+    {
+        "top values",
+        "top categories",
+        "most frequent",
+        "top",
+        "values",
+        "top value",
+        "most common",
+        "value counts",
+        "frequent values",
+        "levels",
+        "categories",
+        "top levels",
+    }
 )
 SAMPLE_HEADERS = frozenset(
-    {"sample values", "samples", "examples", "example values", "sample", "example",
-     "first values", "example value", "sample value"}
+    {
+        "sample values",
+        "samples",
+        "examples",
+        "example values",
+        "sample",
+        "example",
+        "first values",
+        "example value",
+        "sample value",
+    }
 )
 FLAG_HEADERS = frozenset(
-    {"flags", "flag", "issues", "issue", "quality", "quality flags", "warnings", "warning",
-     "alerts", "problems", "quality issues", "data quality"}
+    {
+        "flags",
+        "flag",
+        "issues",
+        "issue",
+        "quality",
+        "quality flags",
+        "warnings",
+        "warning",
+        "alerts",
+        "problems",
+        "quality issues",
+        "data quality",
+    }
 )
 NOTE_HEADERS = frozenset({"notes", "note", "comments", "comment", "remarks"})
 DESCRIPTION_HEADERS = frozenset({"description", "meaning", "unit", "units", "role", "label"})
 RANGE_HEADERS = frozenset({"range", "min max", "min - max", "min–max", "min/max"})
 IGNORED_HEADERS = frozenset(
-    {"#", "no", "no.", "position", "index", "memory", "unique %", "distinct %", "% unique",
-     "% distinct", "unique pct", "p unique", "%", "length", "min length", "max length"}
+    {
+        "#",
+        "no",
+        "no.",
+        "position",
+        "index",
+        "memory",
+        "unique %",
+        "distinct %",
+        "% unique",
+        "% distinct",
+        "unique pct",
+        "p unique",
+        "%",
+        "length",
+        "min length",
+        "max length",
+    }
 )
 QUALITY_WORDS = ("quality", "flag", "issue", "warning", "alert", "caveat", "problem", "concern")
-OVERVIEW_WORDS = ("overview", "summary", "dataset", "general", "meta", "shape", "info", "about",
-                  "source", "file", "table")
+OVERVIEW_WORDS = (
+    "overview",
+    "summary",
+    "dataset",
+    "general",
+    "meta",
+    "shape",
+    "info",
+    "about",
+    "source",
+    "file",
+    "table",
+)
 COLUMN_SECTION_WORDS = ("column", "field", "variable", "feature", "schema")
 
 ROW_KEYS = frozenset(
-    {"rows", "row count", "rows count", "number of rows", "n rows", "n", "records",
-     "observations", "num rows", "total rows", "# rows", "row", "number of records",
-     "records count", "n records", "n obs", "entries"}
+    {
+        "rows",
+        "row count",
+        "rows count",
+        "number of rows",
+        "n rows",
+        "n",
+        "records",
+        "observations",
+        "num rows",
+        "total rows",
+        "# rows",
+        "row",
+        "number of records",
+        "records count",
+        "n records",
+        "n obs",
+        "entries",
+    }
 )
 COLUMN_COUNT_KEYS = frozenset(
-    {"columns", "column count", "number of columns", "n columns", "fields", "variables",
-     "# columns", "num columns", "cols", "n cols", "number of fields", "number of variables"}
+    {
+        "columns",
+        "column count",
+        "number of columns",
+        "n columns",
+        "fields",
+        "variables",
+        "# columns",
+        "num columns",
+        "cols",
+        "n cols",
+        "number of fields",
+        "number of variables",
+    }
 )
 SHAPE_KEYS = frozenset({"shape", "dimensions", "size", "dims"})
 PATH_KEYS = frozenset(
-    {"source", "path", "file", "source path", "source file", "dataset path", "data file",
-     "data path", "file path", "location", "input", "dataset file", "filename", "file name",
-     "input file", "data source"}
+    {
+        "source",
+        "path",
+        "file",
+        "source path",
+        "source file",
+        "dataset path",
+        "data file",
+        "data path",
+        "file path",
+        "location",
+        "input",
+        "dataset file",
+        "filename",
+        "file name",
+        "input file",
+        "data source",
+    }
 )
 MAYBE_PATH_KEYS = frozenset({"dataset", "data"})  # facts only when the value is a path
 DUPLICATE_KEYS = frozenset({"duplicates", "duplicate rows", "n duplicates", "duplicated rows"})
 OVERVIEW_IGNORED = frozenset(
-    {"title", "generated", "generated at", "date", "profiled", "profiled at", "profiler", "tool",
-     "file size", "memory", "memory usage", "encoding", "format", "dataset", "name", "target",
-     "goal", "missing cells", "total missing", "author", "analyst", "version", "task",
-     "delimiter", "separator", "created", "created at", "dataset name", "description",
-     "missing values", "total missing values", "types", "column types", "data", "size on disk",
-     "note", "notes", "sheet", "hash", "sha256", "profile", "method", "sample size",
-     "file size (bytes)", "file size bytes", "approx size", "generated by", "report date"}
+    {
+        "title",
+        "generated",
+        "generated at",
+        "date",
+        "profiled",
+        "profiled at",
+        "profiler",
+        "tool",
+        "file size",
+        "memory",
+        "memory usage",
+        "encoding",
+        "format",
+        "dataset",
+        "name",
+        "target",
+        "goal",
+        "missing cells",
+        "total missing",
+        "author",
+        "analyst",
+        "version",
+        "task",
+        "delimiter",
+        "separator",
+        "created",
+        "created at",
+        "dataset name",
+        "description",
+        "missing values",
+        "total missing values",
+        "types",
+        "column types",
+        "data",
+        "size on disk",
+        "note",
+        "notes",
+        "sheet",
+        "hash",
+        "sha256",
+        "profile",
+        "method",
+        "sample size",
+        "file size (bytes)",
+        "file size bytes",
+        "approx size",
+        "generated by",
+        "report date",
+    }
 )
 
 # Column attribute keys in "### `age`" subsections, mapped onto table headers.
@@ -179,7 +368,7 @@ def read_markdown(text: str, profile_path: str) -> DataProfile:
         quality_notes=notes,
         unread=unread,
         top_keys=[s.title for s in sections if s.title],
-        column_count_field="overview \"Columns\"",
+        column_count_field='overview "Columns"',
     )
 
 
@@ -381,8 +570,11 @@ class _Columns:
             # that is not an overview ("Missing cells: 0" in an overview is not a column).
             if not section.title or not ("type" in facts or (plain and len(facts) >= 2)):
                 continue
-            name, extra = _name_cell(re.sub(r"^(?:column|field|variable)\s*[:：]\s*", "",
-                                            section.title, flags=re.IGNORECASE))
+            name, extra = _name_cell(
+                re.sub(
+                    r"^(?:column|field|variable)\s*[:：]\s*", "", section.title, flags=re.IGNORECASE
+                )
+            )
             name = re.sub(r"^\d+[.)]\s+", "", name)  # "3. age"
             hinted = re.match(r"^(.+?)\s*\(([^()]*)\)$", name)
             if hinted and not extra and map_kind(hinted.group(2)) is not None:
@@ -390,8 +582,12 @@ class _Columns:
             for role, key, _ in roles:
                 if role is None:
                     self.unread.add(f"column section key {quote_name(key)}")
-            self._add(name, [r for r in roles if r[0] not in (None, "name", "ignored")], extra,
-                      name in self.by_name)
+            self._add(
+                name,
+                [r for r in roles if r[0] not in (None, "name", "ignored")],
+                extra,
+                name in self.by_name,
+            )
             for text in section.texts:
                 attach(self.columns[self.by_name[name]], text, note_flags(text))
             used.add(index)
@@ -585,9 +781,7 @@ def _read_section(section: _Section, overview: _Overview, notes: list[str], unre
                 unread.add(f"overview {quote_name(key)}")
         else:
             unread.add(f"section {quote_name(section.title)}")
-    if section.texts and not is_overview and not any(
-        w in title for w in COLUMN_SECTION_WORDS
-    ):
+    if section.texts and not is_overview and not any(w in title for w in COLUMN_SECTION_WORDS):
         unread.add(f"section {quote_name(section.title)}")
 
 
@@ -606,10 +800,12 @@ def _overview_fact(overview: _Overview, key: str, value: str, notes: list[str]) 
     if key in SHAPE_KEYS:
         numbers = re.findall(r"\d[\d,]*", value)
         if len(numbers) >= 2:
-            overview.rows = overview.rows if overview.rows is not None else _leading_count(
-                numbers[0])
-            overview.columns = overview.columns if overview.columns is not None else (
-                _leading_count(numbers[1]))
+            overview.rows = (
+                overview.rows if overview.rows is not None else _leading_count(numbers[0])
+            )
+            overview.columns = (
+                overview.columns if overview.columns is not None else (_leading_count(numbers[1]))
+            )
             return True
         return False
     if key in PATH_KEYS or key in MAYBE_PATH_KEYS:

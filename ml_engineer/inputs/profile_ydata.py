@@ -51,42 +51,132 @@ YDATA_TYPES = {
 # (plots, correlation matrices, the profiler's own config, the sample of rows is used below).
 TOP_READ = frozenset({"table", "variables", "alerts", "messages", "sample"})
 TOP_IGNORED = frozenset(
-    {"analysis", "time_index_analysis", "scatter", "correlations", "missing", "package",
-     "duplicates", "interactions"}
+    {
+        "analysis",
+        "time_index_analysis",
+        "scatter",
+        "correlations",
+        "missing",
+        "package",
+        "duplicates",
+        "interactions",
+    }
 )
 TABLE_IGNORED = frozenset(
-    {"memory_size", "record_size", "n_cells_missing", "n_vars_with_missing",
-     "n_vars_all_missing", "p_cells_missing", "types", "p_duplicates"}
+    {
+        "memory_size",
+        "record_size",
+        "n_cells_missing",
+        "n_vars_with_missing",
+        "n_vars_all_missing",
+        "p_cells_missing",
+        "types",
+        "p_duplicates",
+    }
 )
 STAT_KEYS = {
-    "min": "min", "max": "max", "mean": "mean", "std": "std", "25%": "q25", "50%": "q50",
-    "75%": "q75", "skewness": "skew",
+    "min": "min",
+    "max": "max",
+    "mean": "mean",
+    "std": "std",
+    "25%": "q25",
+    "50%": "q50",
+    "75%": "q75",
+    "skewness": "skew",
 }
 VARIABLE_READ = frozenset(
-    {"type", "n", "count", "n_missing", "p_missing", "n_distinct", "is_unique",
-     "value_counts_without_nan", "first_rows", "max_length", "mean_length", *STAT_KEYS}
+    {
+        "type",
+        "n",
+        "count",
+        "n_missing",
+        "p_missing",
+        "n_distinct",
+        "is_unique",
+        "value_counts_without_nan",
+        "first_rows",
+        "max_length",
+        "mean_length",
+        *STAT_KEYS,
+    }
 )
 # Per-variable keys ydata writes that the product does not need: unicode breakdowns, histograms,
 # memory, monotonicity, extra moments. `n_unique` is ydata's count of values seen exactly once,
 # not the number of distinct values, so it is deliberately not read as unique_count.
 VARIABLE_IGNORED = frozenset(
     {
-        "p_distinct", "n_unique", "p_unique", "hashable", "value_counts_index_sorted",
-        "ordering", "memory_size", "cast_type", "n_negative", "p_negative", "n_infinite",
-        "p_infinite", "n_zeros", "p_zeros", "variance", "kurtosis", "sum", "mad", "chi_squared",
-        "range", "5%", "95%", "iqr", "cv", "monotonic", "monotonic_increase",
-        "monotonic_decrease", "monotonic_increase_strict", "monotonic_decrease_strict",
-        "histogram", "imbalance", "top", "freq", "median_length", "min_length",
-        "length_histogram", "histogram_length", "n_characters_distinct", "n_characters",
-        "character_counts", "category_alias_values", "block_alias_values",
-        "block_alias_counts", "n_block_alias", "block_alias_char_counts", "script_counts",
-        "n_scripts", "script_char_counts", "category_alias_counts", "n_category",
-        "category_alias_char_counts", "word_counts", "invalid_dates", "n_invalid_dates",
-        "p_invalid_dates", "value_counts", "mode", "histogram_frequencies",
-        "mini_histogram", "n_infinite_values", "p_infinite_values", "distinct_count",
-        "distinct_count_without_nan", "distinct_count_with_nan", "is_unique_without_nan",
-        "n_valid", "p_valid", "cardinality", "first_rows_index", "date_warning",
-        "warn_missing", "scatter",
+        "p_distinct",
+        "n_unique",
+        "p_unique",
+        "hashable",
+        "value_counts_index_sorted",
+        "ordering",
+        "memory_size",
+        "cast_type",
+        "n_negative",
+        "p_negative",
+        "n_infinite",
+        "p_infinite",
+        "n_zeros",
+        "p_zeros",
+        "variance",
+        "kurtosis",
+        "sum",
+        "mad",
+        "chi_squared",
+        "range",
+        "5%",
+        "95%",
+        "iqr",
+        "cv",
+        "monotonic",
+        "monotonic_increase",
+        "monotonic_decrease",
+        "monotonic_increase_strict",
+        "monotonic_decrease_strict",
+        "histogram",
+        "imbalance",
+        "top",
+        "freq",
+        "median_length",
+        "min_length",
+        "length_histogram",
+        "histogram_length",
+        "n_characters_distinct",
+        "n_characters",
+        "character_counts",
+        "category_alias_values",
+        "block_alias_values",
+        "block_alias_counts",
+        "n_block_alias",
+        "block_alias_char_counts",
+        "script_counts",
+        "n_scripts",
+        "script_char_counts",
+        "category_alias_counts",
+        "n_category",
+        "category_alias_char_counts",
+        "word_counts",
+        "invalid_dates",
+        "n_invalid_dates",
+        "p_invalid_dates",
+        "value_counts",
+        "mode",
+        "histogram_frequencies",
+        "mini_histogram",
+        "n_infinite_values",
+        "p_infinite_values",
+        "distinct_count",
+        "distinct_count_without_nan",
+        "distinct_count_with_nan",
+        "is_unique_without_nan",
+        "n_valid",
+        "p_valid",
+        "cardinality",
+        "first_rows_index",
+        "date_warning",
+        "warn_missing",
+        "scatter",
     }
 )
 
@@ -135,9 +225,7 @@ def read_ydata(data: dict, profile_path: str) -> DataProfile:
             if isinstance(v, dict)
         )
 
-    columns = [
-        _read_variable(str(name), var, row_count, unread) for name, var in variables.items()
-    ]
+    columns = [_read_variable(str(name), var, row_count, unread) for name, var in variables.items()]
     known = {c.name: c for c in columns}
     _fill_samples_from_rows(data.get("sample"), known)
     for key in ("alerts", "messages"):
