@@ -1,0 +1,73 @@
+"""The package installs as one import package: nothing generic lands at the top of site-packages."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from conftest import REPO
+
+
+def test_wheel_holds_only_ml_engineer_with_its_subpackages_and_templates(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "--no-build-isolation",
+         "--quiet", "-w", str(tmp_path / "dist")],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    (wheel,) = (tmp_path / "dist").glob("ml_engineer-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    top_level = {name.split("/")[0] for name in names}
+    assert top_level == {"ml_engineer", wheel.name.split("-py")[0] + ".dist-info"}, top_level
+    for expected in (
+        "ml_engineer/agents/feature_spec_writer.py",
+        "ml_engineer/graphs/ml_engineer.py",
+        "ml_engineer/render/templates/training_script.py.j2",
+        "ml_engineer/render/templates/feature_spec.md.j2",
+    ):
+        assert expected in names
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "ml-engineer = ml_engineer.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+    # Installed from the wheel alone (unpacked), the graph imports and no `agents` module exists.
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    code = (
+        "import importlib.util, ml_engineer, ml_engineer.graphs.ml_engineer as g;"
+        "assert ml_engineer.__file__.startswith(%r), ml_engineer.__file__;"
+        "assert importlib.util.find_spec('agents') is None;"
+        "assert importlib.util.find_spec('graphs') is None;"
+        "g.build_graph()" % str(site)
+    )
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+        timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_editable_install_maps_the_top_level_folders_into_the_package(tmp_path):
+    code = (
+        "import importlib.util, ml_engineer.agents.feature_spec_writer as a;"
+        "import ml_engineer.graphs.state as s;"
+        "assert importlib.util.find_spec('agents') is None;"
+        "print(a.__file__); print(s.__file__)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    agent_file, state_file = proc.stdout.split()
+    assert Path(agent_file).parent.name == "agents"
+    assert Path(state_file).parent.name == "graphs"
+
+
+def test_console_script_is_installed():
+    cli = Path(sys.executable).with_name("ml-engineer")
+    proc = subprocess.run([str(cli), "--version"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0 and proc.stdout.startswith("ml-engineer ")
