@@ -138,14 +138,14 @@ def test_rerun_keeps_the_previous_deliverables_as_a_version(tmp_path):
 
 
 def test_python_api_as_in_the_readme(tmp_path, monkeypatch):
-    copy_upstream(EXAMPLES / "ui-benefit-claims", tmp_path, slug="acme")
+    copy_upstream(EXAMPLES / "ui-benefit-claims", tmp_path)
     monkeypatch.chdir(tmp_path)
     readme = (EXAMPLES.parent / "README.md").read_text()
     example = readme.split("## From Python")[1].split("```python")[1].split("```")[0]
     namespace: dict = {}
     exec(compile(example, "README.md", "exec"), namespace)  # the README's own code, as written
-    assert namespace["result"]["handoff"] == "/mlops output/acme/ml"
-    assert (tmp_path / "output" / "acme" / "ml" / "feature-spec.md").is_file()
+    assert namespace["result"]["handoff"] == "/mlops output/ui-benefit-claims/ml"
+    assert (tmp_path / "output" / "ui-benefit-claims" / "ml" / "feature-spec.md").is_file()
 
 
 def test_progress_arrives_as_custom_stream_events(tmp_path, monkeypatch):
