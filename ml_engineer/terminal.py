@@ -25,8 +25,8 @@ def show_error(message: str, code: int) -> None:
 
 def show_summary(summary: dict) -> None:
     table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_column(style="bold")
-    table.add_column()
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")  # paths and names wrap whole; never cut with an ellipsis
     task = summary["task"] + (
         f" (positive class {summary['positive_class']!r})" if summary.get("positive_class") else ""
     )

@@ -46,7 +46,7 @@ def load_inputs(data_dir: Path) -> LoadedInputs:
         log.append("Profile fields not understood: " + ", ".join(profile.unread_fields))
     log.append("Documents read: " + (", ".join(notes.sources) or "none"))
     if location is not None:
-        log.append(f"Dataset: {location.path} ({location.how_found})")
+        log.append(f"Dataset: {location.path}, found as {location.how_found}")
     else:
         named = (
             f" (the profile names {profile.dataset_path!r}, which is not here)"
