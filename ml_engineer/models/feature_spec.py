@@ -81,7 +81,10 @@ class FeatureSpec(BaseModel):
     risks: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     row_count: int | None = None
-    data_path: str | None = Field(None, description="The dataset, relative to the ml folder.")
+    data_path: str | None = Field(
+        None,
+        description="The dataset: relative to the ml folder when found, else as the profile names it.",
+    )
     data_available: bool = False
     profile_format: str = "canonical"
     unread_fields: list[str] = Field(default_factory=list)

@@ -38,6 +38,7 @@ _RISK_WORDS = re.compile(
     r"sampling weight|survey weight|not a respondent|partly|partially",
     re.IGNORECASE,
 )
+_TIMING_WORDS = re.compile(r"leak|definitional|determin|after the outcome|post-", re.IGNORECASE)
 _SAMPLING_WEIGHT = re.compile(r"(sampling|survey|sample|design) weight", re.IGNORECASE)
 _CODE_NOT_MAGNITUDE = re.compile(
     r"categorical code|\bcode\b.*\bnot\b.*magnitude|not (as )?a magnitude|is a (\w+ )?code",
@@ -66,11 +67,25 @@ def decide_columns(
         decision = _decide(col, goal, notes, rows, col_notes, association or {})
         decision.notes = _dedupe(col_notes)
         decisions.append(decision)
-        for note in decision.notes:
-            if _RISK_WORDS.search(note):
-                verdict = "kept" if decision.keep else "excluded"
-                risks.append(f"`{col.name}` ({verdict}): the analyst notes: {note}")
+        if decision.keep:  # an excluded column's reason is already in the spec's table
+            risk = _risk_line(col.name, decision.notes)
+            if risk:
+                risks.append(risk)
     return decisions, risks
+
+
+def _risk_line(name: str, notes: list[str]) -> str | None:
+    """One line per kept column that the analyst warned about, with what to check."""
+    warnings = [n for n in notes if _RISK_WORDS.search(n)]
+    if not warnings:
+        return None
+    line = f"`{name}` is kept, but the analyst notes: " + " / ".join(warnings)
+    if any(_TIMING_WORDS.search(n) for n in warnings):
+        line += (
+            " Check that it is known when a prediction is made; if it is recorded with or "
+            "after the outcome, exclude it."
+        )
+    return line
 
 
 def _decide(

@@ -81,16 +81,28 @@ def plan_feature_spec(
         )
     split = decide_split(profile, goal, notes, repeated_keys=evidence.repeated_keys)
     target = _target_spec(profile, goal, notes, evidence)
-    class_weight, imbalance_note = _imbalance(goal, evidence.target_counts)
+    target_col = profile.column(goal.target)
+    profile_counts = {tv.value: tv.count for tv in target_col.top_values} if target_col else {}
+    class_weight, imbalance_note = _imbalance(goal, evidence.target_counts or profile_counts)
     if imbalance_note and "average_precision" not in goal.secondary_metrics:
         if goal.task == TaskType.binary:
             goal.secondary_metrics.insert(0, "average_precision")
     notes_out = list(evidence.notes)
-    if data_path is None:
+    data_available = data_path is not None
+    if not data_available:
+        named = profile.dataset_path
+        where = (
+            f"The profile names `{named}`, which is not reachable here; it is kept as "
+            "`data.path` in experiment-config.yaml"
+            if named
+            else "`data.path` in experiment-config.yaml is empty"
+        )
         notes_out.append(
             "The dataset was not found, so the training script was not run: its metrics are "
-            "unknown until it is run on the data (see experiment-config.yaml `data.path`)."
+            f"unknown until it is run on the data. {where}; point the script at the file with "
+            "--data PATH or the ML_ENGINEER_DATA environment variable."
         )
+        data_path = named
     if profile.row_count is not None and profile.row_count < 1_000:
         risks.append(
             f"Small sample: {profile.row_count} rows. Metrics will be noisy; the script "
@@ -109,7 +121,7 @@ def plan_feature_spec(
         notes=notes_out,
         row_count=profile.row_count,
         data_path=data_path,
-        data_available=data_path is not None,
+        data_available=data_available,
         profile_format=profile.source_format,
         unread_fields=list(profile.unread_fields),
     )

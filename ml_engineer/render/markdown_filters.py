@@ -17,9 +17,15 @@ def one_line(text: object) -> str:
     return _CONTROL.sub(lambda m: repr(m.group())[1:-1], str(text))
 
 
+_HTML_START = re.compile(r"<(?=[A-Za-z/!?])")
+
+
 def md(text: object) -> str:
-    """Inline markdown text on one line; raw HTML is neutralised."""
-    return one_line(text).replace("<", "&lt;").replace(">", "&gt;")
+    """Inline markdown text on one line; anything that could open an HTML tag is neutralised.
+
+    Only a `<` that could start a tag is escaped, so `<9years` and `a < b` stay readable.
+    """
+    return _HTML_START.sub("&lt;", one_line(text))
 
 
 def code(text: object) -> str:
