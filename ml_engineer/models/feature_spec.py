@@ -83,7 +83,8 @@ class FeatureSpec(BaseModel):
     row_count: int | None = None
     data_path: str | None = Field(
         None,
-        description="The dataset: relative to the ml folder when found, else as the profile names it.",
+        description="The dataset: relative to the ml folder when found, else as the profile "
+        "names it (unreachable here).",
     )
     data_available: bool = False
     profile_format: str = "canonical"
