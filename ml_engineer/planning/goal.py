@@ -146,7 +146,7 @@ def _find_target(
     )
     best = [n for s, n in scored if s > 0 and s == scored[0][0]]
     if len(best) == 1:
-        matched = [w for w in words if match_score(best[0], [w]) > 0] or words
+        matched = list(dict.fromkeys(w for w in words if match_score(best[0], [w]) > 0)) or words
         agrees = " (the analyst's documents agree)" if notes.target_hint == best[0] else ""
         return best[0], f"matched from the goal's words {', '.join(map(repr, matched))}{agrees}"
     hint = notes.target_hint

@@ -1,0 +1,84 @@
+"""Approval in a real terminal: the person reads the panel and answers at the prompt."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+
+from conftest import EXAMPLES, copy_upstream
+
+
+def read_until(fd: int, needle: str, timeout: float = 120) -> str:
+    seen = ""
+    deadline = time.monotonic() + timeout
+    while needle not in seen:
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"{needle!r} never appeared; saw:\n{seen[-2000:]}"
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk.decode("utf-8", errors="replace")
+    return seen
+
+
+def run_in_terminal(args: list[str], answers: list[tuple[str, str]]) -> tuple[int, str]:
+    master, slave = pty.openpty()
+    env = {**os.environ, "COLUMNS": "120", "TERM": "xterm"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ml_engineer", *args], stdin=slave, stdout=slave, stderr=slave,
+        env=env, close_fds=True,
+    )  # fmt: skip
+    os.close(slave)
+    transcript = ""
+    try:
+        for prompt, answer in answers:
+            transcript += read_until(master, prompt)
+            os.write(master, answer.encode() + b"\r")
+        proc.wait(timeout=120)
+        while True:  # drain what is left
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if not ready:
+                break
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            transcript += chunk.decode("utf-8", errors="replace")
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+    return proc.returncode, transcript
+
+
+def test_terminal_user_rejects_with_a_reason(tmp_path):
+    data_dir = copy_upstream(EXAMPLES / "ui-benefit-claims", tmp_path)
+    code, transcript = run_in_terminal(
+        ["run", str(data_dir), "--no-validate"],
+        [("Approve the ML design?", "reject"), ("Reason", "wrong metric")],
+    )
+    assert code == 0, transcript
+    assert "ML design complete. Approve before handing off" in transcript
+    assert "ML design rejected; nothing was handed off. Reason: wrong metric" in transcript
+    assert "Invoking: /mlops" not in transcript
+
+
+def test_terminal_user_approves(tmp_path):
+    data_dir = copy_upstream(EXAMPLES / "ui-benefit-claims", tmp_path)
+    code, transcript = run_in_terminal(
+        ["run", str(data_dir), "--no-validate"], [("Approve the ML design?", "approve")]
+    )
+    assert code == 0, transcript
+    assert "ML design approved. Handing off to MLOps." in transcript
+    assert "Invoking: /mlops" in transcript
