@@ -80,6 +80,9 @@ class FeatureSpec(BaseModel):
     preprocessing_order: list[str] = Field(default_factory=list)
     risks: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    analyst_quality_notes: list[str] = Field(
+        default_factory=list, description="The analyst's data-quality notes, verbatim."
+    )
     row_count: int | None = None
     data_path: str | None = Field(
         None,

@@ -30,6 +30,7 @@ from ml_engineer.planning.columns import decide_columns
 from ml_engineer.planning.goal import decide_goal
 from ml_engineer.planning.split import decide_split
 
+MAX_QUALITY_NOTES = 12  # the spec quotes at most this many of the analyst's notes
 SEVERE_IMBALANCE = 0.20  # minority share (binary) or smallest/largest class ratio (multiclass)
 
 
@@ -119,6 +120,9 @@ def plan_feature_spec(
         preprocessing_order=_preprocessing_order(decisions, target),
         risks=risks,
         notes=notes_out,
+        analyst_quality_notes=list(dict.fromkeys([*notes.quality_notes, *profile.quality_notes]))[
+            :MAX_QUALITY_NOTES
+        ],
         row_count=profile.row_count,
         data_path=data_path,
         data_available=data_available,

@@ -76,6 +76,12 @@ def _constraint_lines(spec: FeatureSpec, validation_line: str | None) -> list[st
     lines.extend(spec.notes)
     if validation_line:
         lines.append(validation_line)
+    if spec.analyst_quality_notes:
+        lines.append(
+            "The analyst's data-quality notes, as written: "
+            + " / ".join(note.rstrip(". ") for note in spec.analyst_quality_notes)
+            + "."
+        )
     if spec.unread_fields:
         shown = ", ".join(spec.unread_fields[:12])
         more = f" and {len(spec.unread_fields) - 12} more" if len(spec.unread_fields) > 12 else ""
