@@ -30,17 +30,18 @@ def test_wheel_holds_only_ml_engineer_with_its_subpackages_and_templates(tmp_pat
     ):
         assert expected in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "ml-engineer = ml_engineer.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    scripts = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "ml-engineer = ml_engineer.cli:main" in scripts
 
     # Installed from the wheel alone (unpacked), the graph imports and no `agents` module exists.
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     code = (
         "import importlib.util, ml_engineer, ml_engineer.graphs.ml_engineer as g;"
-        "assert ml_engineer.__file__.startswith(%r), ml_engineer.__file__;"
+        f"assert ml_engineer.__file__.startswith({str(site)!r}), ml_engineer.__file__;"
         "assert importlib.util.find_spec('agents') is None;"
         "assert importlib.util.find_spec('graphs') is None;"
-        "g.build_graph()" % str(site)
+        "g.build_graph()"
     )
     env = {**os.environ, "PYTHONPATH": str(site)}
     proc = subprocess.run(
