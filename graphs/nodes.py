@@ -103,10 +103,7 @@ def validate(state: MLEngineerState, runtime: Runtime[Context]) -> dict:
         sample = context.sample_rows if rows > context.sample_rows else None
         checkpoint("validate", "Running the training script on the data to check it...")
         result = run_training_script(
-            ml_dir,
-            Path(inputs.dataset.path),
-            sample_rows=sample,
-            timeout_s=context.timeout_s,
+            ml_dir, Path(inputs.dataset.path), sample_rows=sample, timeout_s=context.timeout_s
         )
     # The spec records how its script fared, so the document a person reads is complete.
     text = render_feature_spec(

@@ -338,9 +338,7 @@ def _value_key(value: object) -> str:
 
 
 def dataset_facts(
-    df: pd.DataFrame,
-    target: str,
-    task: Literal["classification", "regression"] | str | None = None,
+    df: pd.DataFrame, target: str, task: Literal["classification", "regression"] | str | None = None
 ) -> DatasetFacts:
     """Counts, the target's distribution and a single-column leakage screen.
 

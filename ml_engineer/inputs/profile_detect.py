@@ -101,8 +101,7 @@ def read_profile(path: Path) -> DataProfile:
         ) from None
     except RecursionError:
         raise ProfileError(
-            f"{shown}: the JSON is nested too deeply to read. Re-export the profile.",
-            path=shown,
+            f"{shown}: the JSON is nested too deeply to read. Re-export the profile.", path=shown
         ) from None
     if not isinstance(data, dict):
         raise ProfileError(

@@ -268,8 +268,7 @@ def _read_variable(name: str, var: Any, row_count: int | None, unread: Unread) -
 
     # p_missing is a fraction 0..1 in ydata; n_missing over the row count wins when both exist.
     facts = MissingFacts(
-        count=_count(var.get("n_missing"), f"{where}.n_missing", unread),
-        fraction_key="p_missing",
+        count=_count(var.get("n_missing"), f"{where}.n_missing", unread), fraction_key="p_missing"
     )
     if "p_missing" in var:
         facts.fraction = _number(var["p_missing"], f"{where}.p_missing", unread)

@@ -220,9 +220,7 @@ def _preprocessing_order(decisions, target: TargetSpec) -> list[str]:
 
 def plan_experiment(spec: FeatureSpec, request: PlanRequest) -> ExperimentConfig:
     """The experiment the script runs: data, split, model and params, metrics, logging."""
-    groups = FeatureGroups(
-        **{t.value: spec.columns_for(t) for t in Treatment},
-    )
+    groups = FeatureGroups(**{t.value: spec.columns_for(t) for t in Treatment})
     split = spec.split
     model = _choose_model(spec, groups, request.seed)
     return ExperimentConfig(
