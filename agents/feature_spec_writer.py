@@ -22,7 +22,7 @@ def write_feature_spec(inputs: LoadedInputs, request: PlanRequest, ml_dir: Path)
     from ml_engineer.inputs.evidence import measure_evidence
 
     # The target must be known before the data can be measured against it.
-    goal = decide_goal(profile, notes, goal_text=request.goal_text, target=request.target)
+    goal = decide_goal(profile, notes, goal_text=request.goal_text, target=request.chosen_target)
     profile, evidence = measure_evidence(inputs.dataset, profile, goal, notes.key_columns)
     data_path = os.path.relpath(Path(inputs.dataset.path).resolve(), ml_dir.resolve())
     return plan_feature_spec(

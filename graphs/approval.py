@@ -1,12 +1,15 @@
 """The approval checkpoint: the one place where the graph stops and asks a person.
 
-The payload is built to be judged in ten seconds: the decisions, the validation result beside
-the naive baseline, and the paths. The answer comes back through `Command(resume=...)`.
+The question is sent in the human-in-the-loop shape of langchain 1.x (`action_requests` /
+`review_configs`), so LangGraph Studio and Agent Inbox render it; our own surfaces read the same
+payload. Answers: approve, revise with feedback (routed to the node it concerns, re-running
+everything after it), or reject with a reason.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 from langgraph.graph import END
 from langgraph.types import Command, interrupt
@@ -14,10 +17,15 @@ from ml_engineer.graphs.progress import checkpoint
 from ml_engineer.graphs.state import MLEngineerState
 from pydantic import BaseModel, Field
 
+from ml_engineer.deliverables import snapshot_deliverables
 from ml_engineer.models import ExperimentConfig, FeatureSpec
+from ml_engineer.models.revision import NODE_ORDER, Overrides, Revision
+from ml_engineer.planning.feedback import interpret_feedback
 from ml_engineer.validation import ValidationResult
 
 QUESTION = "ML design complete. Approve before handing off to MLOps for deploy and monitor."
+ACTION = "approve_ml_design"
+ALLOWED_DECISIONS = ["approve", "edit", "reject", "respond"]
 
 
 class ExcludedColumn(BaseModel):
@@ -26,7 +34,7 @@ class ExcludedColumn(BaseModel):
 
 
 class ApprovalSummary(BaseModel):
-    """What a person needs to say yes or no."""
+    """What a person needs to say yes or no, in ten seconds."""
 
     question: str = QUESTION
     slug: str
@@ -46,12 +54,30 @@ class ApprovalSummary(BaseModel):
     stderr_tail: str | None = None
     risks: list[str] = Field(default_factory=list)
     paths: dict[str, str]
-    options: list[str] = Field(default_factory=lambda: ["approve", "reject"])
+    revision: int = 0
+    last_feedback_acted: list[str] = Field(default_factory=list)
+    last_feedback_not_understood: list[str] = Field(default_factory=list)
+    options: list[str] = Field(default_factory=lambda: ["approve", "revise", "reject"])
+
+
+class ApprovalRequest(BaseModel):
+    """The interrupt payload: langchain's HITLRequest, plus the question in plain words."""
+
+    question: str = QUESTION
+    action_requests: list[dict[str, Any]]
+    review_configs: list[dict[str, Any]]
 
 
 class Decision(BaseModel):
-    decision: Literal["approve", "reject"]
+    decision: Literal["approve", "revise", "reject"]
+    feedback: str | None = None
     reason: str | None = None
+    overrides: Overrides | None = None
+
+
+def summary_of(payload: dict) -> dict:
+    """The ApprovalSummary inside an interrupt payload."""
+    return payload["action_requests"][0]["args"]
 
 
 def build_summary(state: MLEngineerState) -> ApprovalSummary:
@@ -65,6 +91,8 @@ def build_summary(state: MLEngineerState) -> ApprovalSummary:
     if spec.split.group_column:
         split += f" by {spec.split.group_column}"
     split += f" ({spec.split.train:.0%}/{spec.split.val:.0%}/{spec.split.test:.0%})"
+    revisions = [Revision.model_validate(r) for r in state.get("revisions", [])]
+    last = revisions[-1] if revisions else None
     return ApprovalSummary(
         slug=state["slug"],
         task=spec.goal.task.value,
@@ -83,32 +111,135 @@ def build_summary(state: MLEngineerState) -> ApprovalSummary:
         stderr_tail=result.stderr_tail,
         risks=spec.risks,
         paths=dict(state.get("written", {})),
+        revision=len(revisions),
+        last_feedback_acted=last.acted if last else [],
+        last_feedback_not_understood=last.not_understood if last else [],
     )
 
 
+def approval_request(summary: ApprovalSummary) -> ApprovalRequest:
+    description = (
+        f"{QUESTION}\n\n{summary.task} on `{summary.target}`, {summary.primary_metric}, "
+        f"{summary.split}; model {summary.model}; {len(summary.kept_columns)} columns kept, "
+        f"{len(summary.excluded_columns)} excluded.\n{summary.validation}\n\n"
+        "approve: hand off to MLOps. respond / edit: revise with feedback, e.g. 'drop "
+        "customer_id and optimise F1'. reject: stop with a reason."
+    )
+    return ApprovalRequest(
+        action_requests=[
+            {"name": ACTION, "args": summary.model_dump(mode="json"), "description": description}
+        ],
+        review_configs=[{"action_name": ACTION, "allowed_decisions": ALLOWED_DECISIONS}],
+    )
+
+
+_APPROVE_WORDS = {"approve", "approved", "yes", "y", "ok", "lgtm", "accept"}
+_REJECT_WORDS = {"reject", "rejected", "no", "n", "stop"}
+
+
 def parse_decision(answer: object) -> Decision:
-    """Accept `"approve"`, `"reject"`, `{"decision": ..., "reason": ...}` or a Decision."""
+    """Our answers and langchain's HITL decisions, mapped onto approve / revise / reject.
+
+    Accepted: "approve"; "reject"; any other text (revise with that feedback);
+    {"decision": "approve" | "revise" | "reject", "feedback": ..., "reason": ...};
+    {"decisions": [{"type": "approve" | "reject" | "respond" | "edit", ...}]} as Agent Inbox sends.
+    """
     if isinstance(answer, Decision):
         return answer
     if isinstance(answer, str):
-        word = answer.strip().lower()
-        if word in {"approve", "approved", "yes", "y"}:
+        text = answer.strip()
+        word = text.lower().rstrip(".!")
+        if word in _APPROVE_WORDS:
             return Decision(decision="approve")
-        return Decision(decision="reject", reason=None if word in {"reject", "no", "n"} else answer)
+        if word in _REJECT_WORDS:
+            return Decision(decision="reject")
+        return Decision(decision="revise", feedback=text)
+    if isinstance(answer, dict) and "decisions" in answer:
+        decisions = answer["decisions"]
+        if not isinstance(decisions, list) or len(decisions) != 1:
+            raise ValueError("expected one decision for the one action request")
+        return _from_hitl(decisions[0])
+    if isinstance(answer, dict) and "type" in answer:
+        return _from_hitl(answer)
     if isinstance(answer, dict):
         return Decision.model_validate(answer)
     raise ValueError(f"Unrecognised approval answer: {answer!r}")
 
 
-def approval(state: MLEngineerState) -> Command[Literal["handoff", "__end__"]]:
-    summary = build_summary(state)
-    # No checkpoint line here: a node re-runs from its start on resume, so a line sent before
-    # interrupt() would repeat. The question travels in the interrupt payload instead.
-    decision = parse_decision(interrupt(summary.model_dump(mode="json")))
+def _from_hitl(decision: dict) -> Decision:
+    kind = decision.get("type")
+    if kind == "approve":
+        return Decision(decision="approve")
+    if kind == "reject":
+        return Decision(decision="reject", reason=decision.get("message"))
+    if kind == "respond":
+        return Decision(decision="revise", feedback=decision.get("message") or "")
+    if kind == "edit":
+        args = dict((decision.get("edited_action") or {}).get("args") or {})
+        feedback = args.pop("feedback", None)
+        known = {k: v for k, v in args.items() if k in Overrides.model_fields}
+        return Decision(
+            decision="revise", feedback=feedback, overrides=Overrides.model_validate(known)
+        )
+    raise ValueError(f"Unknown decision type {kind!r}; expected one of {ALLOWED_DECISIONS}")
+
+
+Destination = Literal[
+    "handoff", "feature_spec_writer", "training_script_generator", "experiment_config_writer",
+    "__end__",
+]  # fmt: skip
+
+
+def approval(state: MLEngineerState) -> Command[Destination]:
+    # No checkpoint line before interrupt(): a node re-runs from its start on resume, so a line
+    # sent here would repeat. The question travels in the interrupt payload instead.
+    request = approval_request(build_summary(state))
+    decision = parse_decision(interrupt(request.model_dump(mode="json")))
     record = {"decision": decision.model_dump(mode="json")}
     if decision.decision == "approve":
         return Command(goto="handoff", update=record)
-    message = "ML design rejected; nothing was handed off." + (
-        f" Reason: {decision.reason}" if decision.reason else ""
+    if decision.decision == "reject":
+        message = "ML design rejected; nothing was handed off." + (
+            f" Reason: {decision.reason}" if decision.reason else ""
+        )
+        return Command(goto=END, update={**record, **checkpoint("approval", message)})
+    return _revise(state, decision, record)
+
+
+def _revise(state: MLEngineerState, decision: Decision, record: dict) -> Command[Destination]:
+    spec = FeatureSpec.model_validate(state["feature_spec"])
+    revision = interpret_feedback(decision.feedback or "", spec)
+    restart = revision.restart_at
+    if decision.overrides is not None and decision.overrides != Overrides():
+        revision.overrides = revision.overrides.merged(decision.overrides)
+        revision.acted.append("applied the edited decisions: " + ", ".join(
+            f"{k}={v}" for k, v in decision.overrides.model_dump(exclude_defaults=True).items()
+        ))  # fmt: skip
+        restart = NODE_ORDER[0]
+    previous = [Revision.model_validate(r) for r in state.get("revisions", [])]
+    revision.number = len(previous) + 1
+    # Feedback the rules cannot act on still re-writes the spec, which records it.
+    revision.restart_at = restart or NODE_ORDER[0]
+    kept = snapshot_deliverables(Path(state["ml_dir"]))
+    revision.previous_version = str(kept) if kept else None
+    overrides = Overrides.model_validate(state.get("overrides") or {}).merged(revision.overrides)
+    lines = [f"Revision {revision.number}: " + ("; ".join(revision.acted) or "nothing to change")]
+    if revision.not_understood:
+        lines.append(
+            "Not understood, recorded in the spec's notes: " + "; ".join(revision.not_understood)
+        )
+    if kept:
+        lines.append(f"The previous deliverables were kept in {kept}.")
+    log = [entry for line in lines for entry in checkpoint("approval", line)["log"]]
+    return Command(
+        goto=revision.restart_at,
+        update={
+            **record,
+            "log": log,
+            "overrides": overrides.model_dump(mode="json"),
+            "revisions": [
+                *(r.model_dump(mode="json") for r in previous),
+                revision.model_dump(mode="json"),
+            ],
+        },
     )
-    return Command(goto=END, update={**record, **checkpoint("approval", message)})

@@ -21,13 +21,27 @@ from ml_engineer.deliverables import (
 from ml_engineer.inputs.load import LoadedInputs
 from ml_engineer.inputs.load import load_inputs as read_inputs
 from ml_engineer.models import ExperimentConfig, FeatureSpec
+from ml_engineer.models.revision import Overrides, Revision
 from ml_engineer.planning.planner import PlanRequest
 from ml_engineer.render.feature_spec import render_feature_spec
 from ml_engineer.validation import ValidationResult, run_training_script
 
 
 def _request(state: MLEngineerState) -> PlanRequest:
-    return PlanRequest(slug=state["slug"], **state.get("request", {}))
+    revisions = [Revision.model_validate(r) for r in state.get("revisions", [])]
+    notes = [
+        f"Reviewer feedback (revision {r.number}), not acted on by the rules and kept here for "
+        f"the record: {'; '.join(r.not_understood)}"
+        for r in revisions
+        if r.not_understood
+    ]
+    notes += [f"Revision {r.number}: {'; '.join(r.acted)}" for r in revisions if r.acted]
+    return PlanRequest(
+        slug=state["slug"],
+        **state.get("request", {}),
+        overrides=Overrides.model_validate(state.get("overrides") or {}),
+        reviewer_notes=notes,
+    )
 
 
 def load_inputs(state: MLEngineerState) -> dict:
@@ -43,8 +57,9 @@ def feature_spec_writer(state: MLEngineerState) -> dict:
     ml_dir = Path(state["ml_dir"])
     spec = write_feature_spec(inputs, _request(state), ml_dir)
     text = render_feature_spec(spec, seed=_request(state).seed)
-    # The first writer of a run archives a previous, different set before touching any file.
-    archived = archive_previous(ml_dir, {FEATURE_SPEC: text})
+    # The first writer of a run archives a previous, different set before touching any file;
+    # within a run, the approval node has already kept the set a revision replaces.
+    archived = None if state.get("revisions") else archive_previous(ml_dir, {FEATURE_SPEC: text})
     path = write_file(ml_dir / FEATURE_SPEC, text)
     update = checkpoint(
         "feature_spec_writer", "Feature spec complete. Proceeding to training script..."
@@ -80,11 +95,15 @@ def training_script_generator(state: MLEngineerState) -> dict:
 
 def experiment_config_writer(state: MLEngineerState) -> dict:
     config = ExperimentConfig.model_validate(state["experiment_config"])
+    tracker = _request(state).overrides.tracker
+    if tracker is not None:  # a revision may restart here, after the config was planned
+        config.logging.tracker = tracker
     path = write_file(Path(state["ml_dir"]) / EXPERIMENT_CONFIG, write_experiment_config(config))
     return {
         **checkpoint(
             "experiment_config_writer", "Experiment config complete. Proceeding to validation..."
         ),
+        "experiment_config": config.model_dump(mode="json"),
         "written": {**state.get("written", {}), EXPERIMENT_CONFIG: str(path)},
     }
 

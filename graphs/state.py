@@ -34,7 +34,11 @@ class MLEngineerState(TypedDict, total=False):
     validation: dict[str, Any]
     """The ValidationResult of running the script."""
     decision: dict[str, Any]
-    """The person's answer at the approval checkpoint."""
+    """The person's latest answer at the approval checkpoint."""
+    overrides: dict[str, Any]
+    """Overrides: every change reviewers asked for so far, merged; the planner applies them."""
+    revisions: list[dict[str, Any]]
+    """Revision per round of feedback: what was asked, what changed, what was not understood."""
     handoff: str | None
     """The next stage's command, set on approval."""
     log: Annotated[list[str], operator.add]

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from ml_engineer.deliverables import STATE_DIR, ml_dir_for, project_dir_for, slug_for
+from ml_engineer.errors import InputsError
 
 
 def build_graph(checkpointer: Any = None):
@@ -48,6 +52,61 @@ def sqlite_checkpointer(data_dir: Path):
     state_dir.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(state_dir / "checkpoints.sqlite", check_same_thread=False)
     return SqliteSaver(conn)
+
+
+@contextmanager
+def open_checkpointer(data_dir: Path, url: str | None = None) -> Iterator[Any]:
+    """SQLite beside the project by default; a `postgresql://` URL for a team's shared server."""
+    if not url:
+        saver = sqlite_checkpointer(data_dir)
+        try:
+            yield saver
+        finally:
+            saver.conn.close()
+        return
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise InputsError(
+            f"--checkpointer {url!r} is not a PostgreSQL URL. Use postgresql://user:pass@host/db, "
+            "or leave it out for the SQLite file in output/<slug>/.ml_engineer/."
+        )
+    try:
+        from langgraph.checkpoint.postgres import PostgresSaver
+    except ImportError:
+        raise InputsError(
+            "--checkpointer postgresql://... needs langgraph-checkpoint-postgres: "
+            "pip install 'ml-engineer[postgres]'."
+        ) from None
+    try:
+        with PostgresSaver.from_conn_string(url) as saver:
+            saver.setup()
+            yield saver
+    except Exception as exc:
+        if type(exc).__module__.startswith("psycopg"):
+            raise InputsError(
+                f"Could not use the PostgreSQL checkpointer at {_redact(url)}: "
+                f"{str(exc).strip().splitlines()[0]}. Check the server is running and the URL, "
+                "user and password are right."
+            ) from None
+        raise
+
+
+def _redact(url: str) -> str:
+    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
+
+
+def resolve_data_dir(target: str | Path) -> Path:
+    """A slug (`acme` for output/acme/data), a project folder, or the data folder itself."""
+    for candidate in (Path(target), Path("output") / str(target)):
+        if not candidate.is_dir():
+            continue
+        if candidate.name != "data" and (candidate / "data").is_dir():
+            return candidate / "data"
+        return candidate
+    raise InputsError(
+        f"No project {str(target)!r} was found: it is neither a folder nor output/{target}. "
+        "Pass the slug, the project folder, or its data folder.",
+        path=str(target),
+    )
 
 
 def new_thread_id(data_dir: Path) -> str:

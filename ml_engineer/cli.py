@@ -1,7 +1,8 @@
 """`ml-engineer`: the terminal surface.
 
     ml-engineer run output/<slug>/data [--goal "predict churn"] [--yes]
-    ml-engineer resume output/<slug>/data --approve | --reject "reason"
+    ml-engineer resume <slug> [--approve | --revise "drop customer_id" | --reject "reason"]
+    ml-engineer status <slug>      ml-engineer history <slug>
 
 A user's mistake ends as one paragraph and an exit code, never a traceback.
 """
@@ -41,8 +42,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"ml-engineer {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+    store = argparse.ArgumentParser(add_help=False)
+    store.add_argument(
+        "--checkpointer",
+        metavar="URL",
+        help="postgresql://... to keep runs in a shared PostgreSQL (default: SQLite in the "
+        "project's .ml_engineer folder)",
+    )
 
-    run = sub.add_parser("run", help="design, write and check the three deliverables")
+    run = sub.add_parser("run", parents=[store], help="design, write and check the deliverables")
     run.add_argument("data_dir", type=Path, help="the analyst's folder, output/<slug>/data")
     run.add_argument("--goal", help='the goal in words, e.g. "predict churn"')
     run.add_argument("--target", help="the target column, when the goal does not name it")
@@ -55,18 +63,34 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=int, default=600, help="check-run time limit (s)")
     run.set_defaults(func=_run)
 
-    resume = sub.add_parser("resume", help="answer the approval question of a paused run")
-    resume.add_argument("data_dir", type=Path, help="the same folder given to `run`")
+    resume = sub.add_parser(
+        "resume", parents=[store], help="continue a paused or interrupted run, or answer it"
+    )
+    resume.add_argument("project", help="the slug, the project folder or its data folder")
+    resume.add_argument("--thread", help="a thread id other than the project's latest run")
     answer = resume.add_mutually_exclusive_group()
-    answer.add_argument("--approve", action="store_true")
-    answer.add_argument("--reject", metavar="REASON", nargs="?", const="")
+    answer.add_argument("--approve", action="store_true", help="approve the design")
+    answer.add_argument("--revise", metavar="FEEDBACK", help='e.g. "drop customer_id, use F1"')
+    answer.add_argument("--reject", metavar="REASON", nargs="?", const="", help="stop here")
+    resume.add_argument("--yes", action="store_true", help="approve any later question")
     resume.set_defaults(func=_resume)
+
+    for name, func, text in (
+        ("status", _status, "where the project's latest run stands"),
+        ("history", _history, "the checkpoints of the project's latest run"),
+    ):
+        cmd = sub.add_parser(name, parents=[store], help=text)
+        cmd.add_argument("project", help="the slug, the project folder or its data folder")
+        cmd.add_argument("--thread", help="a thread id other than the project's latest run")
+        cmd.set_defaults(func=func)
     return parser
 
 
 def _run(args: argparse.Namespace) -> int:
     from ml_engineer import api
     from ml_engineer.graphs.state import Context
+    from ml_engineer.run_lock import project_lock
+    from ml_engineer.terminal import out
 
     if args.framework != "sklearn":
         raise MLEngineerError(
@@ -74,20 +98,20 @@ def _run(args: argparse.Namespace) -> int:
             "scikit-learn scripts. Run again with --framework sklearn (the default)."
         )
     _check_data_dir(args.data_dir)
-    graph = api.build_graph(checkpointer=api.sqlite_checkpointer(args.data_dir))
-    thread_id = api.new_thread_id(args.data_dir)
-    config = {"configurable": {"thread_id": thread_id}}
     context = Context(
         validate=not args.no_validate, sample_rows=args.sample_rows, timeout_s=args.timeout
     )
     state = api.initial_state(
         args.data_dir, goal=args.goal, target=args.target, tracker=args.tracker, seed=args.seed
     )
-    from ml_engineer.terminal import out
-
-    out.print(f"[dim]ml-engineer {__version__} · run {thread_id}[/]")
-    payload = _stream(graph, state, config, context)
-    return _answer(graph, payload, config, context, args.data_dir, auto_approve=args.yes)
+    with project_lock(api.state_dir_for(args.data_dir), state["slug"]):
+        with api.open_checkpointer(args.data_dir, args.checkpointer) as saver:
+            graph = api.build_graph(checkpointer=saver)
+            thread_id = api.new_thread_id(args.data_dir)
+            config = {"configurable": {"thread_id": thread_id}}
+            out.print(f"[dim]ml-engineer {__version__} · thread {thread_id}[/]")
+            payload = _stream(graph, state, config, context)
+            return _conversation(graph, payload, config, context, args.data_dir, args.yes)
 
 
 def _resume(args: argparse.Namespace) -> int:
@@ -95,33 +119,67 @@ def _resume(args: argparse.Namespace) -> int:
 
     from ml_engineer import api
     from ml_engineer.graphs.state import Context
+    from ml_engineer.run_lock import project_lock
+    from ml_engineer.terminal import out
 
-    _check_data_dir(args.data_dir)
-    thread_id = api.latest_thread_id(args.data_dir)
-    if thread_id is None:
-        raise InputsError(
-            f"No run of {args.data_dir} was found to resume. Start one with "
-            f"`ml-engineer run {_shell(args.data_dir)}`.",
-            path=str(args.data_dir),
+    data_dir = api.resolve_data_dir(args.project)
+    thread_id = _thread(args, data_dir)
+    context = Context()
+    with project_lock(api.state_dir_for(data_dir), _slug(data_dir)):
+        with api.open_checkpointer(data_dir, args.checkpointer) as saver:
+            graph = api.build_graph(checkpointer=saver)
+            config = {"configurable": {"thread_id": thread_id}}
+            snapshot = graph.get_state(config)
+            if not snapshot.values:
+                raise InputsError(f"Thread {thread_id} has no saved run to resume.")
+            if not snapshot.next:
+                out.print(f"Run {thread_id} has finished; there is nothing to resume.")
+                return 0
+            payload = _pending_interrupt(snapshot)
+            if payload is None:  # stopped mid-run: carry on from the last finished node
+                out.print(f"Resuming {thread_id} at {', '.join(snapshot.next)}...")
+                payload = _stream(graph, None, config, context)
+            answer = _answer_from_flags(args)
+            if payload is not None and answer is not None:
+                payload = _stream(graph, Command(resume=answer), config, context)
+            return _conversation(graph, payload, config, context, data_dir, args.yes)
+
+
+def _answer_from_flags(args: argparse.Namespace) -> dict | None:
+    if args.approve:
+        return {"decision": "approve"}
+    if args.revise is not None:
+        return {"decision": "revise", "feedback": args.revise}
+    if args.reject is not None:
+        return {"decision": "reject", "reason": args.reject or None}
+    return None
+
+
+def _status(args: argparse.Namespace) -> int:
+    from ml_engineer import api
+    from ml_engineer.terminal import show_status
+
+    data_dir = api.resolve_data_dir(args.project)
+    thread_id = _thread(args, data_dir)
+    with api.open_checkpointer(data_dir, args.checkpointer) as saver:
+        snapshot = api.build_graph(checkpointer=saver).get_state(
+            {"configurable": {"thread_id": thread_id}}
         )
-    graph = api.build_graph(checkpointer=api.sqlite_checkpointer(args.data_dir))
-    config = {"configurable": {"thread_id": thread_id}}
-    snapshot = graph.get_state(config)
-    if not snapshot.next:
-        from ml_engineer.terminal import out
+        show_status(thread_id, snapshot, resume_command=f"ml-engineer resume {_shell(data_dir)}")
+    return 0
 
-        out.print(f"Run {thread_id} has finished; there is nothing to resume.")
-        return 0
-    payload = _pending_interrupt(snapshot)
-    if args.approve or args.reject is not None:
-        answer = {"decision": "approve"} if args.approve else {
-            "decision": "reject", "reason": args.reject or None,
-        }  # fmt: skip
-        payload = _stream(graph, Command(resume=answer), config, Context())
-        return _answer(graph, payload, config, Context(), args.data_dir, auto_approve=False)
-    if payload is None:  # killed mid-run: carry on from the last finished node
-        payload = _stream(graph, None, config, Context())
-    return _answer(graph, payload, config, Context(), args.data_dir, auto_approve=False)
+
+def _history(args: argparse.Namespace) -> int:
+    from ml_engineer import api
+    from ml_engineer.terminal import show_history
+
+    data_dir = api.resolve_data_dir(args.project)
+    thread_id = _thread(args, data_dir)
+    with api.open_checkpointer(data_dir, args.checkpointer) as saver:
+        graph = api.build_graph(checkpointer=saver)
+        history = list(graph.get_state_history({"configurable": {"thread_id": thread_id}}))
+        show_history(thread_id, list(reversed(history)))
+    return 0
 
 
 def _stream(graph, value, config, context) -> dict | None:
@@ -139,17 +197,20 @@ def _stream(graph, value, config, context) -> dict | None:
     return payload
 
 
-def _answer(graph, payload, config, context, data_dir: Path, *, auto_approve: bool) -> int:
+def _conversation(graph, payload, config, context, data_dir: Path, auto_approve: bool) -> int:
+    """Ask until the person approves or rejects; without a terminal, pause and say how to answer."""
     from langgraph.types import Command
 
+    from ml_engineer.graphs.approval import summary_of
     from ml_engineer.terminal import ask_decision, out, show_summary
 
     while payload is not None:
-        show_summary(payload)
+        summary = summary_of(payload)
+        show_summary(summary)
         if auto_approve:
             answer = {"decision": "approve"}
         elif sys.stdin.isatty():
-            answer = ask_decision()
+            answer = ask_decision(summary)
         else:
             # No one to ask (a pipe, a chat agent): stop here, say how to answer, succeed.
             thread = config["configurable"]["thread_id"]
@@ -157,11 +218,11 @@ def _answer(graph, payload, config, context, data_dir: Path, *, auto_approve: bo
             print(json.dumps({"thread_id": thread, "approval": payload}), flush=True)
             cmd = f"ml-engineer resume {_shell(data_dir)}"
             out.print(f"Approve with: {cmd} --approve")
+            out.print(f'Revise with:  {cmd} --revise "drop customer_id, use F1"')
             out.print(f'Reject with:  {cmd} --reject "reason"')
             return 0
         payload = _stream(graph, Command(resume=answer), config, context)
-    final = graph.get_state(config).values
-    _show_outcome(final)
+    _show_outcome(graph.get_state(config).values)
     return 0
 
 
@@ -177,6 +238,24 @@ def _pending_interrupt(snapshot) -> dict | None:
         for item in task.interrupts:
             return item.value
     return None
+
+
+def _thread(args: argparse.Namespace, data_dir: Path) -> str:
+    from ml_engineer import api
+
+    thread_id = args.thread or api.latest_thread_id(data_dir)
+    if thread_id is None:
+        raise InputsError(
+            f"No run of {data_dir} was found. Start one with `ml-engineer run {_shell(data_dir)}`.",
+            path=str(data_dir),
+        )
+    return thread_id
+
+
+def _slug(data_dir: Path) -> str:
+    from ml_engineer.deliverables import slug_for
+
+    return slug_for(data_dir)
 
 
 def _check_data_dir(data_dir: Path) -> None:

@@ -50,12 +50,17 @@ def archive_previous(ml_dir: Path, new_files: dict[str, str]) -> Path | None:
         for name in existing
     ):
         return None
+    target = _next_version(ml_dir)
+    for name in existing:
+        shutil.move(str(ml_dir / name), target / name)
+    return target
+
+
+def _next_version(ml_dir: Path) -> Path:
     versions = ml_dir / "versions"
     taken = [int(m.group(1)) for p in versions.glob("v*") if (m := re.fullmatch(r"v(\d+)", p.name))]
     target = versions / f"v{max(taken, default=0) + 1}"
     target.mkdir(parents=True)
-    for name in existing:
-        shutil.move(str(ml_dir / name), target / name)
     return target
 
 
@@ -80,3 +85,14 @@ def write_file(path: Path, text: str) -> Path:
             path=str(path),
         ) from exc
     return path
+
+
+def snapshot_deliverables(ml_dir: Path) -> Path | None:
+    """Copy the current deliverables to `versions/vN/` before a revision rewrites them."""
+    existing = [name for name in DELIVERABLES if (ml_dir / name).is_file()]
+    if not existing:
+        return None
+    target = _next_version(ml_dir)
+    for name in existing:
+        shutil.copy2(ml_dir / name, target / name)
+    return target

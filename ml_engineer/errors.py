@@ -51,3 +51,9 @@ class OutputError(MLEngineerError):
     """The deliverables cannot be written where they belong."""
 
     exit_code = 6
+
+
+class RunInProgressError(MLEngineerError):
+    """Another process is running or resuming the same project."""
+
+    exit_code = 7

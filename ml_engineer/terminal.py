@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.prompt import Prompt
+from rich.syntax import Syntax
 from rich.table import Table
 
 # soft_wrap: a long line stays one line in a pipe, so a program reading it can parse it.
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
+
+ARTIFACTS = {
+    "spec": "feature-spec.md", "feature-spec": "feature-spec.md",
+    "feature-spec.md": "feature-spec.md", "script": "training_script.py",
+    "training_script.py": "training_script.py", "config": "experiment-config.yaml",
+    "experiment-config.yaml": "experiment-config.yaml",
+}  # fmt: skip
+PROMPT_HELP = (
+    "Answer: approve | revise <what to change> | reject [reason] | show spec|script|config\n"
+    "  e.g. revise drop customer_id and optimise F1; time split on order_date; use lightgbm"
+)
 
 
 def show_checkpoint(message: str) -> None:
@@ -51,6 +64,11 @@ def show_summary(summary: dict) -> None:
         table.add_row("test metrics", escape("; ".join(pairs)))
     for risk in summary.get("risks", []):
         table.add_row("risk", escape(risk))
+    if summary.get("revision"):
+        acted = "; ".join(summary.get("last_feedback_acted") or []) or "nothing changed"
+        table.add_row(f"revision {summary['revision']}", escape(acted))
+        for item in summary.get("last_feedback_not_understood") or []:
+            table.add_row("not understood", escape(f"{item} (recorded in the spec's notes)"))
     for name, path in summary["paths"].items():
         table.add_row(name, escape(path))
     out.print(Panel(table, title=escape(summary["question"]), border_style="cyan"))
@@ -60,12 +78,86 @@ def show_summary(summary: dict) -> None:
         )
 
 
-def ask_decision() -> dict:
-    choice = Prompt.ask("Approve the ML design?", choices=["approve", "reject"], default="approve")
-    if choice == "approve":
-        return {"decision": "approve"}
-    reason = Prompt.ask("Reason (optional)", default="")
-    return {"decision": "reject", "reason": reason or None}
+def ask_decision(summary: dict) -> dict:
+    """Prompt until the answer is approve, revise or reject; `show` prints an artifact."""
+    out.print(escape(PROMPT_HELP))
+    while True:
+        text = Prompt.ask("Your decision", default="approve").strip()
+        word, _, rest = text.partition(" ")
+        word = word.lower()
+        if word in {"approve", "a", "yes", "y"} and not rest:
+            return {"decision": "approve"}
+        if word in {"reject", "no", "n"}:
+            return {"decision": "reject", "reason": rest.strip() or None}
+        if word in {"revise", "r"}:
+            feedback = rest.strip() or Prompt.ask("What should change?").strip()
+            if feedback:
+                return {"decision": "revise", "feedback": feedback}
+            continue
+        if word == "show":
+            _show_artifact(summary, rest.strip().lower())
+            continue
+        out.print(f"Not understood: {escape(text)!r}. {escape(PROMPT_HELP)}")
+
+
+def _show_artifact(summary: dict, which: str) -> None:
+    name = ARTIFACTS.get(which)
+    path = summary["paths"].get(name) if name else None
+    if path is None or not Path(path).is_file():
+        out.print("Show what? spec, script or config.")
+        return
+    text = Path(path).read_text(encoding="utf-8")
+    lexer = {".md": "markdown", ".py": "python", ".yaml": "yaml"}[Path(path).suffix]
+    out.print(Panel(Syntax(text, lexer, word_wrap=True), title=escape(path)))
+
+
+def show_status(thread_id: str, snapshot, *, resume_command: str) -> None:
+    values = snapshot.values or {}
+    if not values:
+        out.print(f"Thread {thread_id}: no saved state.")
+        return
+    waiting = [i.value for t in snapshot.tasks for i in t.interrupts]
+    if waiting:
+        stands = "waiting for approval"
+    elif snapshot.next:
+        stands = f"stopped before {', '.join(snapshot.next)} (interrupted); resume to continue"
+    elif values.get("handoff"):
+        stands = f"approved and handed off: {values['handoff']}"
+    elif (values.get("decision") or {}).get("decision") == "reject":
+        stands = "rejected; nothing was handed off"
+    else:
+        stands = "finished"
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    table.add_row("thread", escape(thread_id))
+    table.add_row("stands", escape(stands))
+    table.add_row("revisions", str(len(values.get("revisions") or [])))
+    for name, path in (values.get("written") or {}).items():
+        table.add_row(name, escape(path))
+    for line in (values.get("log") or [])[-5:]:
+        table.add_row("log", escape(line))
+    if waiting or snapshot.next:
+        table.add_row("next", escape(f"{resume_command} [--approve | --revise ... | --reject ...]"))
+    out.print(Panel(table, title=f"status of {escape(values.get('slug', thread_id))}"))
+
+
+def show_history(thread_id: str, history: list) -> None:
+    table = Table(title=f"checkpoints of {escape(thread_id)}")
+    for column in ("step", "after", "next", "saved at", "checkpoint id"):
+        table.add_column(column)
+    for snapshot in history:
+        meta = snapshot.metadata or {}
+        writes = meta.get("writes") or {}
+        after = ", ".join(writes) if writes else meta.get("source", "")
+        table.add_row(
+            str(meta.get("step", "")),
+            escape(after),
+            escape(", ".join(snapshot.next) or "(end)"),
+            escape(str(snapshot.created_at or "")),
+            escape(snapshot.config["configurable"].get("checkpoint_id", "")),
+        )
+    out.print(table)
 
 
 def _fmt(value) -> str:

@@ -218,8 +218,9 @@ def test_a_script_that_does_not_finish_keeps_the_run_alive_for_the_approver(tmp_
     proc = run_cli("run", data_dir, "--timeout", "0")  # no terminal: stops at the approval
     assert proc.returncode == 0, proc.stderr
     payload = next(json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{"))
-    assert payload["approval"]["validation_status"] == "timeout"
-    assert "timed out" in payload["approval"]["validation"]
+    summary = payload["approval"]["action_requests"][0]["args"]
+    assert summary["validation_status"] == "timeout"
+    assert "timed out" in summary["validation"]
     spec = (ml_dir(data_dir) / "feature-spec.md").read_text()
     assert "Validation: the script timed out" in spec.split("## Constraints")[1]
 

@@ -65,8 +65,7 @@ def run_in_terminal(args: list[str], answers: list[tuple[str, str]]) -> tuple[in
 def test_terminal_user_rejects_with_a_reason(tmp_path):
     data_dir = copy_upstream(EXAMPLES / "ui-benefit-claims", tmp_path)
     code, transcript = run_in_terminal(
-        ["run", str(data_dir), "--no-validate"],
-        [("Approve the ML design?", "reject"), ("Reason", "wrong metric")],
+        ["run", str(data_dir), "--no-validate"], [("Your decision", "reject wrong metric")]
     )
     assert code == 0, transcript
     assert "ML design complete. Approve before handing off" in transcript
@@ -74,11 +73,27 @@ def test_terminal_user_rejects_with_a_reason(tmp_path):
     assert "Invoking: /mlops" not in transcript
 
 
-def test_terminal_user_approves(tmp_path):
+def test_terminal_user_shows_revises_then_approves(tmp_path):
     data_dir = copy_upstream(EXAMPLES / "ui-benefit-claims", tmp_path)
     code, transcript = run_in_terminal(
-        ["run", str(data_dir), "--no-validate"], [("Approve the ML design?", "approve")]
+        ["run", str(data_dir), "--no-validate"],
+        [
+            ("Your decision", "show config"),
+            ("Your decision", "what is this"),
+            ("Not understood", "revise drop tenure and use F1, make it fair"),
+            ("Your decision", "approve"),
+        ],
     )
     assert code == 0, transcript
+    assert "experiment-config.yaml" in transcript and "hist_gradient_boosting" in transcript
+    assert "Revision 1: dropped `tenure`; primary metric set to f1" in transcript
+    assert "make it fair" in transcript  # shown back as not understood
     assert "ML design approved. Handing off to MLOps." in transcript
-    assert "Invoking: /mlops" in transcript
+    ml_dir = data_dir.parent / "ml"
+    spec = (ml_dir / "feature-spec.md").read_text()
+    assert "excluded by the reviewer" in spec and "make it fair" in spec
+    assert (ml_dir / "versions" / "v1" / "feature-spec.md").is_file()
+    assert (
+        "tenure"
+        not in (ml_dir / "versions" / "v1" / "feature-spec.md").read_text().split("### Excluded")[1]
+    )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from ml_engineer.errors import GoalError
 from ml_engineer.models import (
     AnalystNotes,
+    ColumnDecision,
     DataProfile,
     DataSection,
     ExperimentConfig,
@@ -21,13 +22,15 @@ from ml_engineer.models import (
     LoggingSection,
     MetricsSection,
     ModelSection,
+    SplitPlan,
     SplitSection,
     TargetSpec,
     TaskType,
     Treatment,
 )
+from ml_engineer.models.revision import Overrides
 from ml_engineer.planning.columns import decide_columns
-from ml_engineer.planning.goal import decide_goal
+from ml_engineer.planning.goal import TASK_METRICS, decide_goal
 from ml_engineer.planning.split import decide_split
 
 MAX_QUALITY_NOTES = 12  # the spec quotes at most this many of the analyst's notes
@@ -47,13 +50,19 @@ class DataEvidence:
 
 @dataclass
 class PlanRequest:
-    """What the user asked for."""
+    """What the user asked for, and what a reviewer changed since."""
 
     slug: str
     goal_text: str | None = None
     target: str | None = None
     tracker: str = "none"
     seed: int = 42
+    overrides: Overrides = field(default_factory=Overrides)
+    reviewer_notes: list[str] = field(default_factory=list)
+
+    @property
+    def chosen_target(self) -> str | None:
+        return self.overrides.target or self.target
 
 
 def plan_feature_spec(
@@ -69,10 +78,13 @@ def plan_feature_spec(
         profile,
         notes,
         goal_text=request.goal_text,
-        target=request.target,
+        target=request.chosen_target,
         target_counts=evidence.target_counts,
     )
+    review_notes = list(request.reviewer_notes)
+    _apply_metric_override(goal, request.overrides, review_notes)
     decisions, risks = decide_columns(profile, goal, notes, association=evidence.association)
+    _apply_drops(decisions, request.overrides)
     if not any(d.keep for d in decisions):
         raise GoalError(
             f"Every input column of {profile.profile_path} was excluded, so there is nothing to "
@@ -81,6 +93,7 @@ def plan_feature_spec(
             + ". Check the profile's flags, or pick another target."
         )
     split = decide_split(profile, goal, notes, repeated_keys=evidence.repeated_keys)
+    split = _apply_split_override(split, goal, request.overrides, review_notes)
     target = _target_spec(profile, goal, notes, evidence)
     target_col = profile.column(goal.target)
     profile_counts = {tv.value: tv.count for tv in target_col.top_values} if target_col else {}
@@ -88,7 +101,7 @@ def plan_feature_spec(
     if imbalance_note and "average_precision" not in goal.secondary_metrics:
         if goal.task == TaskType.binary:
             goal.secondary_metrics.insert(0, "average_precision")
-    notes_out = list(evidence.notes)
+    notes_out = [*evidence.notes, *review_notes]
     data_available = data_path is not None
     if not data_available:
         named = profile.dataset_path
@@ -128,6 +141,54 @@ def plan_feature_spec(
         data_available=data_available,
         profile_format=profile.source_format,
         unread_fields=list(profile.unread_fields),
+    )
+
+
+def _apply_metric_override(goal: Goal, overrides: Overrides, notes: list[str]) -> None:
+    metric = overrides.primary_metric
+    if metric is None or metric == goal.primary_metric:
+        return
+    if metric not in TASK_METRICS[goal.task]:
+        notes.append(
+            f"The reviewer asked for {metric} as the primary metric, which does not fit a "
+            f"{goal.task.value} task; {goal.primary_metric} is kept."
+        )
+        return
+    previous = goal.primary_metric
+    goal.primary_metric = metric
+    goal.secondary_metrics = [m for m in [previous, *goal.secondary_metrics] if m != metric]
+    goal.metric_reason = "set by the reviewer at approval"
+
+
+def _apply_drops(decisions: list[ColumnDecision], overrides: Overrides) -> None:
+    for decision in decisions:
+        if decision.name in overrides.drop and decision.keep:
+            decision.keep = False
+            decision.treatment = None
+            decision.transforms = []
+            decision.reason = "excluded by the reviewer at approval"
+
+
+def _apply_split_override(
+    split: SplitPlan, goal: Goal, overrides: Overrides, notes: list[str]
+) -> SplitPlan:
+    strategy = overrides.split_strategy
+    if strategy is None:
+        return split
+    if strategy == "stratified" and goal.task == TaskType.regression:
+        notes.append("The reviewer asked for a stratified split; a regression target cannot be "
+                     "stratified, so the split stays random.")  # fmt: skip
+        strategy = "random"
+    column = overrides.split_column
+    return split.model_copy(
+        update={
+            "strategy": strategy,
+            "time_column": column if strategy == "time" else None,
+            "group_column": column if strategy == "group" else None,
+            "reason": f"{strategy} split"
+            + (f" on `{column}`" if column else "")
+            + ", set by the reviewer at approval",
+        }
     )
 
 
@@ -222,7 +283,7 @@ def plan_experiment(spec: FeatureSpec, request: PlanRequest) -> ExperimentConfig
     """The experiment the script runs: data, split, model and params, metrics, logging."""
     groups = FeatureGroups(**{t.value: spec.columns_for(t) for t in Treatment})
     split = spec.split
-    model = _choose_model(spec, groups, request.seed)
+    model = _choose_model(spec, groups, request.seed, request.overrides.model_type)
     return ExperimentConfig(
         data=DataSection(
             path=spec.data_path,
@@ -248,22 +309,30 @@ def plan_experiment(spec: FeatureSpec, request: PlanRequest) -> ExperimentConfig
         metrics=MetricsSection(
             primary=spec.goal.primary_metric, secondary=spec.goal.secondary_metrics
         ),
-        logging=LoggingSection(experiment_name=spec.slug, tracker=request.tracker),
+        logging=LoggingSection(
+            experiment_name=spec.slug, tracker=request.overrides.tracker or request.tracker
+        ),
         seed=request.seed,
     )
 
 
-def _choose_model(spec: FeatureSpec, groups: FeatureGroups, seed: int) -> ModelSection:
+def _choose_model(
+    spec: FeatureSpec, groups: FeatureGroups, seed: int, requested: str | None = None
+) -> ModelSection:
     classification = spec.goal.task != TaskType.regression
     class_weight = spec.class_weight if classification else None
-    if groups.text:
+    kind = requested or ("linear" if groups.text else "hist_gradient_boosting")
+    if kind == "linear":
         # TF-IDF is wide and sparse: a regularised linear model uses it directly and fast.
         kind = "logistic_regression" if classification else "ridge"
-        params = {"C": 1.0, "max_iter": 2000} if classification else {"alpha": 1.0}
-        return ModelSection(type=kind, params=params, class_weight=class_weight)
     rows = spec.row_count or 0
-    small = rows and rows < 1_000
-    params = {
+    small = bool(rows) and rows < 1_000
+    params = _DEFAULT_PARAMS[kind](small, seed)
+    return ModelSection(type=kind, params=params, class_weight=class_weight)
+
+
+def _hgb_params(small: bool, seed: int) -> dict:
+    return {
         "learning_rate": 0.05 if small else 0.06,
         "max_iter": 300 if small else 500,
         "max_leaf_nodes": 15 if small else 31,
@@ -275,4 +344,31 @@ def _choose_model(spec: FeatureSpec, groups: FeatureGroups, seed: int) -> ModelS
         "n_iter_no_change": 30,
         "random_state": seed,
     }
-    return ModelSection(type="hist_gradient_boosting", params=params, class_weight=class_weight)
+
+
+def _lightgbm_params(small: bool, seed: int) -> dict:
+    return {
+        "n_estimators": 300 if small else 500,
+        "learning_rate": 0.05,
+        "num_leaves": 15 if small else 31,
+        "min_child_samples": 10 if small else 20,
+        "subsample": 0.8,
+        "subsample_freq": 1,
+        "colsample_bytree": 0.8,
+        "random_state": seed,
+        "verbose": -1,
+    }
+
+
+def _forest_params(small: bool, seed: int) -> dict:
+    return {"n_estimators": 300, "min_samples_leaf": 2, "n_jobs": -1, "random_state": seed}
+
+
+_DEFAULT_PARAMS = {
+    "hist_gradient_boosting": _hgb_params,
+    "lightgbm": _lightgbm_params,
+    "random_forest": _forest_params,
+    "extra_trees": _forest_params,
+    "logistic_regression": lambda small, seed: {"C": 1.0, "max_iter": 2000},
+    "ridge": lambda small, seed: {"alpha": 1.0},
+}
