@@ -143,20 +143,31 @@ def show_status(thread_id: str, snapshot, *, resume_command: str) -> None:
 
 
 def show_history(thread_id: str, history: list) -> None:
-    table = Table(title=f"checkpoints of {escape(thread_id)}")
-    for column in ("step", "after", "next", "saved at", "checkpoint id"):
-        table.add_column(column)
+    """Oldest first: each checkpoint with the node that had just finished and the one due next."""
+    rows = []
+    finished = "(input)"
     for snapshot in history:
-        meta = snapshot.metadata or {}
-        writes = meta.get("writes") or {}
-        after = ", ".join(writes) if writes else meta.get("source", "")
-        table.add_row(
-            str(meta.get("step", "")),
-            escape(after),
-            escape(", ".join(snapshot.next) or "(end)"),
-            escape(str(snapshot.created_at or "")),
-            escape(snapshot.config["configurable"].get("checkpoint_id", "")),
-        )
+        due = ", ".join(snapshot.next) or "(end)"
+        if any(task.interrupts for task in snapshot.tasks):
+            due += " (waiting for a person)"
+        rows.append((
+            str((snapshot.metadata or {}).get("step", "")),
+            finished,
+            due,
+            str(snapshot.created_at or "")[:19].replace("T", " "),
+            snapshot.config["configurable"].get("checkpoint_id", ""),
+        ))  # fmt: skip
+        finished = ", ".join(snapshot.next) or "(end)"
+    if not out.is_terminal:  # a pipe gets one plain line per checkpoint, easy to grep
+        print(f"checkpoints of {thread_id}: step | finished | next | saved at | checkpoint id")
+        for row in rows:
+            print(" | ".join(row))
+        return
+    table = Table(title=f"checkpoints of {escape(thread_id)}")
+    for column in ("step", "finished", "next", "saved at", "checkpoint id"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*map(escape, row))
     out.print(table)
 
 
