@@ -134,3 +134,19 @@ def _read_threads(path: Path) -> list[str]:
     except (OSError, ValueError):
         return []
     return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def run_stage(snapshot) -> str:
+    """Where a saved run stands: waiting (for approval), interrupted, approved or rejected.
+
+    A process killed just after a node saved its writes leaves a checkpoint with no `next`
+    node yet, so "finished" is read from what the run decided, not from `next` alone.
+    """
+    values = snapshot.values or {}
+    if any(task.interrupts for task in snapshot.tasks):
+        return "waiting"
+    if not snapshot.next and values.get("handoff"):
+        return "approved"
+    if not snapshot.next and (values.get("decision") or {}).get("decision") == "reject":
+        return "rejected"
+    return "interrupted"

@@ -132,12 +132,14 @@ def _resume(args: argparse.Namespace) -> int:
             snapshot = graph.get_state(config)
             if not snapshot.values:
                 raise InputsError(f"Thread {thread_id} has no saved run to resume.")
-            if not snapshot.next:
-                out.print(f"Run {thread_id} has finished; there is nothing to resume.")
+            stage = api.run_stage(snapshot)
+            if stage in ("approved", "rejected"):
+                out.print(f"Run {thread_id} was {stage}; there is nothing to resume.")
                 return 0
             payload = _pending_interrupt(snapshot)
-            if payload is None:  # stopped mid-run: carry on from the last finished node
-                out.print(f"Resuming {thread_id} at {', '.join(snapshot.next)}...")
+            if stage == "interrupted":  # stopped mid-run: carry on from the last finished node
+                where = ", ".join(snapshot.next) or "the step after the last one saved"
+                out.print(f"Resuming {thread_id} at {where}...")
                 payload = _stream(graph, None, config, context)
             answer = _answer_from_flags(args)
             if payload is not None and answer is not None:
@@ -165,7 +167,12 @@ def _status(args: argparse.Namespace) -> int:
         snapshot = api.build_graph(checkpointer=saver).get_state(
             {"configurable": {"thread_id": thread_id}}
         )
-        show_status(thread_id, snapshot, resume_command=f"ml-engineer resume {_shell(data_dir)}")
+        show_status(
+            thread_id,
+            snapshot,
+            api.run_stage(snapshot),
+            resume_command=f"ml-engineer resume {_shell(data_dir)}",
+        )
     return 0
 
 
@@ -187,8 +194,10 @@ def _stream(graph, value, config, context) -> dict | None:
     from ml_engineer.terminal import show_checkpoint
 
     payload = None
+    # durability="sync": each step's checkpoint is on disk before the next step starts, so a
+    # process killed at any point resumes from the last finished node.
     for mode, chunk in graph.stream(
-        value, config, context=context, stream_mode=["custom", "updates"]
+        value, config, context=context, stream_mode=["custom", "updates"], durability="sync"
     ):
         if mode == "custom" and chunk.get("type") == "checkpoint":
             show_checkpoint(chunk["message"])

@@ -111,22 +111,19 @@ def _show_artifact(summary: dict, which: str) -> None:
     out.print(Panel(Syntax(text, lexer, word_wrap=True), title=escape(path)))
 
 
-def show_status(thread_id: str, snapshot, *, resume_command: str) -> None:
+def show_status(thread_id: str, snapshot, stage: str, *, resume_command: str) -> None:
     values = snapshot.values or {}
     if not values:
         out.print(f"Thread {thread_id}: no saved state.")
         return
-    waiting = [i.value for t in snapshot.tasks for i in t.interrupts]
-    if waiting:
-        stands = "waiting for approval"
-    elif snapshot.next:
-        stands = f"stopped before {', '.join(snapshot.next)} (interrupted); resume to continue"
-    elif values.get("handoff"):
-        stands = f"approved and handed off: {values['handoff']}"
-    elif (values.get("decision") or {}).get("decision") == "reject":
-        stands = "rejected; nothing was handed off"
-    else:
-        stands = "finished"
+    stands = {
+        "waiting": "waiting for approval",
+        "approved": f"approved and handed off: {values.get('handoff')}",
+        "rejected": "rejected; nothing was handed off",
+        "interrupted": "stopped before "
+        + (", ".join(snapshot.next) or "the next step")
+        + " (interrupted); resume to continue",
+    }[stage]
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
@@ -137,7 +134,7 @@ def show_status(thread_id: str, snapshot, *, resume_command: str) -> None:
         table.add_row(name, escape(path))
     for line in (values.get("log") or [])[-5:]:
         table.add_row("log", escape(line))
-    if waiting or snapshot.next:
+    if stage in ("waiting", "interrupted"):
         table.add_row("next", escape(f"{resume_command} [--approve | --revise ... | --reject ...]"))
     out.print(Panel(table, title=f"status of {escape(values.get('slug', thread_id))}"))
 
