@@ -26,5 +26,11 @@ def write_feature_spec(inputs: LoadedInputs, request: PlanRequest, ml_dir: Path)
     profile, evidence = measure_evidence(inputs.dataset, profile, goal, notes.key_columns)
     data_path = os.path.relpath(Path(inputs.dataset.path).resolve(), ml_dir.resolve())
     return plan_feature_spec(
-        profile, notes, request, evidence=evidence, data_path=Path(data_path).as_posix()
+        profile,
+        notes,
+        request,
+        evidence=evidence,
+        data_path=Path(data_path).as_posix(),
+        data_format=inputs.dataset.format,
+        data_sep=inputs.dataset.sep,
     )

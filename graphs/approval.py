@@ -49,6 +49,9 @@ class ApprovalSummary(BaseModel):
     model_params: dict
     validation: str
     validation_status: str
+    beats_baseline: bool | None = Field(
+        None, description="None when the script was not run; else the test verdict."
+    )
     metrics_test: dict | None = None
     baseline_test: dict | None = None
     stderr_tail: str | None = None
@@ -73,6 +76,16 @@ class Decision(BaseModel):
     feedback: str | None = None
     reason: str | None = None
     overrides: Overrides | None = None
+
+
+def needs_a_person(summary: dict) -> str | None:
+    """Why a design must not be approved unseen (by --yes), or None when it may be."""
+    status = summary.get("validation_status")
+    if status in ("failed", "timeout"):
+        return f"the check run of the training script {summary['validation']}"
+    if status == "passed" and summary.get("beats_baseline") is False:
+        return "the model does not beat the naive baseline on the held-out test part"
+    return None
 
 
 def summary_of(payload: dict) -> dict:
@@ -106,6 +119,7 @@ def build_summary(state: MLEngineerState) -> ApprovalSummary:
         model_params=config.model.params,
         validation=result.summary_line(),
         validation_status=result.status,
+        beats_baseline=metrics.get("beats_baseline") if result.status == "passed" else None,
         metrics_test=(metrics.get("model") or {}).get("test"),
         baseline_test=(metrics.get("baseline") or {}).get("test"),
         stderr_tail=result.stderr_tail,

@@ -16,6 +16,7 @@ from ml_engineer.deliverables import (
     FEATURE_SPEC,
     TRAINING_SCRIPT,
     archive_previous,
+    discard_if_unchanged,
     write_file,
 )
 from ml_engineer.inputs.load import LoadedInputs
@@ -82,7 +83,7 @@ def feature_spec_writer(state: MLEngineerState) -> dict:
 def training_script_generator(state: MLEngineerState) -> dict:
     spec = FeatureSpec.model_validate(state["feature_spec"])
     config, script = generate_training_script(spec, _request(state))
-    path = write_file(Path(state["ml_dir"]) / TRAINING_SCRIPT, script)
+    path = write_file(Path(state["ml_dir"]) / TRAINING_SCRIPT, script, executable=True)
     return {
         **checkpoint(
             "training_script_generator",
@@ -129,10 +130,14 @@ def validate(state: MLEngineerState, runtime: Runtime[Context]) -> dict:
         spec, seed=_request(state).seed, validation_line=result.summary_line()
     )
     write_file(ml_dir / FEATURE_SPEC, text)
-    return {
-        **checkpoint("validate", result.summary_line() + " Proceeding to approval..."),
-        "validation": result.model_dump(mode="json"),
-    }
+    update = checkpoint("validate", result.summary_line() + " Proceeding to approval...")
+    archived = state.get("archived_to")
+    if archived and discard_if_unchanged(Path(archived), ml_dir):
+        update["log"] += checkpoint(
+            "validate", f"The rerun reproduced the previous deliverables; {archived} was removed."
+        )["log"]
+        update["archived_to"] = None
+    return {**update, "validation": result.model_dump(mode="json")}
 
 
 def handoff(state: MLEngineerState) -> dict:

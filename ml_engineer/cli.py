@@ -19,6 +19,7 @@ from ml_engineer import __version__
 from ml_engineer.errors import InputsError, MLEngineerError
 
 FRAMEWORKS = ("sklearn", "lightgbm", "xgboost", "pytorch", "spark")
+NOT_AUTO_APPROVED = 8  # --yes met a design whose check run failed or lost to the baseline
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -210,12 +211,20 @@ def _conversation(graph, payload, config, context, data_dir: Path, auto_approve:
     """Ask until the person approves or rejects; without a terminal, pause and say how to answer."""
     from langgraph.types import Command
 
-    from ml_engineer.graphs.approval import summary_of
+    from ml_engineer.graphs.approval import needs_a_person, summary_of
     from ml_engineer.terminal import ask_decision, out, show_summary
 
     while payload is not None:
         summary = summary_of(payload)
         show_summary(summary)
+        unsafe = needs_a_person(summary)
+        if auto_approve and unsafe:
+            cmd = f"ml-engineer resume {_shell(data_dir)}"
+            out.print(
+                f"--yes did not approve: {unsafe}. A person should look before anything is "
+                f"handed off. The run is paused: {cmd} --approve | --revise ... | --reject ..."
+            )
+            return NOT_AUTO_APPROVED
         if auto_approve:
             answer = {"decision": "approve"}
         elif sys.stdin.isatty():

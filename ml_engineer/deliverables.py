@@ -64,7 +64,33 @@ def _next_version(ml_dir: Path) -> Path:
     return target
 
 
-def write_file(path: Path, text: str) -> Path:
+def discard_if_unchanged(version_dir: Path | None, ml_dir: Path) -> bool:
+    """Remove a kept version that a rerun reproduced exactly, so reruns do not pile up copies.
+
+    The validation line's timing differs from run to run and is not a change in the design.
+    """
+    if version_dir is None or not version_dir.is_dir():
+        return False
+    for old in version_dir.iterdir():
+        new = ml_dir / old.name
+        if not new.is_file() or _design(old) != _design(new):
+            return False
+    shutil.rmtree(version_dir)
+    return True
+
+
+def _design(path: Path) -> str:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return re.sub(r"(?m)^- Validation: .*$", "- Validation: ...", text)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_file(path: Path, text: str, *, executable: bool = False) -> Path:
     """Write through a temporary file and an atomic rename: a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_symlink():
@@ -77,6 +103,8 @@ def write_file(path: Path, text: str) -> Path:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
+        # mkstemp creates 0600; deliverables are shared documents, modes as the umask allows.
+        os.chmod(tmp, (0o777 if executable else 0o666) & ~_umask())
         os.replace(tmp, path)
     except OSError as exc:
         raise OutputError(

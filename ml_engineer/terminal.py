@@ -49,12 +49,15 @@ def show_summary(summary: dict) -> None:
         ("primary metric", summary["primary_metric"]),
         ("split", summary["split"]),
         ("model", f"{summary['model']} {json.dumps(summary['model_params'])}"),
-        ("kept", f"{len(summary['kept_columns'])}: " + ", ".join(summary["kept_columns"])),
+        ("kept", _names(summary["kept_columns"])),
     ]
     for key, value in rows:
         table.add_row(key, escape(str(value)))
-    for item in summary["excluded_columns"]:
+    excluded = summary["excluded_columns"]
+    for item in excluded[:15]:
         table.add_row("excluded", escape(f"{item['column']}: {item['reason']}"))
+    if len(excluded) > 15:
+        table.add_row("excluded", f"and {len(excluded) - 15} more (see feature-spec.md)")
     table.add_row("validation", escape(summary["validation"]))
     if summary.get("metrics_test"):
         pairs = []
@@ -166,6 +169,12 @@ def show_history(thread_id: str, history: list) -> None:
     for row in rows:
         table.add_row(*map(escape, row))
     out.print(table)
+
+
+def _names(names: list[str], limit: int = 25) -> str:
+    shown = ", ".join(names[:limit])
+    more = f" and {len(names) - limit} more (see feature-spec.md)" if len(names) > limit else ""
+    return f"{len(names)}: {shown}{more}"
 
 
 def _fmt(value) -> str:

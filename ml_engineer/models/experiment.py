@@ -47,6 +47,7 @@ class DataSection(BaseModel):
     path: str | None = Field(description="Relative to this config file's folder, or absolute.")
     path_env: str = "ML_ENGINEER_DATA"
     format: Literal["csv", "parquet"] = "csv"
+    sep: str = Field(",", description="CSV field separator.")
     target: str
     task: Literal["binary", "multiclass", "regression"]
     positive_class: str | None = None

@@ -49,6 +49,9 @@ class TargetSpec(BaseModel):
     meaning: str | None = None
     encoding: str
     classes: list[str] = Field(default_factory=list)
+    class_counts: dict[str, int] = Field(
+        default_factory=dict, description="Rows per class, from the data or the profile."
+    )
     positive_class: str | None = None
     missing_rows: int | None = Field(
         None, description="Rows without a target, left out of training."
@@ -90,6 +93,8 @@ class FeatureSpec(BaseModel):
         "names it (unreachable here).",
     )
     data_available: bool = False
+    data_format: Literal["csv", "parquet"] = "csv"
+    data_sep: str = Field(",", description="The CSV field separator found in the file.")
     profile_format: str = "canonical"
     unread_fields: list[str] = Field(default_factory=list)
 

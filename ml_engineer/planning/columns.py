@@ -24,10 +24,12 @@ HIGH_MISSING = 0.60  # above this share of missing values a column is dropped
 NEAR_CONSTANT = 0.995  # a single value covering this share of rows carries no signal
 ONE_HOT_MAX_LEVELS = 30  # above this, categories are target-encoded instead of one-hot
 ID_UNIQUE_RATIO = 0.95  # text columns this unique are identifiers or free text
-LEAK_ASSOCIATION = 0.98  # a single column predicting the target this well is a leak suspect
+LEAK_ASSOCIATION = 0.995  # a single column predicting the target this well is a leak suspect
+STRONG_ASSOCIATION = 0.95  # this strong is kept, but flagged for the reviewer to confirm
 TEXT_MEAN_LENGTH = 25  # strings this long on average are prose, not categories
 
-_ID_TOKENS = {"id", "ids", "uuid", "guid", "key", "pk", "identifier", "index", "idx", "rownum"}
+# Checked only as a name's first or last word: `customer_id`, `id_card`; not `body_mass_index`.
+_ID_TOKENS = {"id", "ids", "uuid", "guid", "key", "pk", "identifier", "idx", "rownum"}
 _POST_OUTCOME = {
     "outcome", "result", "resolution", "resolved", "refund", "refunded", "cancellation",
     "cancelled", "canceled", "closed", "termination", "terminated", "chargeback", "recovered",
@@ -71,6 +73,13 @@ def decide_columns(
             risk = _risk_line(col.name, decision.notes)
             if risk:
                 risks.append(risk)
+            strength = (association or {}).get(col.name)
+            if strength is not None and strength >= STRONG_ASSOCIATION:
+                risks.append(
+                    f"`{col.name}` alone predicts the target very well on the data (association "
+                    f"{strength:.3f}). Kept as a strong input; confirm it is known when a "
+                    "prediction is made, or exclude it as a leak."
+                )
     return decisions, risks
 
 
@@ -109,11 +118,13 @@ def _decide(
     # 1. Leakage: fields derived from the target or recorded after the outcome.
     if "leakage" in col.flags:
         return exclude("leakage suspect: the profile flags it as leaking the target")
+    # Every word of the target's name in the column's (`churn_date` for `churned`), not just
+    # one shared word (`loan_amount` for `loan_default` is a legitimate input).
     target_stems = {stem(t) for t in tokens(goal.target) if len(t) >= 3}
-    if target_stems & {stem(t) for t in name_tokens}:
+    if target_stems and target_stems <= {stem(t) for t in name_tokens}:
         return exclude(
-            f"leakage suspect: its name shares a word with the target `{goal.target}`, so it is "
-            "likely derived from the outcome (e.g. a date or reason recorded after it)"
+            f"leakage suspect: its name contains the target's, `{goal.target}`, so it is likely "
+            "derived from the outcome (e.g. a date or reason recorded with or after it)"
         )
     if set(name_tokens) & _POST_OUTCOME:
         return exclude(
@@ -127,12 +138,20 @@ def _decide(
             f"(association {strength:.3f} ≥ {LEAK_ASSOCIATION})"
         )
 
-    # 2. Identifiers: they name rows, they do not describe them.
+    # 2. Identifiers: they name rows, they do not describe them. Dates are never identifiers:
+    # a date unique per row is still a date (and often the time axis).
     if col.kind == ColumnKind.id or col.name in notes.key_columns:
         return exclude("identifier: a key column names a row, it does not describe it")
-    if set(name_tokens) & _ID_TOKENS and (unique_ratio is None or unique_ratio >= 0.05):
+    edge_words = {name_tokens[0], name_tokens[-1]} if name_tokens else set()
+    if (
+        col.kind != ColumnKind.datetime
+        and edge_words & _ID_TOKENS
+        and (unique_ratio is None or unique_ratio >= 0.05)
+    ):
         return exclude("identifier: its name marks it as an ID")
-    if {"likely_id", "unique"} & set(col.flags) and col.kind != ColumnKind.numeric:
+    if {"likely_id", "unique"} & set(col.flags) and col.kind not in (
+        ColumnKind.numeric, ColumnKind.datetime,
+    ):  # fmt: skip
         return exclude("identifier: the profile flags it as unique per row")
 
     # 3. Survey or sampling weights describe the sample design, not the row.

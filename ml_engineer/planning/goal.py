@@ -11,7 +11,7 @@ from ml_engineer.planning.names import content_words, match_score, tokens
 # Goals this product does not handle yet; each gets a clear message instead of a wrong spec.
 _UNSUPPORTED = {
     "clustering": ("cluster", "clustering", "segment", "segmentation", "group similar"),
-    "ranking or recommendation": ("recommend", "recommendation", "ranking", "rank items"),
+    "ranking or recommendation": ("recommend", "recommendation", "ranking", "rank"),
     "anomaly detection": ("anomaly", "anomalies", "outlier detection", "fraud ring"),
     "time-to-event (survival)": ("survival", "time to event", "time-to-event", "hazard"),
 }
@@ -107,7 +107,7 @@ def _refuse_unsupported(sentence: str) -> None:
     low = sentence.lower()
     for kind, words in _UNSUPPORTED.items():
         if any(re.search(rf"\b{re.escape(w)}\b", low) for w in words) and not re.search(
-            r"\bpredict\w*\b", low
+            r"\b(predict|classif|whether|estimate|forecast)\w*\b", low
         ):
             raise GoalError(
                 f"The goal {sentence!r} is {kind}, which ml-engineer does not handle yet: it "

@@ -30,11 +30,14 @@ def tokens(text: str) -> list[str]:
 
 
 def stem(word: str) -> str:
-    """A crude stem, good enough to match churn/churned/churns/churning."""
-    for suffix in ("ing", "ed", "es", "s", "er"):
+    """A crude stem, good enough to match churn/churned/churns/churning and price/prices."""
+    if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes", "zes")):
+        return word[:-2]  # matches/match, boxes/box
+    for suffix in ("ing", "ed", "s", "er"):
         if len(word) > len(suffix) + 2 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if len(word) > 3 and word.endswith("e") else word  # price/pric(ed)
 
 
 def content_words(text: str) -> list[str]:
@@ -58,13 +61,17 @@ def match_score(column: str, words: list[str]) -> float:
     col_stems = {stem(t) for t in col_tokens}
     word_stems = {stem(w) for w in words}
     score = 0.0
-    for w in words:
+    for i, w in enumerate(words):
+        # The last word is usually the head of the phrase: "house prices" is about prices.
+        weight = 2.0 if i == len(words) - 1 else 1.0
         if w in col_tokens:
-            score += 3.0
+            score += 3.0 * weight
         elif stem(w) in col_stems:
-            score += 2.0
+            score += 2.0 * weight
     # Informative prefixes such as is_/has_/num_ do not dilute a match.
     meaningful = [t for t in col_tokens if t not in {"is", "has", "flag", "num", "n", "y"}]
-    if meaningful and all(stem(t) in word_stems for t in meaningful):
+    unmatched = [t for t in meaningful if stem(t) not in word_stems]
+    if score and meaningful and not unmatched:
         score += 2.0
-    return score
+    # Words the goal did not use make a weaker match: `churned` beats `churn_reason`.
+    return max(score - len(unmatched), 0.0) if score else 0.0

@@ -72,6 +72,8 @@ def plan_feature_spec(
     *,
     evidence: DataEvidence | None = None,
     data_path: str | None = None,
+    data_format: str = "csv",
+    data_sep: str = ",",
 ) -> FeatureSpec:
     evidence = evidence or DataEvidence()
     goal = decide_goal(
@@ -97,7 +99,11 @@ def plan_feature_spec(
     target = _target_spec(profile, goal, notes, evidence)
     target_col = profile.column(goal.target)
     profile_counts = {tv.value: tv.count for tv in target_col.top_values} if target_col else {}
-    class_weight, imbalance_note = _imbalance(goal, evidence.target_counts or profile_counts)
+    counts = evidence.target_counts or profile_counts
+    class_weight, imbalance_note = _imbalance(goal, counts)
+    if goal.task != TaskType.regression:
+        target.class_counts = dict(counts)
+        risks.extend(_rare_class_risks(counts))
     if imbalance_note and "average_precision" not in goal.secondary_metrics:
         if goal.task == TaskType.binary:
             goal.secondary_metrics.insert(0, "average_precision")
@@ -117,6 +123,13 @@ def plan_feature_spec(
             "--data PATH or the ML_ENGINEER_DATA environment variable."
         )
         data_path = named
+    if goal.forecasting:
+        risks.append(
+            f"Forecast: rows are ordered by `{goal.time_column}` and the newest are held out, but "
+            "the inputs are from the same row as the target (no lag features of the target, no "
+            "shift to the next period). Confirm every input is known one period ahead, or the "
+            "model will look better than it can be in use."
+        )
     if profile.row_count is not None and profile.row_count < 1_000:
         risks.append(
             f"Small sample: {profile.row_count} rows. Metrics will be noisy; the script "
@@ -139,6 +152,8 @@ def plan_feature_spec(
         row_count=profile.row_count,
         data_path=data_path,
         data_available=data_available,
+        data_format="parquet" if data_format == "parquet" else "csv",
+        data_sep=data_sep,
         profile_format=profile.source_format,
         unread_fields=list(profile.unread_fields),
     )
@@ -219,6 +234,20 @@ def _target_spec(
     )
 
 
+RARE_CLASS_ROWS = 10  # fewer rows than this cannot be learnt or scored reliably
+
+
+def _rare_class_risks(counts: dict[str, int]) -> list[str]:
+    rare = {k: v for k, v in counts.items() if v < RARE_CLASS_ROWS}
+    if not rare:
+        return []
+    shown = ", ".join(f"`{k}` ({v} row{'s' if v != 1 else ''})" for k, v in rare.items())
+    return [
+        f"Rare classes: {shown}. Too few rows to learn or to score; the split may leave them out "
+        "of a part. Merge them into a broader class or drop their rows before training."
+    ]
+
+
 def _imbalance(goal: Goal, counts: dict[str, int] | None) -> tuple[str | None, str | None]:
     if goal.task == TaskType.regression or not counts or len(counts) < 2:
         return None, None
@@ -287,7 +316,10 @@ def plan_experiment(spec: FeatureSpec, request: PlanRequest) -> ExperimentConfig
     return ExperimentConfig(
         data=DataSection(
             path=spec.data_path,
-            format="parquet" if (spec.data_path or "").endswith((".parquet", ".pq")) else "csv",
+            format="parquet"
+            if spec.data_format == "parquet" or (spec.data_path or "").endswith((".parquet", ".pq"))
+            else "csv",
+            sep=spec.data_sep,
             target=spec.target.column,
             task=spec.goal.task.value,
             positive_class=spec.target.positive_class,
@@ -328,7 +360,14 @@ def _choose_model(
     rows = spec.row_count or 0
     small = bool(rows) and rows < 1_000
     params = _DEFAULT_PARAMS[kind](small, seed)
+    smallest = min(spec.target.class_counts.values(), default=None)
+    if "early_stopping" in params and smallest is not None and smallest < EARLY_STOP_MIN_CLASS:
+        # Early stopping holds out a stratified slice of train; a rare class cannot be split.
+        params["early_stopping"] = False
     return ModelSection(type=kind, params=params, class_weight=class_weight)
+
+
+EARLY_STOP_MIN_CLASS = 40
 
 
 def _hgb_params(small: bool, seed: int) -> dict:
