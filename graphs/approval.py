@@ -199,7 +199,7 @@ def _from_hitl(decision: dict) -> Decision:
 
 
 Destination = Literal[
-    "handoff", "feature_spec_writer", "training_script_generator", "experiment_config_writer",
+    "train_model", "feature_spec_writer", "training_script_generator", "experiment_config_writer",
     "__end__",
 ]  # fmt: skip
 
@@ -211,7 +211,8 @@ def approval(state: MLEngineerState) -> Command[Destination]:
     decision = parse_decision(interrupt(request.model_dump(mode="json")))
     record = {"decision": decision.model_dump(mode="json")}
     if decision.decision == "approve":
-        return Command(goto="handoff", update=record)
+        approved = checkpoint("approval", "ML design approved. Handing off to MLOps.")
+        return Command(goto="train_model", update={**record, **approved})
     if decision.decision == "reject":
         message = "ML design rejected; nothing was handed off." + (
             f" Reason: {decision.reason}" if decision.reason else ""

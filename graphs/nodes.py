@@ -140,12 +140,36 @@ def validate(state: MLEngineerState, runtime: Runtime[Context]) -> dict:
     return {**update, "validation": result.model_dump(mode="json")}
 
 
+def train_model(state: MLEngineerState, runtime: Runtime[Context]) -> dict:
+    """With --train: the approved script on all the data; its model is the one to serve."""
+    context = runtime.context or Context()
+    inputs = LoadedInputs.model_validate(state["inputs"])
+    if not context.train:
+        return {"trained": None}
+    if inputs.dataset is None:
+        return {
+            "trained": None,
+            **checkpoint("train_model", "Full training skipped: the dataset is not here."),
+        }
+    checkpoint("train_model", "Training the approved model on all the data...")
+    ml_dir = Path(state["ml_dir"])
+    result = run_training_script(
+        ml_dir, Path(inputs.dataset.path), sample_rows=None, timeout_s=context.timeout_s,
+        run_name="final",
+    )  # fmt: skip
+    trained = result.model_dump(mode="json")
+    if result.status == "passed":
+        trained["model_path"] = str(ml_dir / "runs" / "final" / "model.joblib")
+        line = "Full training complete: " + result.summary_line().removeprefix("Validation: ")
+    else:
+        line = f"Full training {result.status}: {result.reason}; the stage continues without it."
+    return {"trained": trained, **checkpoint("train_model", line)}
+
+
 def handoff(state: MLEngineerState) -> dict:
     ml_dir = Path(state["ml_dir"])
     command = f"/mlops {_display_path(ml_dir)}"
-    first = checkpoint("handoff", "ML design approved. Handing off to MLOps.")
-    second = checkpoint("handoff", f"Invoking: {command}")
-    return {"log": first["log"] + second["log"], "handoff": command}
+    return {**checkpoint("handoff", f"Invoking: {command}"), "handoff": command}
 
 
 def _display_path(path: Path) -> str:

@@ -9,12 +9,17 @@ from __future__ import annotations
 from langgraph.config import get_stream_writer
 
 
-def checkpoint(node: str, message: str, **extra) -> dict:
-    """Emit one checkpoint line; return the state update that records it."""
+def emit(node: str, message: str, **extra) -> list[str]:
+    """Send one checkpoint line to whoever streams the run; return it for the state's log."""
     try:
         writer = get_stream_writer()
     except RuntimeError:  # called outside a graph run (tests of a single node)
         writer = None
     if writer is not None:
         writer({"type": "checkpoint", "node": node, "message": message, **extra})
-    return {"log": [message]}
+    return [message]
+
+
+def checkpoint(node: str, message: str, **extra) -> dict:
+    """Emit one checkpoint line; return the state update that records it."""
+    return {"log": emit(node, message, **extra)}

@@ -41,6 +41,16 @@ class MLEngineerState(TypedDict, total=False):
     """Revision per round of feedback: what was asked, what changed, what was not understood."""
     handoff: str | None
     """The next stage's command, set on approval."""
+    trained: dict[str, Any] | None
+    """The full training run on all the data (--train): its result and model path."""
+    monitoring: dict[str, Any]
+    """The mlops stage's MonitoringSpec."""
+    mlops_written: dict[str, str]
+    """MLOps deliverable name -> path written."""
+    report_handoff: str | None
+    """The report stage's command, set when the mlops stage is done."""
+    mlops_log: list[str]
+    """Checkpoint lines of the mlops stage."""
     log: Annotated[list[str], operator.add]
     """Checkpoint lines, in order, as the person saw them."""
 
@@ -63,6 +73,10 @@ class Context:
     sample_rows: int = field(
         default_factory=lambda: _env_int("ML_ENGINEER_SAMPLE_ROWS", 50_000),
         metadata={"description": "Above this many rows, the check run uses a sample."},
+    )
+    train: bool = field(
+        default_factory=lambda: os.environ.get("ML_ENGINEER_TRAIN", "0") == "1",
+        metadata={"description": "After approval, train on all the data before the handoff."},
     )
     timeout_s: int = field(
         default_factory=lambda: _env_int("ML_ENGINEER_TIMEOUT_S", 600),

@@ -14,11 +14,15 @@ from ml_engineer.deliverables import STATE_DIR, ml_dir_for, project_dir_for, slu
 from ml_engineer.errors import InputsError
 
 
-def build_graph(checkpointer: Any = None):
-    """The compiled ml_engineer LangGraph graph (invoke, stream, Command(resume=...))."""
+def build_graph(checkpointer: Any = None, **kwargs: Any):
+    """The compiled ml_engineer LangGraph graph (invoke, stream, Command(resume=...)).
+
+    `mlops=` replaces the mlops stage with another compiled graph, or None to end at the
+    handoff line.
+    """
     from ml_engineer.graphs.ml_engineer import build_graph as _build
 
-    return _build(checkpointer=checkpointer)
+    return _build(checkpointer=checkpointer, **kwargs)
 
 
 def initial_state(

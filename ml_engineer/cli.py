@@ -62,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-validate", action="store_true", help="do not run the script")
     run.add_argument("--sample-rows", type=int, default=50_000, help="check-run sample size")
     run.add_argument("--timeout", type=int, default=600, help="check-run time limit (s)")
+    _stage_flags(run)
     run.set_defaults(func=_run)
 
     resume = sub.add_parser(
@@ -74,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     answer.add_argument("--revise", metavar="FEEDBACK", help='e.g. "drop customer_id, use F1"')
     answer.add_argument("--reject", metavar="REASON", nargs="?", const="", help="stop here")
     resume.add_argument("--yes", action="store_true", help="approve any later question")
+    _stage_flags(resume)
     resume.set_defaults(func=_resume)
 
     for name, func, text in (
@@ -85,6 +87,25 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--thread", help="a thread id other than the project's latest run")
         cmd.set_defaults(func=func)
     return parser
+
+
+def _stage_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--train", action="store_true", help="after approval, train on all the data first"
+    )
+    parser.add_argument(
+        "--no-mlops", action="store_true", help="end at the handoff line (no mlops stage)"
+    )
+
+
+def _graph(args: argparse.Namespace, saver):
+    from ml_engineer import api
+
+    return (
+        api.build_graph(checkpointer=saver, mlops=None)
+        if args.no_mlops
+        else (api.build_graph(checkpointer=saver))
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -100,14 +121,17 @@ def _run(args: argparse.Namespace) -> int:
         )
     _check_data_dir(args.data_dir)
     context = Context(
-        validate=not args.no_validate, sample_rows=args.sample_rows, timeout_s=args.timeout
+        validate=not args.no_validate,
+        sample_rows=args.sample_rows,
+        timeout_s=args.timeout,
+        train=args.train,
     )
     state = api.initial_state(
         args.data_dir, goal=args.goal, target=args.target, tracker=args.tracker, seed=args.seed
     )
     with project_lock(api.state_dir_for(args.data_dir), state["slug"]):
         with api.open_checkpointer(args.data_dir, args.checkpointer) as saver:
-            graph = api.build_graph(checkpointer=saver)
+            graph = _graph(args, saver)
             thread_id = api.new_thread_id(args.data_dir)
             config = {"configurable": {"thread_id": thread_id}}
             out.print(f"[dim]ml-engineer {__version__} · thread {thread_id}[/]")
@@ -125,10 +149,10 @@ def _resume(args: argparse.Namespace) -> int:
 
     data_dir = api.resolve_data_dir(args.project)
     thread_id = _thread(args, data_dir)
-    context = Context()
+    context = Context(train=args.train)
     with project_lock(api.state_dir_for(data_dir), _slug(data_dir)):
         with api.open_checkpointer(data_dir, args.checkpointer) as saver:
-            graph = api.build_graph(checkpointer=saver)
+            graph = _graph(args, saver)
             config = {"configurable": {"thread_id": thread_id}}
             snapshot = graph.get_state(config)
             if not snapshot.values:
@@ -196,9 +220,15 @@ def _stream(graph, value, config, context) -> dict | None:
 
     payload = None
     # durability="sync": each step's checkpoint is on disk before the next step starts, so a
-    # process killed at any point resumes from the last finished node.
-    for mode, chunk in graph.stream(
-        value, config, context=context, stream_mode=["custom", "updates"], durability="sync"
+    # process killed at any point resumes from the last finished node. subgraphs=True: the
+    # mlops stage's lines arrive as they happen.
+    for _namespace, mode, chunk in graph.stream(
+        value,
+        config,
+        context=context,
+        stream_mode=["custom", "updates"],
+        durability="sync",
+        subgraphs=True,
     ):
         if mode == "custom" and chunk.get("type") == "checkpoint":
             show_checkpoint(chunk["message"])
@@ -247,7 +277,8 @@ def _conversation(graph, payload, config, context, data_dir: Path, auto_approve:
 def _show_outcome(final: dict) -> None:
     from ml_engineer.terminal import out
 
-    for name, path in final.get("written", {}).items():
+    written = {**final.get("written", {}), **(final.get("mlops_written") or {})}
+    for name, path in written.items():
         out.print(f"  {name}: {path}")
 
 
