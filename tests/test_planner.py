@@ -226,3 +226,53 @@ def test_experiment_config_agrees_with_the_spec():
     assert config.data.drop == ["id"]
     assert config.metrics.primary == spec.goal.primary_metric
     assert config.data.split.stratify is True
+
+
+def test_declared_free_text_is_tfidf_but_short_unique_strings_are_identifiers():
+    review = col("review_text", "text", source_type="text", unique_count=4900)
+    code = col("ticket", "categorical", unique_count=4900, mean_length=8.0)
+    spec = plan(profile(review, code, CHURN), "predict churn")
+    assert decision(spec, "review_text").treatment == "text"
+    assert decision(spec, "ticket").reason.startswith("identifier-like")
+
+
+def test_a_shared_word_is_not_leakage_but_the_whole_target_name_is():
+    target = cat("loan_default", {"no": 4000, "yes": 1000})
+    prof = profile(
+        col("loan_amount"),
+        col("loan_term_months"),
+        col("loan_default_date", "datetime"),
+        col("body_mass_index"),
+        col("customer_id", "categorical", unique_count=5000),
+        col("signup_date", "datetime", unique_count=5000, flags=["unique"]),
+        target,
+    )
+    spec = plan(prof, "predict loan default")
+    assert decision(spec, "loan_amount").keep and decision(spec, "loan_term_months").keep
+    assert decision(spec, "body_mass_index").keep  # "index" ends the name, but it is a measure
+    assert decision(spec, "signup_date").keep  # a date unique per row is still a date
+    assert decision(spec, "loan_default_date").reason.startswith("leakage")
+    assert decision(spec, "customer_id").reason.startswith("identifier")
+
+
+def test_goal_words_prefer_the_head_noun_and_fewer_extra_words():
+    prof = profile(col("house_age"), col("house_size_sqft"), col("SalePrice", unique_count=900))
+    assert plan(prof, "estimate house prices").target.column == "SalePrice"
+    prof = profile(
+        col("x"), cat("churned", {"n": 9, "y": 1}), cat("churn_reason", {"a": 5, "b": 5})
+    )
+    assert plan(prof, "predict churn").target.column == "churned"
+
+
+def test_ranking_without_a_target_is_refused_as_not_handled():
+    with pytest.raises(GoalError, match="ranking"):
+        plan(profile(col("age"), CHURN), goal="rank products by relevance")
+
+
+def test_rare_classes_are_flagged_and_stop_early_stopping():
+    counts = {"a": 3000, "b": 1990, "c": 1}
+    target = cat("grade", counts)
+    spec = plan(profile(col("x"), target), target="grade",
+                evidence=DataEvidence(target_counts=counts))  # fmt: skip
+    assert any("Rare classes: `c` (1 row)" in r for r in spec.risks)
+    assert plan_experiment(spec, PlanRequest(slug="t")).model.params["early_stopping"] is False

@@ -222,10 +222,19 @@ def _keep(col: ColumnProfile, unique_ratio: float | None, col_notes: list[str]) 
                 f"{typed}text of unknown cardinality: one-hot with rare levels grouped, so an "
                 "unexpectedly wide column stays bounded",
             )
-        if unique_ratio is not None and unique_ratio >= ID_UNIQUE_RATIO and n > ONE_HOT_MAX_LEVELS:
+        mostly_distinct = unique_ratio is not None and unique_ratio >= ID_UNIQUE_RATIO
+        if mostly_distinct and n > ONE_HOT_MAX_LEVELS and col.kind == ColumnKind.text:
+            if col.mean_length is None:  # the profile calls it text; nothing says it is short
+                return keep(
+                    Treatment.text,
+                    f"free text: typed {col.source_type or 'text'!r} in the profile, "
+                    f"{unique_ratio:.0%} of values distinct",
+                )
+        if mostly_distinct and n > ONE_HOT_MAX_LEVELS:
             return ColumnDecision(
                 name=col.name, kind=col.kind, keep=False,
-                reason=f"identifier-like: {unique_ratio:.0%} of values are distinct, short strings",
+                reason=f"identifier-like: {unique_ratio:.0%} of values are distinct"
+                + (f", {col.mean_length:.0f} characters on average" if col.mean_length else ""),
             )  # fmt: skip
         if n <= ONE_HOT_MAX_LEVELS:
             return keep(Treatment.categorical, f"{typed}categorical with {levels}")
