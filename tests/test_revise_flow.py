@@ -169,3 +169,27 @@ def test_cli_resume_revise_then_approve_from_new_processes(tmp_path):
     history = run("history", "ui-benefit-claims")
     assert history.returncode == 0 and "feature_spec_writer" in history.stdout
     assert "approval" in history.stdout
+
+
+@pytest.mark.parametrize(
+    ("feedback", "key", "expected"),
+    [
+        ("target is married", ("data", "target"), "married"),
+        ("random split", ("data", "split", "strategy"), "random"),
+        ("use lightgbm", ("model", "type"), "lightgbm"),
+        ("log to mlflow", ("logging", "tracker"), "mlflow"),
+    ],
+)
+def test_each_kind_of_revise_through_the_cli(tmp_path, feedback, key, expected):
+    data_dir = copy_upstream(EXAMPLES / "ui-benefit-claims", tmp_path)
+    cli = [sys.executable, "-m", "ml_engineer"]
+    common = {"capture_output": True, "text": True, "timeout": 300, "cwd": tmp_path,
+              "stdin": subprocess.DEVNULL, "check": False}  # fmt: skip
+    assert subprocess.run([*cli, "run", str(data_dir), "--no-validate"], **common).returncode == 0
+    proc = subprocess.run([*cli, "resume", "ui-benefit-claims", "--revise", feedback], **common)
+    assert proc.returncode == 0, proc.stderr
+    value = yaml.safe_load((data_dir.parent / "ml" / "experiment-config.yaml").read_text())
+    for part in key:
+        value = value[part]
+    assert value == expected
+    assert (data_dir.parent / "ml" / "versions" / "v1" / "experiment-config.yaml").is_file()
