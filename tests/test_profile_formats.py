@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from ml_engineer.errors import ProfileError
-from ml_engineer.inputs.profile_common import normalise_flags, parse_count_and_percent
 from ml_engineer.inputs.profile_detect import read_profile
+from ml_engineer.inputs.profiles.flags import normalise_flags
+from ml_engineer.inputs.profiles.numbers import parse_count_and_percent
 from ml_engineer.models.profile import ColumnKind
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "profiles"

@@ -8,18 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ml_engineer.inputs.profile_common import (
-    Unread,
-    attach,
-    build_profile,
-    column_name,
-    no_columns_error,
-    parse_count,
-    parse_samples,
-    quote_name,
-    short,
-    value_text,
-)
+from ml_engineer.inputs.profiles.build import build_profile, no_columns_error
+from ml_engineer.inputs.profiles.flags import attach
+from ml_engineer.inputs.profiles.numbers import parse_count
+from ml_engineer.inputs.profiles.unread import ColumnFields, Unread, parse_or_note, short
+from ml_engineer.inputs.profiles.values import column_name, parse_samples, value_text
+from ml_engineer.inputs.profiles.vocabulary import words
 from ml_engineer.models.profile import ColumnKind, ColumnProfile, DataProfile
 
 TYPES = {
@@ -34,92 +28,33 @@ TYPES = {
     "yearmonth": ColumnKind.datetime,
 }
 # Legal Frictionless types this product cannot model directly: unknown, but not "unread".
-OTHER_TYPES = frozenset({"object", "array", "list", "geopoint", "geojson", "duration", "any"})
+OTHER_TYPES = frozenset(words("object array list geopoint geojson duration any"))
 
 FIELD_KEYS = frozenset(
-    {
-        "name",
-        "type",
-        "format",
-        "title",
-        "description",
-        "constraints",
-        "example",
-        "rdfType",
-        "missingValues",
-        "trueValues",
-        "falseValues",
-        "bareNumber",
-        "groupChar",
-        "decimalChar",
-        "categories",
-        "categoriesOrdered",
-        "delimiter",
-        "itemType",
-        "arrayItem",
-        "floatNumber",
-    }
+    words(
+        "name type format title description constraints example rdfType missingValues "
+        "trueValues falseValues bareNumber groupChar decimalChar categories categoriesOrdered "
+        "delimiter itemType arrayItem floatNumber"
+    )
 )
 SCHEMA_KEYS = frozenset(
-    {
-        "fields",
-        "primaryKey",
-        "foreignKeys",
-        "missingValues",
-        "$schema",
-        "fieldsMatch",
-        "name",
-        "title",
-        "description",
-        "uniqueKeys",
-        "profile",
-    }
+    words(
+        "fields primaryKey foreignKeys missingValues $schema fieldsMatch name title description "
+        "uniqueKeys profile"
+    )
 )
 # Resource-level keys that describe the file, not its columns.
 RESOURCE_IGNORED = frozenset(
-    {
-        "name",
-        "type",
-        "scheme",
-        "format",
-        "mediatype",
-        "encoding",
-        "hash",
-        "bytes",
-        "fields",
-        "dialect",
-        "control",
-        "title",
-        "description",
-        "profile",
-        "$schema",
-        "licenses",
-        "sources",
-        "compression",
-        "innerpath",
-        "sha256",
-        "md5",
-        "layout",
-        "data",
-    }
+    words(
+        "name type scheme format mediatype encoding hash bytes fields dialect control title "
+        "description profile $schema licenses sources compression innerpath sha256 md5 layout data"
+    )
 )
 PACKAGE_IGNORED = frozenset(
-    {
-        "name",
-        "title",
-        "description",
-        "profile",
-        "$schema",
-        "licenses",
-        "sources",
-        "version",
-        "created",
-        "contributors",
-        "keywords",
-        "homepage",
-        "id",
-        "image",
-    }
+    words(
+        "name title description profile $schema licenses sources version created contributors "
+        "keywords homepage id image"
+    )
 )
 
 
@@ -187,7 +122,8 @@ def read_frictionless(data: dict, profile_path: str) -> DataProfile:
     if not isinstance(fields, list):
         raise no_columns_error(profile_path, data.keys(), "frictionless schema")
 
-    columns = [c for i, f in enumerate(fields) if (c := _read_field(f, i, schema_prefix, unread))]
+    named = ColumnFields(unread, f"{schema_prefix}fields", is_list=True)
+    columns = [c for i, f in enumerate(fields) if (c := _read_field(f, i, named))]
     known = {c.name: c for c in columns}
     primary = schema.get("primaryKey")
     for name in [primary] if isinstance(primary, str) else primary or []:
@@ -195,36 +131,23 @@ def read_frictionless(data: dict, profile_path: str) -> DataProfile:
             attach(known[name], "primaryKey", ["likely_id"])
 
     stats = resource.get("stats") if isinstance(resource.get("stats"), dict) else {}
-    rows_value = resource.get("rows", stats.get("rows"))
-    row_count = None
-    if rows_value is not None:
-        try:
-            row_count = parse_count(rows_value)
-        except ValueError:
-            unread.add(f"{prefix}rows: cannot read {short(rows_value)}")
+    rows = resource.get("rows", stats.get("rows"))
+    # `describe --stats` writes the number of fields as `fields`; a list there is the schema.
+    field_count = resource.get("fields", stats.get("fields"))
+    if isinstance(field_count, list):
+        field_count = None
 
     return build_profile(
         source_format="frictionless",
         profile_path=profile_path,
         columns=columns,
-        row_count=row_count,
-        column_count=_count_of(resource.get("fields", stats.get("fields")), prefix, unread),
+        row_count=parse_or_note(parse_count, rows, f"{prefix}rows", unread),
+        column_count=parse_or_note(parse_count, field_count, f"{prefix}fields", unread),
         dataset_path=_path_of(resource.get("path"), prefix, unread),
         quality_notes=[],
         unread=unread,
         top_keys=data.keys(),
     )
-
-
-def _count_of(value: Any, prefix: str, unread: Unread) -> int | None:
-    """`describe --stats` writes the number of fields as `fields`."""
-    if value is None or isinstance(value, list):
-        return None
-    try:
-        return parse_count(value)
-    except ValueError:
-        unread.add(f"{prefix}fields: cannot read {short(value)}")
-        return None
 
 
 def _path_of(path: Any, prefix: str, unread: Unread) -> str | None:
@@ -239,18 +162,17 @@ def _path_of(path: Any, prefix: str, unread: Unread) -> str | None:
     return None
 
 
-def _read_field(field: Any, index: int, prefix: str, unread: Unread) -> ColumnProfile | None:
+def _read_field(field: Any, index: int, named: ColumnFields) -> ColumnProfile | None:
     name = column_name(field.get("name")) if isinstance(field, dict) else None
     if name is None:
-        unread.add(f"{prefix}fields[{index}]: field without a name")
+        named.unread.add(f"{named.container}[{index}]: field without a name")
         return None
     source_type = field.get("type", "string")  # Frictionless' default type is string
     kind = TYPES.get(source_type) if isinstance(source_type, str) else None
     if kind is None:
         kind = ColumnKind.unknown
         if not isinstance(source_type, str) or source_type not in OTHER_TYPES:
-            where = f"{prefix}fields[{quote_name(name)}].type"
-            unread.add(f"{where}: unrecognised type {short(source_type)}")
+            named.bad_value(name, "type", source_type, "unrecognised type")
     column = ColumnProfile(name=name, kind=kind, source_type=value_text(source_type))
 
     constraints = field.get("constraints")
@@ -269,5 +191,5 @@ def _read_field(field: Any, index: int, prefix: str, unread: Unread) -> ColumnPr
         attach(column, f"description: {field['description']}", [])
     for key in field:
         if key not in FIELD_KEYS:
-            unread.add(f"{prefix}fields[*].{key}")
+            named.unknown_key(key)
     return column

@@ -10,27 +10,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from ml_engineer.inputs.profile_common import (
-    MAX_SAMPLE_VALUES,
-    MissingFacts,
-    Unread,
-    attach,
-    build_profile,
-    columns_named_in,
+from ml_engineer.inputs.profiles.build import build_profile, duplicate_keys, duplicate_names_error
+from ml_engineer.inputs.profiles.flags import attach, flag_named_columns
+from ml_engineer.inputs.profiles.missing import MissingFacts, resolve_missing
+from ml_engineer.inputs.profiles.numbers import (
     consistent_value,
-    duplicate_keys,
-    duplicate_names_error,
     is_absent,
-    normalise_flags,
     parse_count,
     parse_float,
+)
+from ml_engineer.inputs.profiles.unread import (
+    ColumnFields,
+    Unread,
+    parse_or_note,
+    quote_name,
+    short,
+)
+from ml_engineer.inputs.profiles.values import (
+    MAX_SAMPLE_VALUES,
     parse_samples,
     parse_top_values,
-    quote_name,
-    resolve_missing,
-    short,
     value_text,
 )
+from ml_engineer.inputs.profiles.vocabulary import STAT_WORDS, UNNEEDED_STAT_WORDS, words
 from ml_engineer.models.profile import ColumnKind, ColumnProfile, DataProfile, NumericStats
 
 YDATA_TYPES = {
@@ -51,52 +53,24 @@ YDATA_TYPES = {
 # (plots, correlation matrices, the profiler's own config, the sample of rows is used below).
 TOP_READ = frozenset({"table", "variables", "alerts", "messages", "sample"})
 TOP_IGNORED = frozenset(
-    {
-        "analysis",
-        "time_index_analysis",
-        "scatter",
-        "correlations",
-        "missing",
-        "package",
-        "duplicates",
-        "interactions",
-    }
+    words(
+        "analysis time_index_analysis scatter correlations missing package duplicates interactions"
+    )
 )
 TABLE_IGNORED = frozenset(
-    {
-        "memory_size",
-        "record_size",
-        "n_cells_missing",
-        "n_vars_with_missing",
-        "n_vars_all_missing",
-        "p_cells_missing",
-        "types",
-        "p_duplicates",
-    }
+    words(
+        "memory_size record_size n_cells_missing n_vars_with_missing n_vars_all_missing "
+        "p_cells_missing types p_duplicates"
+    )
 )
-STAT_KEYS = {
-    "min": "min",
-    "max": "max",
-    "mean": "mean",
-    "std": "std",
-    "25%": "q25",
-    "50%": "q50",
-    "75%": "q75",
-    "skewness": "skew",
-}
+# The statistics ydata writes, under its own key names.
+STAT_KEYS = {key: STAT_WORDS[key] for key in words("min max mean std 25% 50% 75% skewness")}
 VARIABLE_READ = frozenset(
     {
-        "type",
-        "n",
-        "count",
-        "n_missing",
-        "p_missing",
-        "n_distinct",
-        "is_unique",
-        "value_counts_without_nan",
-        "first_rows",
-        "max_length",
-        "mean_length",
+        *words(
+            "type n count n_missing p_missing n_distinct is_unique value_counts_without_nan "
+            "first_rows max_length mean_length"
+        ),
         *STAT_KEYS,
     }
 )
@@ -104,80 +78,20 @@ VARIABLE_READ = frozenset(
 # memory, monotonicity, extra moments. `n_unique` is ydata's count of values seen exactly once,
 # not the number of distinct values, so it is deliberately not read as unique_count.
 VARIABLE_IGNORED = frozenset(
-    {
-        "p_distinct",
-        "n_unique",
-        "p_unique",
-        "hashable",
-        "value_counts_index_sorted",
-        "ordering",
-        "memory_size",
-        "cast_type",
-        "n_negative",
-        "p_negative",
-        "n_infinite",
-        "p_infinite",
-        "n_zeros",
-        "p_zeros",
-        "variance",
-        "kurtosis",
-        "sum",
-        "mad",
-        "chi_squared",
-        "range",
-        "5%",
-        "95%",
-        "iqr",
-        "cv",
-        "monotonic",
-        "monotonic_increase",
-        "monotonic_decrease",
-        "monotonic_increase_strict",
-        "monotonic_decrease_strict",
-        "histogram",
-        "imbalance",
-        "top",
-        "freq",
-        "median_length",
-        "min_length",
-        "length_histogram",
-        "histogram_length",
-        "n_characters_distinct",
-        "n_characters",
-        "character_counts",
-        "category_alias_values",
-        "block_alias_values",
-        "block_alias_counts",
-        "n_block_alias",
-        "block_alias_char_counts",
-        "script_counts",
-        "n_scripts",
-        "script_char_counts",
-        "category_alias_counts",
-        "n_category",
-        "category_alias_char_counts",
-        "word_counts",
-        "invalid_dates",
-        "n_invalid_dates",
-        "p_invalid_dates",
-        "value_counts",
-        "mode",
-        "histogram_frequencies",
-        "mini_histogram",
-        "n_infinite_values",
-        "p_infinite_values",
-        "distinct_count",
-        "distinct_count_without_nan",
-        "distinct_count_with_nan",
-        "is_unique_without_nan",
-        "n_valid",
-        "p_valid",
-        "cardinality",
-        "first_rows_index",
-        "date_warning",
-        "warn_missing",
-        "scatter",
-    }
+    UNNEEDED_STAT_WORDS
+    + words(
+        "p_distinct n_unique p_unique hashable value_counts_index_sorted ordering memory_size "
+        "cast_type chi_squared monotonic_increase monotonic_decrease monotonic_increase_strict "
+        "monotonic_decrease_strict histogram imbalance top freq median_length min_length "
+        "length_histogram histogram_length n_characters_distinct n_characters character_counts "
+        "category_alias_values block_alias_values block_alias_counts n_block_alias "
+        "block_alias_char_counts script_counts n_scripts script_char_counts "
+        "category_alias_counts n_category category_alias_char_counts word_counts invalid_dates "
+        "n_invalid_dates p_invalid_dates value_counts histogram_frequencies mini_histogram "
+        "n_infinite_values p_infinite_values distinct_count distinct_count_without_nan "
+        "distinct_count_with_nan is_unique_without_nan n_valid p_valid cardinality "
+        "first_rows_index date_warning warn_missing scatter"
+    )
 )
 
 
@@ -208,10 +122,10 @@ def read_ydata(data: dict, profile_path: str) -> DataProfile:
         raise duplicate_names_error(duplicate_keys(variables), profile_path)
 
     table = data.get("table") if isinstance(data.get("table"), dict) else {}
-    row_count = _count(table.get("n"), "table.n", unread)
-    column_count = _count(table.get("n_var"), "table.n_var", unread)
+    row_count = parse_or_note(parse_count, table.get("n"), "table.n", unread)
+    column_count = parse_or_note(parse_count, table.get("n_var"), "table.n_var", unread)
     notes: list[str] = []
-    duplicates = _count(table.get("n_duplicates"), "table.n_duplicates", unread)
+    duplicates = parse_or_note(parse_count, table.get("n_duplicates"), "table.n_duplicates", unread)
     if duplicates:
         notes.append(f"{duplicates} duplicate rows (table.n_duplicates)")
     for key in table:
@@ -220,12 +134,13 @@ def read_ydata(data: dict, profile_path: str) -> DataProfile:
     if row_count is None:
         # Every variable repeats the row count as `n`; use it only if they all agree.
         row_count = consistent_value(
-            _count(v.get("n"), f"variables[{quote_name(str(k))}].n", unread)
+            parse_or_note(parse_count, v.get("n"), f"variables[{quote_name(str(k))}].n", unread)
             for k, v in variables.items()
             if isinstance(v, dict)
         )
 
-    columns = [_read_variable(str(name), var, row_count, unread) for name, var in variables.items()]
+    fields = ColumnFields(unread, "variables", is_list=False)
+    columns = [_read_variable(str(name), var, row_count, fields) for name, var in variables.items()]
     known = {c.name: c for c in columns}
     _fill_samples_from_rows(data.get("sample"), known)
     for key in ("alerts", "messages"):
@@ -248,15 +163,10 @@ def read_ydata(data: dict, profile_path: str) -> DataProfile:
     )
 
 
-def _count(value: Any, where: str, unread: Unread) -> int | None:
-    try:
-        return parse_count(value)
-    except ValueError:
-        unread.add(f"{where}: cannot read {short(value)}")
-        return None
-
-
-def _read_variable(name: str, var: Any, row_count: int | None, unread: Unread) -> ColumnProfile:
+def _read_variable(
+    name: str, var: Any, row_count: int | None, fields: ColumnFields
+) -> ColumnProfile:
+    unread = fields.unread
     where = f"variables[{quote_name(name)}]"
     if not isinstance(var, dict):
         unread.add(f"{where}: not a variable description: {short(var)}")
@@ -264,24 +174,24 @@ def _read_variable(name: str, var: Any, row_count: int | None, unread: Unread) -
     source_type = var.get("type") if isinstance(var.get("type"), str) else None
     kind = YDATA_TYPES.get(source_type or "", ColumnKind.unknown)
     if source_type is not None and source_type not in YDATA_TYPES:
-        unread.add(f"{where}.type: unrecognised type {short(source_type)}")
+        fields.bad_value(name, "type", source_type, "unrecognised type")
+
+    def count(key: str) -> int | None:
+        return parse_or_note(parse_count, var.get(key), f"{where}.{key}", unread)
+
+    def number(key: str) -> float | None:
+        return parse_or_note(parse_float, var.get(key), f"{where}.{key}", unread)
 
     # p_missing is a fraction 0..1 in ydata; n_missing over the row count wins when both exist.
-    facts = MissingFacts(
-        count=_count(var.get("n_missing"), f"{where}.n_missing", unread), fraction_key="p_missing"
-    )
+    facts = MissingFacts(count=count("n_missing"), fraction_key="p_missing")
     if "p_missing" in var:
-        facts.fraction = _number(var["p_missing"], f"{where}.p_missing", unread)
+        facts.fraction = number("p_missing")
 
     stats: dict[str, float] = {}
     if kind in (ColumnKind.numeric, ColumnKind.unknown):
         for key, stat in STAT_KEYS.items():
             if key in var:
-                try:
-                    value = parse_float(var[key])
-                except ValueError:
-                    unread.add(f"{where}.{key}: cannot read {short(var[key])}")
-                    continue
+                value = number(key)
                 if value is not None:
                     stats[stat] = value
 
@@ -298,35 +208,20 @@ def _read_variable(name: str, var: Any, row_count: int | None, unread: Unread) -
         name=name,
         kind=kind,
         source_type=source_type,
-        unique_count=_count(var.get("n_distinct"), f"{where}.n_distinct", unread),
+        unique_count=count("n_distinct"),
         stats=NumericStats(**stats) if stats else None,
         top_values=top_values,
         sample_values=samples or [],
-        max_length=_number(var.get("max_length"), f"{where}.max_length", unread),
-        mean_length=_number(var.get("mean_length"), f"{where}.mean_length", unread),
+        max_length=number("max_length"),
+        mean_length=number("mean_length"),
     )
-    resolve_missing([column], [facts], row_count, _bad_value(unread))
+    resolve_missing([column], [facts], row_count, fields.bad_value)
     if var.get("is_unique") is True:
         attach(column, None, ["unique"])
     for key in var:
         if key not in VARIABLE_READ and key not in VARIABLE_IGNORED:
-            unread.add(f"variables.*.{key}")
+            fields.unknown_key(key)
     return column
-
-
-def _bad_value(unread: Unread):
-    def bad_value(name: str, key: str, value: Any, why: str = "cannot read") -> None:
-        unread.add(f"variables[{quote_name(name)}].{key}: {why} {short(value)}")
-
-    return bad_value
-
-
-def _number(value: Any, where: str, unread: Unread) -> float | None:
-    try:
-        return parse_float(value)
-    except ValueError:
-        unread.add(f"{where}: cannot read {short(value)}")
-        return None
 
 
 def _fill_samples_from_rows(sample: Any, known: dict[str, ColumnProfile]) -> None:
@@ -367,6 +262,4 @@ def _read_alerts(
             unread.add(f"{key}[{i}]: cannot read alert {short(alert)}")
             continue
         notes.append(text)
-        names, message = columns_named_in(text, known)
-        for name in names:
-            attach(known[name], text, normalise_flags(message))
+        flag_named_columns(text, known)

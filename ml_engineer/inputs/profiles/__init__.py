@@ -1,0 +1,1 @@
+"""The profile readers: one module per format, and the pieces they share."""
