@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ml_engineer.errors import DataError
 from ml_engineer.inputs.dataset import DatasetLocation, dataset_facts, read_dataset, repeats
-from ml_engineer.models import DataProfile, Goal, TaskType
+from ml_engineer.models import ColumnKind, DataProfile, Goal, TaskType, TopValue
 from ml_engineer.planning.names import tokens
 from ml_engineer.planning.planner import DataEvidence
 
@@ -41,6 +41,7 @@ def measure_evidence(
         )
     notes = list(facts.notes)
     profile = _reconcile(profile, data_columns, facts, notes)
+    _check_types(profile, df, notes)
     candidates = [
         c for c in data_columns
         if c != goal.target and (c in key_columns or set(tokens(c)) & {"id", "uuid", "key"})
@@ -97,3 +98,33 @@ def _reconcile(
             f"Missing and distinct counts the profile lacked were measured on the data: {names}."
         )
     return profile
+
+
+NUMERIC_SHARE = 0.9  # a "numeric" column whose values are mostly not numbers is not numeric
+
+
+def _check_types(profile: DataProfile, df, notes: list[str]) -> None:
+    """Correct the profile's type where the data contradicts it, and measure text lengths."""
+    from ml_engineer.inputs.data.shapes import column_shape
+
+    for col in profile.columns:
+        if col.name not in df.columns or ABSENT_FLAG in col.flags:
+            continue
+        textual = col.kind in (ColumnKind.categorical, ColumnKind.text)
+        if col.kind != ColumnKind.numeric and not (textual and col.mean_length is None):
+            continue
+        shape = column_shape(df[col.name])
+        if textual:
+            col.mean_length = shape.mean_length
+            continue
+        if shape.numeric_share is not None and shape.numeric_share < NUMERIC_SHARE:
+            col.kind = ColumnKind.categorical
+            col.stats = None
+            col.mean_length = shape.mean_length
+            col.top_values = [TopValue(value=v, count=n) for v, n in shape.top_values]
+            examples = ", ".join(repr(v) for v, _ in shape.top_values[:3])
+            notes.append(
+                f"The profile types `{col.name}` as numeric, but {1 - shape.numeric_share:.0%} of "
+                f"its values in the data are not numbers (e.g. {examples}); it is treated as "
+                "categorical. Fix the profile if the data is wrong."
+            )
