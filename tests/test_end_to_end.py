@@ -62,6 +62,8 @@ def test_benefits_traps_are_caught_and_explained(shared_fixture):
     spec = (data_dir.parent / "ml" / "feature-spec.md").read_text()
     config = yaml.safe_load((data_dir.parent / "ml" / "experiment-config.yaml").read_text())
     assert config["data"]["target"] == "ui" and config["data"]["task"] == "binary"
+    # The analyst asks for "recall on the `no` (non-claimant) group": that is the positive class.
+    assert config["data"]["positive_class"] == "no"
     assert "bluecol" in config["data"]["drop"]
     assert (
         "| `bluecol` | categorical | constant" in spec

@@ -57,7 +57,7 @@ def test_deployment_schema_is_the_kept_features_and_serves_the_trained_model(tra
     }  # fmt: skip
     assert deployment["model"]["artifact"] == "ml/runs/final/model.joblib"
     assert (project / "ml" / "runs" / "final" / "model.joblib").is_file()
-    assert deployment["output"]["probabilities"]["positive_class"] == "yes"
+    assert deployment["output"]["probabilities"]["positive_class"] == "no"  # the analyst's focus
 
 
 def test_alert_lines_sit_between_the_validated_score_and_the_baseline(trained_run):

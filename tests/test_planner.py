@@ -276,3 +276,13 @@ def test_rare_classes_are_flagged_and_stop_early_stopping():
                 evidence=DataEvidence(target_counts=counts))  # fmt: skip
     assert any("Rare classes: `c` (1 row)" in r for r in spec.risks)
     assert plan_experiment(spec, PlanRequest(slug="t")).model.params["early_stopping"] is False
+
+
+def test_the_analyst_metric_focus_sets_the_positive_class():
+    notes = AnalystNotes(
+        metric_notes=["ROC-AUC and recall on the `No` (non-claimant) group, the minority to reach."]
+    )
+    spec = plan(profile(col("age"), CHURN), "predict churn", notes)
+    assert spec.goal.positive_class == "No"
+    assert "focus on `No`" in spec.goal.positive_reason
+    assert plan(profile(col("age"), CHURN), "predict churn").goal.positive_class == "Yes"

@@ -22,6 +22,9 @@ class AnalystNotes(BaseModel):
     suggested_metrics: list[str] = Field(
         default_factory=list, description="Normalised metric names."
     )
+    metric_notes: list[str] = Field(
+        default_factory=list, description="The sentences about metrics, as written."
+    )
     quality_notes: list[str] = Field(default_factory=list)
     column_notes: dict[str, list[str]] = Field(
         default_factory=dict, description="Notes about a named column, from either document."
@@ -38,6 +41,7 @@ class Goal(BaseModel):
     target: str
     target_reason: str = Field(description="How the target was found.")
     positive_class: str | None = None
+    positive_reason: str = ""
     classes: list[str] = Field(default_factory=list)
     forecasting: bool = False
     time_column: str | None = None

@@ -79,7 +79,9 @@ def decide_goal(
     forecasting = bool(_FORECAST.search(sentence))
     task = _decide_task(col, counts, sentence, forecasting)
     classes = _classes(task, counts)
-    positive = _positive_class(classes, counts) if task == TaskType.binary else None
+    positive, positive_reason = None, ""
+    if task == TaskType.binary:
+        positive, positive_reason = _positive_class(classes, counts, notes.metric_notes)
     primary, secondary, metric_reason = _decide_metrics(task, notes.suggested_metrics)
     time_column = _time_column(profile, column) if forecasting else None
     if forecasting and time_column is None:
@@ -94,6 +96,7 @@ def decide_goal(
         target=column,
         target_reason=reason,
         positive_class=positive,
+        positive_reason=positive_reason,
         classes=classes,
         forecasting=forecasting,
         time_column=time_column,
@@ -213,15 +216,28 @@ def _classes(task: TaskType, counts: dict[str, int]) -> list[str]:
     return [k for k, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def _positive_class(classes: list[str], counts: dict[str, int]) -> str | None:
-    """The conventional positive label (yes/true/1) if present, else the minority class."""
+_CLASS_FOCUS = re.compile(r"recall|precision|f1|sensitivity|detect|catch|positive|minority", re.I)
+
+
+def _positive_class(
+    classes: list[str], counts: dict[str, int], metric_notes: list[str]
+) -> tuple[str | None, str]:
+    """The class the analyst's metrics focus on; else yes/true/1; else the minority class."""
+    for note in metric_notes:
+        if not _CLASS_FOCUS.search(note):
+            continue
+        named = {m for m in re.findall(r"`([^`]+)`", note) if m in classes}
+        if len(named) == 1:
+            label = named.pop()
+            return label, f"the analyst's metrics focus on `{label}`: {note.strip()}"
     for label in _POSITIVE_LABELS:
         for c in classes:
             if c.strip().lower() == label:
-                return c
+                return c, f"`{c}` is the conventional positive label"
     if counts:
-        return min(counts, key=lambda k: (counts[k], k))
-    return classes[-1] if classes else None
+        minority = min(counts, key=lambda k: (counts[k], k))
+        return minority, f"`{minority}` is the minority class"
+    return (classes[-1], "the last class") if classes else (None, "")
 
 
 def _decide_metrics(task: TaskType, suggested: list[str]) -> tuple[str, list[str], str]:

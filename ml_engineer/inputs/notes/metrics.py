@@ -88,3 +88,15 @@ def suggested_metrics(docs: list[Doc], goal_sentence: str | None) -> list[str]:
     if goal_sentence:
         scoped.extend(_metrics_in(goal_sentence))
     return unique(scoped) if scoped else unique(everything)
+
+
+def metric_notes(docs: list[Doc], limit: int = 8) -> list[str]:
+    """The analyst's sentences about metrics, as written (backticks kept: they mark values)."""
+    found: list[str] = []
+    for doc in docs:
+        for block in doc.blocks:
+            if block.kind == "heading" or not _metrics_in(block.text):
+                continue
+            if _METRIC_SECTION.search(block.section) or _METRIC_LINE.search(block.text):
+                found.append(block.raw.strip()[:500])
+    return unique(found)[:limit]

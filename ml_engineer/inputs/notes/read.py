@@ -28,7 +28,7 @@ from ml_engineer.inputs.notes.documents import (
 )
 from ml_engineer.inputs.notes.goal import find_goal
 from ml_engineer.inputs.notes.keys import key_columns
-from ml_engineer.inputs.notes.metrics import suggested_metrics
+from ml_engineer.inputs.notes.metrics import metric_notes, suggested_metrics
 from ml_engineer.inputs.notes.ordered_levels import ordered_categories
 from ml_engineer.inputs.notes.plain_text import unique
 from ml_engineer.inputs.notes.target import target_hint
@@ -83,6 +83,7 @@ def read_analyst_notes(data_dir: Path, column_names: list[str]) -> AnalystNotes:
             target_hint=target_hint(docs, cols, goal_raw, hint_notes),
             key_columns=key_columns(docs, cols),
             suggested_metrics=suggested_metrics(docs, goal_sentence),
+            metric_notes=metric_notes(docs),
             quality_notes=unique(problems + quality_notes(docs) + hint_notes)[:MAX_QUALITY_NOTES],
             column_notes=column_notes(docs, cols),
             ordered_categories=ordered_categories(docs, cols),
