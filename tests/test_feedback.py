@@ -119,3 +119,11 @@ def test_a_metric_that_does_not_fit_the_task_is_refused_in_the_spec(spec):
     )
     assert new.goal.primary_metric == "roc_auc"
     assert any("does not fit a binary task" in note for note in new.notes)
+
+
+def test_clauses_split_at_each_change_even_after_a_comma(spec):
+    revision = interpret_feedback("target is is_vip, random split, use lightgbm", spec)
+    assert revision.not_understood == []
+    assert revision.overrides.target == "is_vip"
+    assert revision.overrides.split_strategy == "random"
+    assert revision.overrides.model_type == "lightgbm"

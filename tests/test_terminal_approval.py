@@ -97,3 +97,26 @@ def test_terminal_user_shows_revises_then_approves(tmp_path):
         "tenure"
         not in (ml_dir / "versions" / "v1" / "feature-spec.md").read_text().split("### Excluded")[1]
     )
+
+
+def test_terminal_revise_of_target_split_model_and_tracker_at_once(tmp_path):
+    data_dir = copy_upstream(EXAMPLES / "ui-benefit-claims", tmp_path)
+    code, transcript = run_in_terminal(
+        ["run", str(data_dir), "--no-validate"],
+        [
+            (
+                "Your decision",
+                "revise target is married, random split, use lightgbm, log to mlflow",
+            ),
+            ("Your decision", "reject not today"),
+        ],
+    )
+    assert code == 0, transcript
+    assert "target set to `married`" in transcript and "model set to lightgbm" in transcript
+    assert "ML design rejected; nothing was handed off. Reason: not today" in transcript
+    import yaml
+
+    config = yaml.safe_load((data_dir.parent / "ml" / "experiment-config.yaml").read_text())
+    assert config["data"]["target"] == "married"
+    assert config["data"]["split"]["strategy"] == "random"
+    assert (config["model"]["type"], config["logging"]["tracker"]) == ("lightgbm", "mlflow")

@@ -38,7 +38,8 @@ TRACKER_WORDS = {"mlflow": "mlflow", "wandb": "wandb", "weights and biases": "wa
 
 _VERBS = (
     r"drop|exclude|remove|ignore|don'?t use|do not use|use|try|switch|optimi[sz]e|"
-    r"maximi[sz]e|minimi[sz]e|split|target|predict|log|track|make|primary|time|group|stratif"
+    r"maximi[sz]e|minimi[sz]e|split|target|predict|log|track|make|primary|time|group|stratif|"
+    r"random|temporal|chronological|no tracker"
 )
 _CLAUSE_BREAK = re.compile(
     rf"\s*(?:[;\n]|\.(?:\s|$)|,?\s+(?:and|then|also|plus)\s+(?=(?:{_VERBS})\b)|,\s*(?=(?:{_VERBS})\b))\s*",
