@@ -24,6 +24,15 @@ def shared_fixtures_dir() -> Path | None:
 
 
 SHARED = shared_fixtures_dir()
+
+
+def shared_fixtures_or_skip() -> Path:
+    """The shared fixtures folder; the calling test is skipped, saying why, when it is absent."""
+    if SHARED is None:
+        pytest.skip("../shared/fixtures not found (set ML_ENGINEER_SHARED_FIXTURES)")
+    return SHARED
+
+
 SHARED_NAMES = sorted(p.name for p in (SHARED.iterdir() if SHARED else []) if (p / "data").is_dir())
 
 

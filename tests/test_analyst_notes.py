@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import time
 from pathlib import Path
 
 import pytest
+from conftest import shared_fixtures_or_skip as shared_fixtures
 
 from ml_engineer.inputs.analyst_notes import read_analyst_notes
 
 DOCS = Path(__file__).resolve().parent / "fixtures" / "docs"
-
-
-def shared_fixtures() -> Path:
-    here = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
-    if here.is_dir():
-        return here
-    env = os.environ.get("ML_ENGINEER_SHARED_FIXTURES")
-    if env and Path(env).is_dir():
-        return Path(env)
-    pytest.skip("shared fixtures not found (set ML_ENGINEER_SHARED_FIXTURES)")
 
 
 def column_names(data_dir: Path) -> list[str]:

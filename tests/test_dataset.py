@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import gzip
-import os
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import shared_fixtures_or_skip as shared_fixtures
 
 from ml_engineer.errors import DataError
 from ml_engineer.inputs.dataset import (
@@ -20,16 +20,6 @@ from ml_engineer.inputs.dataset import (
     read_dataset,
     repeats,
 )
-
-
-def shared_fixtures() -> Path:
-    here = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
-    if here.is_dir():
-        return here
-    env = os.environ.get("ML_ENGINEER_SHARED_FIXTURES")
-    if env and Path(env).is_dir():
-        return Path(env)
-    pytest.skip("shared fixtures not found (set ML_ENGINEER_SHARED_FIXTURES)")
 
 
 def slug_dir(tmp_path: Path, slug: str = "acme-churn") -> Path:

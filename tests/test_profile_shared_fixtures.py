@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
+from conftest import SHARED
 
 from ml_engineer.inputs.profile_detect import find_profile, read_profile
 from ml_engineer.models.profile import ColumnKind
 
-
-def _shared_fixtures() -> Path | None:
-    candidates = [Path(__file__).resolve().parents[2] / "shared" / "fixtures"]
-    if os.environ.get("ML_ENGINEER_SHARED_FIXTURES"):
-        candidates.append(Path(os.environ["ML_ENGINEER_SHARED_FIXTURES"]))
-    return next((c for c in candidates if (c / "penguin-species").is_dir()), None)
-
-
-SHARED = _shared_fixtures()
 pytestmark = pytest.mark.skipif(
     SHARED is None,
     reason="shared fixtures not found next to the repository (../shared/fixtures); "

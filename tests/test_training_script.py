@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
-import os
 import shutil
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import shared_fixtures_or_skip
 from script_fixtures import (
     load_and_predict,
     make_config,
@@ -31,13 +31,6 @@ from ml_engineer.render.jinja_env import comment, pyrepr
 from ml_engineer.render.training_script import render_training_script
 
 RUFF_SELECT = ["--select", "E,F,W,I,B,UP", "--line-length", "100"]
-
-
-def shared_fixtures() -> Path | None:
-    candidates = [Path(__file__).resolve().parents[2] / "shared" / "fixtures"]
-    if os.environ.get("ML_ENGINEER_SHARED_FIXTURES"):
-        candidates.append(Path(os.environ["ML_ENGINEER_SHARED_FIXTURES"]))
-    return next((path for path in candidates if path.is_dir()), None)
 
 
 def assert_clean_success(run) -> dict:
@@ -149,10 +142,7 @@ def test_penguins_multiclass(penguins):
 
 
 def test_benefits_binary_with_positive_class(tmp_path_factory):
-    fixtures = shared_fixtures()
-    if fixtures is None or not (fixtures / "ui-benefit-claims/data/data.csv").is_file():
-        pytest.skip("shared fixtures not found (set ML_ENGINEER_SHARED_FIXTURES)")
-    data = fixtures / "ui-benefit-claims" / "data" / "data.csv"
+    data = shared_fixtures_or_skip() / "ui-benefit-claims" / "data" / "data.csv"
     config = make_config(
         target="ui",
         task="binary",

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from functools import cache
-
-from jinja2 import Environment, PackageLoader, StrictUndefined
-
 from ml_engineer import __version__
 from ml_engineer.models import FeatureSpec, TaskType
-from ml_engineer.render.markdown_filters import cell, code, md
+from ml_engineer.render.jinja_env import markdown_environment
 
 _TASK_LABELS = {
     TaskType.binary: "binary classification",
@@ -20,20 +16,6 @@ _BASELINE = {
     TaskType.multiclass: "always predict the training class mix",
     TaskType.regression: "always predict the training mean",
 }
-
-
-@cache
-def markdown_environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("ml_engineer.render", "templates"),
-        undefined=StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=True,
-        trim_blocks=False,
-    )
-    env.filters.update(md=md, code=code, cell=cell)
-    env.globals["pct"] = lambda x: f"{x:.0%}"
-    return env
 
 
 def render_feature_spec(

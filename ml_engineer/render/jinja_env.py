@@ -1,4 +1,4 @@
-"""The Jinja2 environment and filters for generated Python files.
+"""The Jinja2 environments, and the filters for generated Python files.
 
 Untrusted strings (column names, the goal sentence, the slug) reach generated code in exactly two
 ways: as a Python literal (`pyrepr`) or inside a `#` comment (`comment`). Neither can end the
@@ -65,16 +65,30 @@ def comment(value: object, max_chars: int = COMMENT_MAX_CHARS) -> str:
 FILTERS = {"pyrepr": pyrepr, "comment": comment}
 
 
-@cache
-def python_environment() -> Environment:
-    """The environment for templates of generated Python: strict, unescaped, newline-preserving."""
-    env = Environment(
+def _environment(**options) -> Environment:
+    return Environment(
         loader=PackageLoader("ml_engineer.render", "templates"),
         undefined=StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
+        **options,
     )
+
+
+@cache
+def python_environment() -> Environment:
+    """The environment for templates of generated Python: strict, unescaped, newline-preserving."""
+    env = _environment(trim_blocks=True, lstrip_blocks=True)
     env.filters.update(FILTERS)
+    return env
+
+
+@cache
+def markdown_environment() -> Environment:
+    """The environment for generated markdown: data strings pass through the markdown filters."""
+    from ml_engineer.render.markdown_filters import cell, code, md
+
+    env = _environment()
+    env.filters.update(md=md, code=code, cell=cell)
+    env.globals["pct"] = lambda x: f"{x:.0%}"
     return env

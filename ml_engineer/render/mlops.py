@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 
 from ml_engineer.models.mlops import DeploymentConfig, MetricAlert, MonitoringSpec, RetrainPipeline
-from ml_engineer.render.feature_spec import markdown_environment
+from ml_engineer.render.jinja_env import markdown_environment
 
 _DEPLOYMENT_HEADER = """\
 # deployment-config.yaml, written by ml-engineer from the approved ML design.
