@@ -13,11 +13,11 @@ from typing import Any, Literal
 
 from langgraph.graph import END
 from langgraph.types import Command, interrupt
-from ml_engineer.graphs.progress import checkpoint
-from ml_engineer.graphs.state import MLEngineerState
 from pydantic import BaseModel, Field
 
 from ml_engineer.deliverables import snapshot_deliverables
+from ml_engineer.graphs.progress import checkpoint
+from ml_engineer.graphs.state import MLEngineerState
 from ml_engineer.models import ExperimentConfig, FeatureSpec
 from ml_engineer.models.revision import NODE_ORDER, Overrides, Revision
 from ml_engineer.planning.feedback import interpret_feedback

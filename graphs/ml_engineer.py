@@ -10,6 +10,7 @@ approval --approve--> train_model (only with --train) -> handoff -> mlops -> end
 from __future__ import annotations
 
 from langgraph.graph import END, START, StateGraph
+
 from ml_engineer.graphs.approval import approval
 from ml_engineer.graphs.mlops import build_mlops_graph
 from ml_engineer.graphs.nodes import (

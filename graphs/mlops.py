@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Annotated, Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
+
 from ml_engineer.agents.deployment_config_writer import build_deployment_config
 from ml_engineer.agents.monitoring_dashboard_spec import build_monitoring_spec
 from ml_engineer.agents.retrain_pipeline_spec import build_retrain_pipeline
-from ml_engineer.graphs.progress import emit
-
 from ml_engineer.deliverables import write_file
+from ml_engineer.graphs.progress import emit
 from ml_engineer.inputs.load import LoadedInputs
 from ml_engineer.models import ExperimentConfig, FeatureSpec
 from ml_engineer.models.mlops import MonitoringSpec

@@ -5,12 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from langgraph.runtime import Runtime
+
 from ml_engineer.agents.experiment_config_writer import write_experiment_config
 from ml_engineer.agents.feature_spec_writer import write_feature_spec
 from ml_engineer.agents.training_script_generator import generate_training_script
-from ml_engineer.graphs.progress import checkpoint
-from ml_engineer.graphs.state import Context, MLEngineerState
-
 from ml_engineer.deliverables import (
     EXPERIMENT_CONFIG,
     FEATURE_SPEC,
@@ -19,6 +17,8 @@ from ml_engineer.deliverables import (
     discard_if_unchanged,
     write_file,
 )
+from ml_engineer.graphs.progress import checkpoint, emit
+from ml_engineer.graphs.state import Context, MLEngineerState
 from ml_engineer.inputs.load import LoadedInputs
 from ml_engineer.inputs.load import load_inputs as read_inputs
 from ml_engineer.models import ExperimentConfig, FeatureSpec
@@ -60,20 +60,14 @@ def feature_spec_writer(state: MLEngineerState) -> dict:
     text = render_feature_spec(spec, seed=_request(state).seed)
     # The first writer of a run archives a previous, different set before touching any file;
     # within a run, the approval node has already kept the set a revision replaces.
-    archived = None if state.get("revisions") else archive_previous(ml_dir, {FEATURE_SPEC: text})
-    path = write_file(ml_dir / FEATURE_SPEC, text)
-    update = checkpoint(
-        "feature_spec_writer", "Feature spec complete. Proceeding to training script..."
-    )
+    archived = None if state.get("revisions") else archive_previous(ml_dir)
+    log = []
     if archived:
-        update["log"] = (
-            checkpoint(
-                "feature_spec_writer", f"The previous deliverables were kept in {archived}."
-            )["log"]
-            + update["log"]
-        )
+        log += emit("feature_spec_writer", f"The previous deliverables were kept in {archived}.")
+    path = write_file(ml_dir / FEATURE_SPEC, text)
+    log += emit("feature_spec_writer", "Feature spec complete. Proceeding to training script...")
     return {
-        **update,
+        "log": log,
         "feature_spec": spec.model_dump(mode="json"),
         "written": {FEATURE_SPEC: str(path)},
         "archived_to": str(archived) if archived else None,

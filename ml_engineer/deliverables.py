@@ -2,7 +2,8 @@
 
 A run writes into `output/<slug>/ml/`, beside the analyst's `data/` folder. When that folder
 already holds deliverables that differ from the new ones, the old set is first moved to
-`ml/versions/vN/`, so nothing a person may have read or edited is lost.
+`ml/versions/vN/`, so nothing a person may have read or edited is lost; a rerun that changes
+nothing leaves no copy behind.
 """
 
 from __future__ import annotations
@@ -39,16 +40,11 @@ def ml_dir_for(data_dir: Path) -> Path:
     return project_dir_for(data_dir) / "ml"
 
 
-def archive_previous(ml_dir: Path, new_files: dict[str, str]) -> Path | None:
-    """Move an existing, different set of deliverables to `versions/vN/`; return where."""
+def archive_previous(ml_dir: Path) -> Path | None:
+    """Move an existing set of deliverables to `versions/vN/` before a new run writes; return
+    where. A rerun that reproduces it removes the copy again (`discard_if_unchanged`)."""
     existing = [name for name in DELIVERABLES if (ml_dir / name).is_file()]
     if not existing:
-        return None
-    if all(
-        name in new_files
-        and (ml_dir / name).read_text(encoding="utf-8", errors="replace") == new_files[name]
-        for name in existing
-    ):
         return None
     target = _next_version(ml_dir)
     for name in existing:

@@ -153,9 +153,9 @@ def test_python_api_as_in_the_readme(tmp_path, monkeypatch):
 def test_progress_arrives_as_custom_stream_events(tmp_path, monkeypatch):
     from langgraph.checkpoint.memory import InMemorySaver
     from langgraph.types import Command
-    from ml_engineer.graphs.state import Context
 
     from ml_engineer import build_graph, initial_state
+    from ml_engineer.graphs.state import Context
 
     copy_upstream(EXAMPLES / "ui-benefit-claims", tmp_path, slug="acme")
     monkeypatch.chdir(tmp_path)
@@ -176,3 +176,11 @@ def test_progress_arrives_as_custom_stream_events(tmp_path, monkeypatch):
         "ML design approved. Handing off to MLOps.",
         "Invoking: /mlops output/acme/ml",
     ]
+
+
+def test_identical_reruns_leave_no_copies_behind(tmp_path):
+    data_dir = copy_upstream(EXAMPLES / "ui-benefit-claims", tmp_path)
+    for _ in range(3):
+        assert run_cli("run", data_dir, "--yes", "--no-validate", "--no-mlops").returncode == 0
+    versions = data_dir.parent / "ml" / "versions"
+    assert not versions.exists() or not any(versions.iterdir())

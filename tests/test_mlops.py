@@ -12,9 +12,9 @@ from conftest import EXAMPLES, copy_upstream
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command
-from ml_engineer.graphs.state import Context
 
 from ml_engineer import build_graph, initial_state
+from ml_engineer.graphs.state import Context
 
 CLI = [sys.executable, "-m", "ml_engineer"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from ml_engineer.deliverables import archive_previous, write_file
+from ml_engineer.deliverables import archive_previous, discard_if_unchanged, write_file
 from ml_engineer.errors import OutputError
 from ml_engineer.models import AnalystNotes, ColumnKind, ColumnProfile, DataProfile, TopValue
 from ml_engineer.planning.planner import PlanRequest, plan_experiment, plan_feature_spec
@@ -79,14 +79,18 @@ def test_a_failing_script_is_a_result_with_its_stderr(tmp_path):
     assert "failed" in result.summary_line()
 
 
-def test_archive_moves_a_different_set_and_keeps_an_identical_one(tmp_path):
-    write_file(tmp_path / "feature-spec.md", "v1\n")
-    assert archive_previous(tmp_path, {"feature-spec.md": "v1\n"}) is None
-    first = archive_previous(tmp_path, {"feature-spec.md": "v2\n"})
-    assert first == tmp_path / "versions" / "v1"
-    assert (first / "feature-spec.md").read_text() == "v1\n"
+def test_archive_keeps_the_previous_set_unless_a_rerun_reproduced_it(tmp_path):
+    write_file(tmp_path / "feature-spec.md", "- Validation: ran in 2.1 s\nv1\n")
+    kept = archive_previous(tmp_path)
+    assert kept == tmp_path / "versions" / "v1" and not (tmp_path / "feature-spec.md").exists()
+    # The rerun wrote the same design (only the timing differs): no copy is left behind.
+    write_file(tmp_path / "feature-spec.md", "- Validation: ran in 3.5 s\nv1\n")
+    assert discard_if_unchanged(kept, tmp_path) and not kept.exists()
+    # A changed design keeps its predecessor.
+    kept = archive_previous(tmp_path)
     write_file(tmp_path / "feature-spec.md", "v2\n")
-    assert archive_previous(tmp_path, {"feature-spec.md": "v3\n"}).name == "v2"
+    assert not discard_if_unchanged(kept, tmp_path)
+    assert (kept / "feature-spec.md").read_text().endswith("v1\n")
 
 
 def test_write_file_is_atomic_and_refuses_symlinks(tmp_path):
