@@ -8,6 +8,7 @@ everything after it), or reject with a reason.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,7 +16,7 @@ from langgraph.graph import END
 from langgraph.types import Command, interrupt
 from pydantic import BaseModel, Field
 
-from ml_engineer.deliverables import snapshot_deliverables
+from ml_engineer.deliverables import APPROVAL_FILE, snapshot_deliverables, write_file
 from ml_engineer.graphs.progress import checkpoint
 from ml_engineer.graphs.state import MLEngineerState
 from ml_engineer.models import ExperimentConfig, FeatureSpec
@@ -208,17 +209,33 @@ def approval(state: MLEngineerState) -> Command[Destination]:
     # No checkpoint line before interrupt(): a node re-runs from its start on resume, so a line
     # sent here would repeat. The question travels in the interrupt payload instead.
     request = approval_request(build_summary(state))
+    # Whoever opens ml/ sees where the design stands (idempotent: this line re-runs on resume).
+    _record_status(state, "awaiting approval")
     decision = parse_decision(interrupt(request.model_dump(mode="json")))
     record = {"decision": decision.model_dump(mode="json")}
     if decision.decision == "approve":
+        _record_status(state, "approved")
         approved = checkpoint("approval", "ML design approved. Handing off to MLOps.")
         return Command(goto="train_model", update={**record, **approved})
     if decision.decision == "reject":
+        _record_status(state, "rejected", reason=decision.reason)
         message = "ML design rejected; nothing was handed off." + (
             f" Reason: {decision.reason}" if decision.reason else ""
         )
         return Command(goto=END, update={**record, **checkpoint("approval", message)})
+    _record_status(state, "being revised", feedback=decision.feedback)
     return _revise(state, decision, record)
+
+
+def _record_status(state: MLEngineerState, status: str, **details: str | None) -> None:
+    """ml/approval.json: the design's status, so a rejected design never looks approved."""
+    record = {
+        "status": status,
+        "question": QUESTION,
+        "revisions": len(state.get("revisions") or []),
+        **{k: v for k, v in details.items() if v},
+    }
+    write_file(Path(state["ml_dir"]) / APPROVAL_FILE, json.dumps(record, indent=2) + "\n")
 
 
 def _revise(state: MLEngineerState, decision: Decision, record: dict) -> Command[Destination]:

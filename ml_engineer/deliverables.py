@@ -20,6 +20,7 @@ FEATURE_SPEC = "feature-spec.md"
 TRAINING_SCRIPT = "training_script.py"
 EXPERIMENT_CONFIG = "experiment-config.yaml"
 DELIVERABLES = (FEATURE_SPEC, TRAINING_SCRIPT, EXPERIMENT_CONFIG)
+APPROVAL_FILE = "approval.json"  # the design's status: awaiting approval, approved, rejected
 STATE_DIR = ".ml_engineer"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -58,10 +59,12 @@ def test_the_question_speaks_langchains_hitl_shape(paused):
     "answer", ["approve", {"decision": "approve"}, {"decisions": [{"type": "approve"}]}]
 )
 def test_approve_in_every_accepted_form_hands_off(paused, answer):
-    graph, config, _, _ = paused
+    graph, config, ml_dir, _ = paused
+    assert json.loads((ml_dir / "approval.json").read_text())["status"] == "awaiting approval"
     lines, payload = resume(graph, config, answer)
     assert payload is None
     assert lines[-1].startswith("Invoking: /mlops")
+    assert json.loads((ml_dir / "approval.json").read_text())["status"] == "approved"
 
 
 @pytest.mark.parametrize(
@@ -78,6 +81,8 @@ def test_reject_ends_with_the_reason_and_no_handoff(paused, answer):
         "ML design rejected; nothing was handed off. Reason: not now"
     ]
     assert graph.get_state(config).values.get("handoff") is None
+    status = json.loads((paused[2] / "approval.json").read_text())
+    assert status["status"] == "rejected" and status["reason"] == "not now"
 
 
 def test_revise_by_respond_reruns_from_the_spec_and_keeps_a_version(paused):
