@@ -8,6 +8,7 @@ person who approves sees it with the tail of stderr.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -81,11 +82,16 @@ def run_training_script(
     ]
     if sample_rows:
         cmd += ["--sample-rows", str(sample_rows)]
+    # One OpenMP thread unless the user chose otherwise: on a busy machine, gradient boosting's
+    # spinning threads made a 3 s check take a minute; one thread costs little on small data.
+    env = {**os.environ}
+    env.setdefault("OMP_NUM_THREADS", "1")
     started = time.perf_counter()
     try:
         proc = subprocess.run(
-            cmd, cwd=ml_dir, capture_output=True, text=True, timeout=timeout_s, check=False
-        )
+            cmd, cwd=ml_dir, capture_output=True, text=True, timeout=timeout_s, check=False,
+            env=env,
+        )  # fmt: skip
     except subprocess.TimeoutExpired as exc:
         return ValidationResult(
             status="timeout",
