@@ -286,3 +286,18 @@ def test_the_analyst_metric_focus_sets_the_positive_class():
     assert spec.goal.positive_class == "No"
     assert "focus on `No`" in spec.goal.positive_reason
     assert plan(profile(col("age"), CHURN), "predict churn").goal.positive_class == "Yes"
+
+
+def test_a_minority_positive_class_whose_recall_matters_is_weighted():
+    target = cat("claimed", {"yes": 680, "no": 320})
+    notes = AnalystNotes(
+        suggested_metrics=["roc_auc", "recall"],
+        metric_notes=["ROC-AUC and recall on the `no` group, the minority we must reach."],
+    )
+    spec = plan(profile(col("x"), target), "predict claimed", notes,
+                evidence=DataEvidence(target_counts={"yes": 680, "no": 320}))  # fmt: skip
+    assert spec.goal.positive_class == "no" and spec.class_weight == "balanced"
+    assert "recall" in spec.imbalance_note
+    plain = plan(profile(col("x"), target), "predict claimed",
+                 evidence=DataEvidence(target_counts={"yes": 680, "no": 320}))  # fmt: skip
+    assert plain.class_weight is None  # positive `yes` is the majority: no reweighting

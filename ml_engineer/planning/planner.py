@@ -260,6 +260,15 @@ def _imbalance(goal: Goal, counts: dict[str, int] | None) -> tuple[str | None, s
                 f"Imbalanced: the minority class is {share:.1%} of rows. Classes are weighted "
                 "(balanced) and average precision (PR-AUC) is reported beside the primary metric."
             )
+        minority = min(counts, key=lambda k: (counts[k], k))
+        wants_recall = {"recall", "f1"} & {goal.primary_metric, *goal.secondary_metrics}
+        if share < 0.4 and goal.positive_class == minority and wants_recall:
+            # Thresholded metrics on the minority class suffer at the default 0.5 cut-off.
+            return "balanced", (
+                f"Moderately imbalanced: the minority class `{minority}`, the positive class, is "
+                f"{share:.1%} of rows and its {' and '.join(sorted(wants_recall))} matter, so "
+                "classes are weighted (balanced); PR-AUC is reported."
+            )
         if share < 0.4:
             return None, (
                 f"Moderately imbalanced: the minority class is {share:.1%} of rows. The split is "
