@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from ml_engineer.models import DataProfile, ExperimentConfig, FeatureSpec, Treatment
+from ml_engineer.models import ColumnKind, DataProfile, ExperimentConfig, FeatureSpec, Treatment
 from ml_engineer.models.mlops import DeploymentConfig, InputField
 
 ALLOWED_VALUES_MAX = 30  # list the levels of a category up to this many
@@ -22,7 +22,7 @@ _TYPES = {
 def build_deployment_config(
     spec: FeatureSpec, config: ExperimentConfig, profile: DataProfile, artifact: str | None
 ) -> DeploymentConfig:
-    fields = [_field(c.name, c.treatment, profile) for c in spec.kept]
+    fields = [_field(c.name, c.treatment, profile, spec.split.time_column) for c in spec.kept]
     packages = ["pandas", "numpy", "scikit-learn", "pyyaml", "joblib"]
     if config.model.type == "lightgbm":
         packages.append("lightgbm")
@@ -76,9 +76,15 @@ def build_deployment_config(
     )
 
 
-def _field(name: str, treatment: Treatment | None, profile: DataProfile) -> InputField:
+def _field(
+    name: str, treatment: Treatment | None, profile: DataProfile, time_column: str | None
+) -> InputField:
     col = profile.column(name)
     kind = _TYPES.get(treatment, "string") if treatment else "string"
+    if col is not None and col.kind == ColumnKind.numeric:
+        kind = "number"  # sent as a number even when the model encodes it as a category (codes)
+    if name == time_column:  # new periods lie past the training range by design
+        return InputField(name=name, type=kind, required=bool(col and col.missing_fraction == 0))
     required = bool(col and col.missing_fraction == 0)
     allowed = None
     low = high = None

@@ -7,7 +7,7 @@ margin it was approved for.
 
 from __future__ import annotations
 
-from ml_engineer.models import DataProfile, ExperimentConfig, FeatureSpec, Treatment
+from ml_engineer.models import ColumnKind, DataProfile, ExperimentConfig, FeatureSpec, Treatment
 from ml_engineer.models.mlops import DriftBaseline, MetricAlert, MonitoringSpec
 from ml_engineer.validation import ValidationResult
 
@@ -15,7 +15,6 @@ LOWER_IS_BETTER = {"rmse", "mae", "log_loss", "mape"}
 WARN_SHARE, ALERT_SHARE = 0.25, 0.50  # of the margin over the baseline that may be lost
 PSI_WARN, PSI_ALERT = 0.10, 0.25
 MISSING_ALERT_POINTS = 0.10
-RELATIVE_DROP = 0.20  # where the baseline gives no margin: alert after losing 10% (half of it)
 
 
 def build_monitoring_spec(
@@ -26,7 +25,7 @@ def build_monitoring_spec(
     baseline_test = (metrics.get("baseline") or {}).get("test") or {}
     names = [config.metrics.primary, *config.metrics.secondary]
     alerts = [_metric_alert(n, model_test.get(n), baseline_test.get(n)) for n in names]
-    drift = [_drift(c.name, c.treatment, profile) for c in spec.kept]
+    drift = [_drift(c.name, c.treatment, profile, spec.split.time_column) for c in spec.kept]
     return MonitoringSpec(
         slug=spec.slug,
         task=spec.goal.task.value,
@@ -59,8 +58,11 @@ def _metric_alert(name: str, validated: float | None, baseline: float | None) ->
         )  # fmt: skip
     margin = validated - baseline  # negative for lower-is-better metrics that beat the baseline
     if (margin >= 0) if lower else (margin <= 0):
-        # The model does not beat the baseline on this metric: watch for a relative drop instead.
-        margin = RELATIVE_DROP * abs(validated) * (-1 if lower else 1)
+        # The model does not beat the naive baseline on this metric: no line to defend.
+        return MetricAlert(
+            metric=name, baseline=baseline, validated=validated, warn_at=None, alert_at=None,
+            lower_is_better=lower, note="not alerted: the model does not beat the naive baseline",
+        )  # fmt: skip
     return MetricAlert(
         metric=name,
         baseline=baseline,
@@ -71,10 +73,20 @@ def _metric_alert(name: str, validated: float | None, baseline: float | None) ->
     )
 
 
-def _drift(name: str, treatment: Treatment | None, profile: DataProfile) -> DriftBaseline:
+def _drift(
+    name: str, treatment: Treatment | None, profile: DataProfile, time_column: str | None
+) -> DriftBaseline:
     col = profile.column(name)
     missing = col.missing_fraction if col else None
-    numeric = treatment in (Treatment.numeric, Treatment.datetime)
+    if name == time_column:  # the time axis moves forward by design: drift would always fire
+        return DriftBaseline(
+            column=name, kind="numeric", baseline="the split's time axis", missing_rate=missing,
+            test="none: new periods are expected", warn="a gap of more than one period",
+            alert="rows older than the training data's newest period",
+        )  # fmt: skip
+    numeric = treatment in (Treatment.numeric, Treatment.datetime) or (
+        col is not None and col.kind == ColumnKind.numeric
+    )
     if numeric and col is not None and col.stats is not None:
         s = col.stats
         parts = [

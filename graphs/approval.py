@@ -77,6 +77,9 @@ class Decision(BaseModel):
     feedback: str | None = None
     reason: str | None = None
     overrides: Overrides | None = None
+    edited: dict[str, Any] = Field(
+        default_factory=dict, description="A HITL edit's args: the summary as the person left it."
+    )
 
 
 def needs_a_person(summary: dict) -> str | None:
@@ -163,6 +166,8 @@ def parse_decision(answer: object) -> Decision:
         return answer
     if isinstance(answer, str):
         text = answer.strip()
+        if not text:
+            raise ValueError("The resume answer is empty: say approve, reject, or what to change")
         word = text.lower().rstrip(".!")
         if word in _APPROVE_WORDS:
             return Decision(decision="approve")
@@ -172,13 +177,17 @@ def parse_decision(answer: object) -> Decision:
     if isinstance(answer, dict) and "decisions" in answer:
         decisions = answer["decisions"]
         if not isinstance(decisions, list) or len(decisions) != 1:
-            raise ValueError("expected one decision for the one action request")
+            count = len(decisions) if isinstance(decisions, list) else "not a list"
+            raise ValueError(f"expected exactly one decision for the one request, got {count}")
         return _from_hitl(decisions[0])
     if isinstance(answer, dict) and "type" in answer:
         return _from_hitl(answer)
     if isinstance(answer, dict):
         return Decision.model_validate(answer)
-    raise ValueError(f"Unrecognised approval answer: {answer!r}")
+    raise ValueError(
+        f"Unrecognised approval answer {answer!r}: resume with 'approve', 'reject', feedback "
+        "text, {'decision': ...} or {'decisions': [{'type': ...}]}"
+    )
 
 
 def _from_hitl(decision: dict) -> Decision:
@@ -191,11 +200,7 @@ def _from_hitl(decision: dict) -> Decision:
         return Decision(decision="revise", feedback=decision.get("message") or "")
     if kind == "edit":
         args = dict((decision.get("edited_action") or {}).get("args") or {})
-        feedback = args.pop("feedback", None)
-        known = {k: v for k, v in args.items() if k in Overrides.model_fields}
-        return Decision(
-            decision="revise", feedback=feedback, overrides=Overrides.model_validate(known)
-        )
+        return Decision(decision="revise", feedback=args.pop("feedback", None), edited=args)
     raise ValueError(f"Unknown decision type {kind!r}; expected one of {ALLOWED_DECISIONS}")
 
 
@@ -227,6 +232,43 @@ def approval(state: MLEngineerState) -> Command[Destination]:
     return _revise(state, decision, record)
 
 
+# Summary fields a HITL edit may change, and the override each becomes.
+_EDITABLE = {"target": "target", "primary_metric": "primary_metric", "model": "model_type"}
+
+
+def _overrides_from_edit(
+    args: dict[str, Any], summary: ApprovalSummary, spec: FeatureSpec
+) -> tuple[Overrides, list[str]]:
+    """Compare an edited summary (or override fields) with the one shown; every change is
+    either applied or reported back, never dropped silently."""
+    shown = summary.model_dump(mode="json")
+    changes: dict[str, Any] = {}
+    refused: list[str] = []
+    columns = {c.name for c in spec.columns}
+    for key, value in args.items():
+        if key in Overrides.model_fields:
+            changes[key] = value
+        elif key in _EDITABLE:
+            if value != shown.get(key):
+                changes[_EDITABLE[key]] = value
+        elif key == "kept_columns" and isinstance(value, list):
+            kept = {str(v) for v in value}
+            changes["drop"] = sorted(set(summary.kept_columns) - kept)
+            changes["keep"] = sorted((kept & columns) - set(summary.kept_columns))
+            refused += [f"edited kept_columns: no column named {n!r}" for n in kept - columns]
+        elif key == "excluded_columns" and isinstance(value, list):
+            excluded = {v["column"] if isinstance(v, dict) else str(v) for v in value}
+            before = {e.column for e in summary.excluded_columns}
+            changes["drop"] = sorted(set(changes.get("drop", [])) | ((excluded & columns) - before))
+            changes["keep"] = sorted(set(changes.get("keep", [])) | (before - excluded))
+        elif value != shown.get(key):
+            refused.append(f"edited {key!r}: not a decision the rules can change")
+    try:
+        return Overrides.model_validate(changes), refused
+    except ValueError as exc:
+        return Overrides(), [*refused, f"edited decisions not applied: {exc}"]
+
+
 def _record_status(state: MLEngineerState, status: str, **details: str | None) -> None:
     """ml/approval.json: the design's status, so a rejected design never looks approved."""
     record = {
@@ -242,10 +284,14 @@ def _revise(state: MLEngineerState, decision: Decision, record: dict) -> Command
     spec = FeatureSpec.model_validate(state["feature_spec"])
     revision = interpret_feedback(decision.feedback or "", spec)
     restart = revision.restart_at
-    if decision.overrides is not None and decision.overrides != Overrides():
-        revision.overrides = revision.overrides.merged(decision.overrides)
+    edits, refused = _overrides_from_edit(decision.edited, build_summary(state), spec)
+    if decision.overrides is not None:
+        edits = edits.merged(decision.overrides)
+    revision.not_understood += refused
+    if edits != Overrides():
+        revision.overrides = revision.overrides.merged(edits)
         revision.acted.append("applied the edited decisions: " + ", ".join(
-            f"{k}={v}" for k, v in decision.overrides.model_dump(exclude_defaults=True).items()
+            f"{k}={v}" for k, v in edits.model_dump(exclude_defaults=True).items()
         ))  # fmt: skip
         restart = NODE_ORDER[0]
     previous = [Revision.model_validate(r) for r in state.get("revisions", [])]

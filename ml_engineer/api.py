@@ -87,14 +87,15 @@ def open_checkpointer(data_dir: Path, url: str | None = None) -> Iterator[Any]:
     except Exception as exc:
         if type(exc).__module__.startswith("psycopg"):
             raise InputsError(
-                f"Could not use the PostgreSQL checkpointer at {_redact(url)}: "
+                f"Could not use the PostgreSQL checkpointer at {redact_url(url)}: "
                 f"{str(exc).strip().splitlines()[0]}. Check the server is running and the URL, "
                 "user and password are right."
             ) from None
         raise
 
 
-def _redact(url: str) -> str:
+def redact_url(url: str) -> str:
+    """The URL with its password replaced by ***, fit to print."""
     return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
 
 

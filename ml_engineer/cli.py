@@ -23,7 +23,9 @@ NOT_AUTO_APPROVED = 8  # --yes met a design whose check run failed or lost to th
 
 
 def main(argv: list[str] | None = None) -> int:
+    global _CHECKPOINTER_URL
     args = _parser().parse_args(argv)
+    _CHECKPOINTER_URL = getattr(args, "checkpointer", None)
     try:
         return args.func(args)
     except MLEngineerError as exc:
@@ -193,10 +195,7 @@ def _status(args: argparse.Namespace) -> int:
             {"configurable": {"thread_id": thread_id}}
         )
         show_status(
-            thread_id,
-            snapshot,
-            api.run_stage(snapshot),
-            resume_command=f"ml-engineer resume {_shell(data_dir)}",
+            thread_id, snapshot, api.run_stage(snapshot), resume_command=_resume_cmd(data_dir)
         )
     return 0
 
@@ -249,7 +248,7 @@ def _conversation(graph, payload, config, context, data_dir: Path, auto_approve:
         show_summary(summary)
         unsafe = needs_a_person(summary)
         if auto_approve and unsafe:
-            cmd = f"ml-engineer resume {_shell(data_dir)}"
+            cmd = _resume_cmd(data_dir)
             out.print(
                 f"--yes did not approve: {unsafe}. A person should look before anything is "
                 f"handed off. The run is paused: {cmd} --approve | --revise ... | --reject ..."
@@ -258,13 +257,17 @@ def _conversation(graph, payload, config, context, data_dir: Path, auto_approve:
         if auto_approve:
             answer = {"decision": "approve"}
         elif sys.stdin.isatty():
-            answer = ask_decision(summary)
+            try:
+                answer = ask_decision(summary)
+            except EOFError:  # Ctrl-D: no answer; the run stays paused, as in a pipe
+                out.print(f"\nNo answer; the run is paused. Continue with: {_resume_cmd(data_dir)}")
+                return 0
         else:
             # No one to ask (a pipe, a chat agent): stop here, say how to answer, succeed.
             thread = config["configurable"]["thread_id"]
             out.print("No terminal to ask in, and --yes was not given: the run is paused.")
             print(json.dumps({"thread_id": thread, "approval": payload}), flush=True)
-            cmd = f"ml-engineer resume {_shell(data_dir)}"
+            cmd = _resume_cmd(data_dir)
             out.print(f"Approve with: {cmd} --approve")
             out.print(f'Revise with:  {cmd} --revise "drop customer_id, use F1"')
             out.print(f'Reject with:  {cmd} --reject "reason"')
@@ -272,6 +275,18 @@ def _conversation(graph, payload, config, context, data_dir: Path, auto_approve:
         payload = _stream(graph, Command(resume=answer), config, context)
     _show_outcome(graph.get_state(config).values)
     return 0
+
+
+_CHECKPOINTER_URL: str | None = None  # set per command, so resume hints name the same store
+
+
+def _resume_cmd(data_dir: Path) -> str:
+    from ml_engineer.api import redact_url
+
+    cmd = f"ml-engineer resume {_shell(data_dir)}"
+    if _CHECKPOINTER_URL:
+        cmd += f" --checkpointer {_shell(redact_url(_CHECKPOINTER_URL))}"
+    return cmd
 
 
 def _show_outcome(final: dict) -> None:

@@ -85,7 +85,10 @@ def ask_decision(summary: dict) -> dict:
     """Prompt until the answer is approve, revise or reject; `show` prints an artifact."""
     out.print(escape(PROMPT_HELP))
     while True:
-        text = Prompt.ask("Your decision", default="approve").strip()
+        # No default: nothing is handed off until a person types an answer.
+        text = Prompt.ask("Your decision").strip()
+        if not text:
+            continue
         word, _, rest = text.partition(" ")
         word = word.lower()
         if word in {"approve", "a", "yes", "y"} and not rest:

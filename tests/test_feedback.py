@@ -127,3 +127,26 @@ def test_clauses_split_at_each_change_even_after_a_comma(spec):
     assert revision.overrides.target == "is_vip"
     assert revision.overrides.split_strategy == "random"
     assert revision.overrides.model_type == "lightgbm"
+
+
+def test_keep_undoes_a_drop_and_quoted_names_keep_their_commas(spec):
+    dropped = interpret_feedback("drop spend", spec).overrides
+    kept = interpret_feedback("add back spend", spec).overrides
+    assert dropped.merged(kept).drop == [] and dropped.merged(kept).keep == ["spend"]
+    assert interpret_feedback("use Tenure as a feature", spec).overrides.keep == ["Tenure"]
+    assert interpret_feedback("use lightgbm", spec).overrides.keep == []  # a model, not a column
+
+
+def test_a_quoted_name_with_a_comma_is_one_column():
+    two = [TopValue(value="a", count=5), TopValue(value="b", count=5)]
+    columns = [
+        ColumnProfile(name='flipper "len", mm', kind=ColumnKind.numeric),
+        ColumnProfile(name="x", kind=ColumnKind.numeric),
+        ColumnProfile(name="y", kind=ColumnKind.categorical, unique_count=2, top_values=two),
+    ]
+    profile = DataProfile(
+        source_format="canonical", profile_path="p", row_count=10, columns=columns
+    )
+    spec = plan_feature_spec(profile, AnalystNotes(), PlanRequest(slug="s", target="y"))
+    revision = interpret_feedback('drop `flipper "len", mm` and x', spec)
+    assert revision.overrides.drop == ['flipper "len", mm', "x"] and not revision.not_understood

@@ -112,3 +112,31 @@ def test_the_stage_is_replaceable_by_any_graph_with_the_same_input(tmp_path):
     assert seen == {"target": "ui"}
     assert final["report_handoff"] == "/custom ui-benefit-claims"
     assert not (data_dir.parent / "mlops").exists()
+
+
+def test_no_alert_line_for_a_metric_the_model_loses_and_none_for_the_time_axis():
+    from ml_engineer.agents.monitoring_dashboard_spec import build_monitoring_spec
+    from ml_engineer.models import AnalystNotes, ColumnKind, ColumnProfile, DataProfile
+    from ml_engineer.planning.planner import PlanRequest, plan_experiment, plan_feature_spec
+    from ml_engineer.validation import ValidationResult
+
+    columns = [
+        ColumnProfile(name="month", kind=ColumnKind.datetime),
+        ColumnProfile(name="promo", kind=ColumnKind.numeric),
+        ColumnProfile(name="sales", kind=ColumnKind.numeric, unique_count=900),
+    ]
+    profile = DataProfile(
+        source_format="canonical", profile_path="p", row_count=900, columns=columns
+    )
+    request = PlanRequest(slug="s", goal_text="forecast next month's sales")
+    spec = plan_feature_spec(profile, AnalystNotes(), request)
+    config = plan_experiment(spec, request)
+    metrics = {"model": {"test": {"rmse": 5.0, "mae": 9.0, "r2": 0.4}},
+               "baseline": {"test": {"rmse": 8.0, "mae": 7.0, "r2": 0.0}}}  # fmt: skip
+    result = ValidationResult(status="passed", reason="ok", metrics=metrics)
+    monitoring = build_monitoring_spec(spec, config, profile, result)
+    alerts = {a.metric: a for a in monitoring.metric_alerts}
+    assert alerts["rmse"].warn_at == 5.75 and alerts["rmse"].alert_at == 6.5  # toward 8.0
+    assert alerts["mae"].alert_at is None and "does not beat" in alerts["mae"].note
+    month = next(d for d in monitoring.drift if d.column == "month")
+    assert month.test.startswith("none") and "PSI" not in month.alert

@@ -198,3 +198,33 @@ def test_each_kind_of_revise_through_the_cli(tmp_path, feedback, key, expected):
         value = value[part]
     assert value == expected
     assert (data_dir.parent / "ml" / "versions" / "v1" / "experiment-config.yaml").is_file()
+
+
+def test_a_hitl_edit_of_the_summary_applies_or_reports_every_change(paused):
+    graph, config, _, payload = paused
+    args = dict(summary_of(payload))
+    args["kept_columns"] = [c for c in args["kept_columns"] if c != "rr"]
+    args["model"] = "lightgbm"
+    args["colour"] = "blue"
+    edit = {"type": "edit", "edited_action": {"name": ACTION, "args": args}}
+    _, new = resume(graph, config, {"decisions": [edit]})
+    summary = summary_of(new)
+    assert "rr" not in summary["kept_columns"] and summary["model"] == "lightgbm"
+    assert any("colour" in item for item in summary["last_feedback_not_understood"])
+    # Keeping it again through the same edit brings it back.
+    args = dict(summary)
+    args["kept_columns"] = [*summary["kept_columns"], "rr"]
+    _, newer = resume(
+        graph,
+        config,
+        {"decisions": [{"type": "edit", "edited_action": {"name": ACTION, "args": args}}]},
+    )
+    assert "rr" in summary_of(newer)["kept_columns"]
+
+
+def test_an_empty_or_malformed_answer_is_refused_and_the_question_stays(paused):
+    graph, config, _, _ = paused
+    for bad in ["", {"decisions": []}, 42]:
+        with pytest.raises(ValueError, match="empty|exactly one|Unrecognised"):
+            graph.invoke(Command(resume=bad), config, context=NO_CHECK)
+        assert graph.get_state(config).next == ("approval",)

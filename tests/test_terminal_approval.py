@@ -120,3 +120,13 @@ def test_terminal_revise_of_target_split_model_and_tracker_at_once(tmp_path):
     assert config["data"]["target"] == "married"
     assert config["data"]["split"]["strategy"] == "random"
     assert (config["model"]["type"], config["logging"]["tracker"]) == ("lightgbm", "mlflow")
+
+
+def test_enter_alone_does_not_approve_and_ctrl_d_pauses(tmp_path):
+    data_dir = copy_upstream(EXAMPLES / "ui-benefit-claims", tmp_path)
+    code, transcript = run_in_terminal(
+        ["run", str(data_dir), "--no-validate"], [("Your decision", ""), ("Your decision", "\x04")]
+    )
+    assert code == 0, transcript
+    assert "ML design approved" not in transcript
+    assert "No answer; the run is paused" in transcript and "resume" in transcript

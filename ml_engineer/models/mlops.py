@@ -51,6 +51,7 @@ class MetricAlert(BaseModel):
     warn_at: float | None
     alert_at: float | None
     lower_is_better: bool = False
+    note: str | None = None
 
 
 class MonitoringSpec(BaseModel):

@@ -16,6 +16,9 @@ class Overrides(BaseModel):
 
     target: str | None = None
     drop: list[str] = Field(default_factory=list)
+    keep: list[str] = Field(
+        default_factory=list, description="Columns kept even if dropped before or excluded."
+    )
     primary_metric: str | None = None
     split_strategy: Literal["stratified", "random", "time", "group"] | None = None
     split_column: str | None = None
@@ -26,7 +29,10 @@ class Overrides(BaseModel):
         """This set of overrides with a later one applied on top."""
         data = self.model_dump()
         for key, value in newer.model_dump(exclude_defaults=True).items():
-            data[key] = sorted(set(data[key]) | set(value)) if key == "drop" else value
+            data[key] = sorted(set(data[key]) | set(value)) if key in ("drop", "keep") else value
+        # The later word wins: keeping a column undoes its drop, and dropping undoes a keep.
+        data["drop"] = [c for c in data["drop"] if c not in newer.keep]
+        data["keep"] = [c for c in data["keep"] if c not in newer.drop]
         if newer.split_strategy is not None:
             data["split_column"] = newer.split_column
         return Overrides.model_validate(data)

@@ -179,6 +179,28 @@ def _decide(
     return _keep(col, unique_ratio, col_notes)
 
 
+def forced_keep(
+    col: ColumnProfile, rows: int | None, previous_reason: str
+) -> ColumnDecision | None:
+    """A column a reviewer asked to keep: its usual treatment, whatever rule excluded it.
+
+    None when no treatment fits (an unknown type). Mostly-distinct strings are target-encoded.
+    """
+    decision = _keep(col, _ratio(col.unique_count, rows), [])
+    if not decision.keep and col.kind in (ColumnKind.categorical, ColumnKind.text, ColumnKind.id):
+        decision = ColumnDecision(
+            name=col.name, kind=col.kind, keep=True, treatment=Treatment.high_cardinality,
+            transforms=list(TREATMENT_TRANSFORMS[Treatment.high_cardinality]), reason="",
+        )  # fmt: skip
+    if not decision.keep:
+        return None
+    decision.reason = (
+        f"kept by the reviewer at approval ({decision.reason or 'encoded as a category'}); "
+        f"the planner had excluded it: {previous_reason}"
+    )
+    return decision
+
+
 def _keep(col: ColumnProfile, unique_ratio: float | None, col_notes: list[str]) -> ColumnDecision:
     def keep(treatment: Treatment, reason: str) -> ColumnDecision:
         transforms = list(TREATMENT_TRANSFORMS[treatment])

@@ -39,7 +39,7 @@ TRACKER_WORDS = {"mlflow": "mlflow", "wandb": "wandb", "weights and biases": "wa
 _VERBS = (
     r"drop|exclude|remove|ignore|don'?t use|do not use|use|try|switch|optimi[sz]e|"
     r"maximi[sz]e|minimi[sz]e|split|target|predict|log|track|make|primary|time|group|stratif|"
-    r"random|temporal|chronological|no tracker"
+    r"random|temporal|chronological|no tracker|keep|include|add back|put back|restore"
 )
 _CLAUSE_BREAK = re.compile(
     rf"\s*(?:[;\n]|\.(?:\s|$)|,?\s+(?:and|then|also|plus)\s+(?=(?:{_VERBS})\b)|,\s*(?=(?:{_VERBS})\b))\s*",
@@ -94,6 +94,25 @@ def _column(word: str, columns: list[str]) -> str | None:
 Outcome = tuple[Overrides | None, str, str] | None
 
 
+_QUOTED = re.compile(r"`([^`]+)`|\"([^\"]+)\"|(?<!\w)'([^']+)'(?!\w)")
+
+
+def _names(text: str, columns: list[str]) -> tuple[list[str], list[str]]:
+    """Column names in a list: quoted spans are whole names (commas and all), the rest is split
+    on commas and 'and'. Returns (found, unknown)."""
+    found, unknown = [], []
+    whole = _column(text, columns)
+    if whole:  # a single name that itself contains a comma or "and"
+        return [whole], []
+    quoted = [next(g for g in m.groups() if g is not None) for m in _QUOTED.finditer(text)]
+    rest = _QUOTED.sub(",", text)
+    parts = [*quoted, *(n for n in re.split(r"\s*(?:,|\band\b|&|\+)\s*", rest) if n.strip())]
+    for name in parts:
+        column = _column(name, columns)
+        (found if column else unknown).append(column or name.strip())
+    return found, unknown
+
+
 def _drop(clause: str, columns: list[str], kinds) -> Outcome:
     m = re.match(
         r"(?:drop|exclude|remove|ignore|don'?t use|do not use)\s+(?:the\s+)?"
@@ -102,15 +121,26 @@ def _drop(clause: str, columns: list[str], kinds) -> Outcome:
     )  # fmt: skip
     if not m:
         return None
-    names = [n for n in re.split(r"\s*(?:,|\band\b|&|\+)\s*", m["cols"]) if n.strip()]
-    found, unknown = [], []
-    for name in names:
-        column = _column(name, columns)
-        (found if column else unknown).append(column or name.strip())
+    found, unknown = _names(m["cols"], columns)
     if unknown:
         return None, f"no column named {', '.join(map(repr, unknown))}", NODE_ORDER[0]
     shown = ", ".join(f"`{c}`" for c in found)
     return Overrides(drop=found), f"dropped {shown}", NODE_ORDER[0]
+
+
+def _keep(clause: str, columns: list[str], kinds) -> Outcome:
+    m = re.match(
+        r"(?:keep|include|add\s+back|put\s+back|restore|use)\s+(?:the\s+)?"
+        r"(?:columns?|features?|fields?)?\s*(?P<cols>.+?)(?:\s+as\s+(?:a\s+)?(?:feature|input)s?)?$",
+        clause, re.IGNORECASE,
+    )  # fmt: skip
+    if not m:
+        return None
+    found, unknown = _names(m["cols"], columns)
+    if unknown or not found:
+        return None  # "use lightgbm", "use F1": not columns, so another rule's
+    shown = ", ".join(f"`{c}`" for c in found)
+    return Overrides(keep=found), f"kept {shown}", NODE_ORDER[0]
 
 
 def _target(clause: str, columns: list[str], kinds) -> Outcome:
@@ -201,4 +231,4 @@ def _tracker(clause: str, columns: list[str], kinds) -> Outcome:
 
 
 # Order matters: "use F1" is a metric, "use lightgbm" a model, "use mlflow" a tracker.
-_RULES: list[Callable[..., Outcome]] = [_drop, _target, _split, _tracker, _metric, _model]
+_RULES: list[Callable[..., Outcome]] = [_drop, _target, _split, _tracker, _metric, _model, _keep]

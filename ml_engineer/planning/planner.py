@@ -29,7 +29,7 @@ from ml_engineer.models import (
     Treatment,
 )
 from ml_engineer.models.revision import Overrides
-from ml_engineer.planning.columns import decide_columns
+from ml_engineer.planning.columns import decide_columns, forced_keep
 from ml_engineer.planning.goal import TASK_METRICS, decide_goal
 from ml_engineer.planning.split import decide_split
 
@@ -87,6 +87,7 @@ def plan_feature_spec(
     _apply_metric_override(goal, request.overrides, review_notes)
     decisions, risks = decide_columns(profile, goal, notes, association=evidence.association)
     _apply_drops(decisions, request.overrides)
+    _apply_keeps(decisions, profile, request.overrides, review_notes)
     if not any(d.keep for d in decisions):
         raise GoalError(
             f"Every input column of {profile.profile_path} was excluded, so there is nothing to "
@@ -182,6 +183,24 @@ def _apply_drops(decisions: list[ColumnDecision], overrides: Overrides) -> None:
             decision.treatment = None
             decision.transforms = []
             decision.reason = "excluded by the reviewer at approval"
+
+
+def _apply_keeps(
+    decisions: list[ColumnDecision], profile: DataProfile, overrides: Overrides, notes: list[str]
+) -> None:
+    for i, decision in enumerate(decisions):
+        if decision.name not in overrides.keep or decision.keep:
+            continue
+        col = profile.column(decision.name)
+        kept = forced_keep(col, profile.row_count, decision.reason) if col else None
+        if kept is None:
+            notes.append(
+                f"The reviewer asked to keep `{decision.name}`, but it cannot be used: "
+                f"{decision.reason}."
+            )
+            continue
+        kept.notes = decision.notes
+        decisions[i] = kept
 
 
 def _apply_split_override(

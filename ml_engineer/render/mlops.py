@@ -44,7 +44,7 @@ def _num(value: float | None) -> str:
 
 def _bound(alert: MetricAlert, value: float | None) -> str:
     if value is None:
-        return "set after the first training run"
+        return alert.note or "set after the first training run"
     return f"{'>' if alert.lower_is_better else '<'} {value:.4g}"
 
 
