@@ -26,6 +26,8 @@ def build_deployment_config(
     packages = ["pandas", "numpy", "scikit-learn", "pyyaml", "joblib"]
     if config.model.type == "lightgbm":
         packages.append("lightgbm")
+    if config.logging.tracker != "none":
+        packages.append(config.logging.tracker)
     classification = spec.goal.task.value != "regression"
     wide = len(fields) > 200
     return DeploymentConfig(
@@ -98,8 +100,13 @@ def _field(
     )
 
 
+# A pickled model loads reliably only with the versions that pickled it.
+_EXACT = {"scikit-learn", "joblib", "lightgbm"}
+
+
 def _installed(package: str) -> str:
     try:
-        return f">={version(package)}"
+        installed = version(package)
     except PackageNotFoundError:
         return "*"
+    return f"=={installed}" if package in _EXACT else f">={installed}"

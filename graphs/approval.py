@@ -22,6 +22,7 @@ from ml_engineer.graphs.state import MLEngineerState
 from ml_engineer.models import ExperimentConfig, FeatureSpec
 from ml_engineer.models.revision import NODE_ORDER, Overrides, Revision
 from ml_engineer.planning.feedback import interpret_feedback
+from ml_engineer.planning.planner import tracker_warning
 from ml_engineer.validation import ValidationResult
 
 QUESTION = "ML design complete. Approve before handing off to MLOps for deploy and monitor."
@@ -127,7 +128,7 @@ def build_summary(state: MLEngineerState) -> ApprovalSummary:
         metrics_test=(metrics.get("model") or {}).get("test"),
         baseline_test=(metrics.get("baseline") or {}).get("test"),
         stderr_tail=result.stderr_tail,
-        risks=spec.risks,
+        risks=[*spec.risks, *filter(None, [tracker_warning(config.logging.tracker)])],
         paths=dict(state.get("written", {})),
         revision=len(revisions),
         last_feedback_acted=last.acted if last else [],

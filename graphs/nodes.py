@@ -135,7 +135,9 @@ def validate(state: MLEngineerState, runtime: Runtime[Context]) -> dict:
 
 
 def train_model(state: MLEngineerState, runtime: Runtime[Context]) -> dict:
-    """With --train: the approved script on all the data; its model is the one to serve."""
+    """With --train: the approved script on the full dataset (no sample); its model is served.
+
+    The script still holds out its test part to score the model, then refits on train+val."""
     context = runtime.context or Context()
     inputs = LoadedInputs.model_validate(state["inputs"])
     if not context.train:
@@ -145,7 +147,7 @@ def train_model(state: MLEngineerState, runtime: Runtime[Context]) -> dict:
             "trained": None,
             **checkpoint("train_model", "Full training skipped: the dataset is not here."),
         }
-    checkpoint("train_model", "Training the approved model on all the data...")
+    checkpoint("train_model", "Training the approved model on the full dataset (no sampling)...")
     ml_dir = Path(state["ml_dir"])
     result = run_training_script(
         ml_dir, Path(inputs.dataset.path), sample_rows=None, timeout_s=context.timeout_s,

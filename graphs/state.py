@@ -51,6 +51,8 @@ class MLEngineerState(TypedDict, total=False):
     """The report stage's command, set when the mlops stage is done."""
     mlops_log: list[str]
     """Checkpoint lines of the mlops stage."""
+    auto_approve: bool
+    """Started with --yes: a resumed run approves unseen too, within the same safety rules."""
     log: Annotated[list[str], operator.add]
     """Checkpoint lines, in order, as the person saw them."""
 

@@ -131,6 +131,7 @@ def _run(args: argparse.Namespace) -> int:
     state = api.initial_state(
         args.data_dir, goal=args.goal, target=args.target, tracker=args.tracker, seed=args.seed
     )
+    state["auto_approve"] = args.yes  # so a run killed mid-way keeps its --yes on resume
     with project_lock(api.state_dir_for(args.data_dir), state["slug"]):
         with api.open_checkpointer(args.data_dir, args.checkpointer) as saver:
             graph = _graph(args, saver)
@@ -171,7 +172,8 @@ def _resume(args: argparse.Namespace) -> int:
             answer = _answer_from_flags(args)
             if payload is not None and answer is not None:
                 payload = _stream(graph, Command(resume=answer), config, context)
-            return _conversation(graph, payload, config, context, data_dir, args.yes)
+            auto = args.yes or bool(snapshot.values.get("auto_approve"))
+            return _conversation(graph, payload, config, context, data_dir, auto)
 
 
 def _answer_from_flags(args: argparse.Namespace) -> dict | None:

@@ -45,10 +45,10 @@ def uninterrupted(tmp_path_factory):
     return normalised(data_dir.parent / "ml")
 
 
-def run_until(line: str, data_dir: Path, cwd: Path) -> str:
+def run_until(line: str, data_dir: Path, cwd: Path, *flags: str) -> str:
     """Start a run and SIGKILL it as soon as `line` is printed; return what it printed."""
     proc = subprocess.Popen(
-        [*CLI, "run", str(data_dir)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [*CLI, "run", str(data_dir), *flags], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL, text=True, cwd=cwd,
     )  # fmt: skip
     seen = ""
@@ -106,3 +106,13 @@ def test_a_second_run_on_the_same_project_is_refused_while_the_first_holds_it(tm
     assert "A run of ui-benefit-claims is in progress" in message and "status" in message
     assert first.returncode == 0  # the first run was not disturbed
     assert (data_dir.parent / "ml" / "feature-spec.md").read_text().startswith("# Feature spec")
+
+
+def test_a_killed_yes_run_keeps_its_yes_on_resume(tmp_path):
+    data_dir = copy_upstream(EXAMPLES / "ui-benefit-claims", tmp_path)
+    run_until("Running the training script", data_dir, tmp_path, "--yes", "--no-mlops")
+    resumed = subprocess.run([*CLI, "resume", "ui-benefit-claims", "--no-mlops"],
+                             capture_output=True, text=True, cwd=tmp_path, timeout=300,
+                             stdin=subprocess.DEVNULL, check=False)  # fmt: skip
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "ML design approved. Handing off to MLOps." in resumed.stdout

@@ -124,6 +124,10 @@ def test_revise_the_tracker_restarts_at_the_config(paused):
         line.startswith("Experiment config complete") for line in lines
     )
     assert not any(line.startswith("Training script complete") for line in lines)
+    try:
+        import mlflow  # noqa: F401
+    except ImportError:
+        assert any("mlflow is not installed" in r for r in summary_of(payload)["risks"])
     assert (
         yaml.safe_load((ml_dir / "experiment-config.yaml").read_text())["logging"]["tracker"]
         == "mlflow"

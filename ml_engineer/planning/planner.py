@@ -336,6 +336,20 @@ def _preprocessing_order(decisions, target: TargetSpec) -> list[str]:
     return steps
 
 
+def tracker_warning(tracker: str) -> str | None:
+    """A tracker the script cannot reach here is said, not discovered after training."""
+    if tracker == "none":
+        return None
+    import importlib.util
+
+    if importlib.util.find_spec(tracker) is None:
+        return (
+            f"logging.tracker is {tracker}, but {tracker} is not installed where ml-engineer "
+            f"runs, so the check run logged nothing: install {tracker} where the script runs."
+        )
+    return None
+
+
 def plan_experiment(spec: FeatureSpec, request: PlanRequest) -> ExperimentConfig:
     """The experiment the script runs: data, split, model and params, metrics, logging."""
     groups = FeatureGroups(**{t.value: spec.columns_for(t) for t in Treatment})
