@@ -19,7 +19,7 @@ from langgraph.graph import END, START, StateGraph
 from ml_engineer.agents.deployment_config_writer import build_deployment_config
 from ml_engineer.agents.monitoring_dashboard_spec import build_monitoring_spec
 from ml_engineer.agents.retrain_pipeline_spec import build_retrain_pipeline
-from ml_engineer.deliverables import write_file
+from ml_engineer.deliverables import display_path, write_file
 from ml_engineer.graphs.progress import emit
 from ml_engineer.inputs.load import LoadedInputs
 from ml_engineer.models import ExperimentConfig, FeatureSpec
@@ -111,17 +111,10 @@ def retrain_pipeline_spec(state: MLOpsState) -> dict:
 
 def report_handoff(state: MLOpsState) -> dict:
     project = Path(state["ml_dir"]).parent
-    command = f"/report_owner {_display_path(project)}"
+    command = f"/report_owner {display_path(project)}"
     lines = emit("mlops", "MLOps deliverables complete. Handing off to the report stage.")
     lines += emit("mlops", f"Invoking: {command}")
     return {"report_handoff": command, "mlops_log": lines}
-
-
-def _display_path(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def build_mlops_graph():

@@ -15,6 +15,7 @@ from ml_engineer.deliverables import (
     TRAINING_SCRIPT,
     archive_previous,
     discard_if_unchanged,
+    display_path,
     write_file,
 )
 from ml_engineer.graphs.progress import checkpoint, emit
@@ -164,13 +165,5 @@ def train_model(state: MLEngineerState, runtime: Runtime[Context]) -> dict:
 
 def handoff(state: MLEngineerState) -> dict:
     ml_dir = Path(state["ml_dir"])
-    command = f"/mlops {_display_path(ml_dir)}"
+    command = f"/mlops {display_path(ml_dir)}"
     return {**checkpoint("handoff", f"Invoking: {command}"), "handoff": command}
-
-
-def _display_path(path: Path) -> str:
-    """The path as the user would type it: relative to the working folder when inside it."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()

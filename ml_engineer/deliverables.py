@@ -41,6 +41,14 @@ def ml_dir_for(data_dir: Path) -> Path:
     return project_dir_for(data_dir) / "ml"
 
 
+def display_path(path: Path) -> str:
+    """A path as the user would type it: relative to the working folder when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
 def archive_previous(ml_dir: Path) -> Path | None:
     """Move an existing set of deliverables to `versions/vN/` before a new run writes; return
     where. A rerun that reproduces it removes the copy again (`discard_if_unchanged`)."""
