@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ml_engineer.models import ExperimentConfig, FeatureSpec
-from ml_engineer.planning.planner import PlanRequest, plan_experiment
+from ml_engineer.planning.experiment import plan_experiment
+from ml_engineer.planning.planner import PlanRequest
 from ml_engineer.render.training_script import render_training_script
 
 

@@ -17,60 +17,18 @@ from langgraph.types import Command, interrupt
 from pydantic import BaseModel, Field
 
 from ml_engineer.deliverables import APPROVAL_FILE, snapshot_deliverables, write_file
+from ml_engineer.graphs.approval_summary import (
+    ALLOWED_DECISIONS,
+    QUESTION,
+    ApprovalSummary,
+    approval_request,
+    build_summary,
+)
 from ml_engineer.graphs.progress import checkpoint
 from ml_engineer.graphs.state import MLEngineerState
-from ml_engineer.models import ExperimentConfig, FeatureSpec
+from ml_engineer.models import FeatureSpec
 from ml_engineer.models.revision import NODE_ORDER, Overrides, Revision
 from ml_engineer.planning.feedback import interpret_feedback
-from ml_engineer.planning.planner import tracker_warning
-from ml_engineer.validation import ValidationResult
-
-QUESTION = "ML design complete. Approve before handing off to MLOps for deploy and monitor."
-ACTION = "approve_ml_design"
-ALLOWED_DECISIONS = ["approve", "edit", "reject", "respond"]
-
-
-class ExcludedColumn(BaseModel):
-    column: str
-    reason: str
-
-
-class ApprovalSummary(BaseModel):
-    """What a person needs to say yes or no, in ten seconds."""
-
-    question: str = QUESTION
-    slug: str
-    task: str
-    target: str
-    positive_class: str | None = None
-    primary_metric: str
-    split: str
-    kept_columns: list[str]
-    excluded_columns: list[ExcludedColumn]
-    model: str
-    model_params: dict
-    validation: str
-    validation_status: str
-    beats_baseline: bool | None = Field(
-        None, description="None when the script was not run; else the test verdict."
-    )
-    metrics_test: dict | None = None
-    baseline_test: dict | None = None
-    stderr_tail: str | None = None
-    risks: list[str] = Field(default_factory=list)
-    paths: dict[str, str]
-    revision: int = 0
-    last_feedback_acted: list[str] = Field(default_factory=list)
-    last_feedback_not_understood: list[str] = Field(default_factory=list)
-    options: list[str] = Field(default_factory=lambda: ["approve", "revise", "reject"])
-
-
-class ApprovalRequest(BaseModel):
-    """The interrupt payload: langchain's HITLRequest, plus the question in plain words."""
-
-    question: str = QUESTION
-    action_requests: list[dict[str, Any]]
-    review_configs: list[dict[str, Any]]
 
 
 class Decision(BaseModel):
@@ -80,75 +38,6 @@ class Decision(BaseModel):
     overrides: Overrides | None = None
     edited: dict[str, Any] = Field(
         default_factory=dict, description="A HITL edit's args: the summary as the person left it."
-    )
-
-
-def needs_a_person(summary: dict) -> str | None:
-    """Why a design must not be approved unseen (by --yes), or None when it may be."""
-    status = summary.get("validation_status")
-    if status in ("failed", "timeout"):
-        return f"the check run of the training script {summary['validation']}"
-    if status == "passed" and summary.get("beats_baseline") is False:
-        return "the model does not beat the naive baseline on the held-out test part"
-    return None
-
-
-def summary_of(payload: dict) -> dict:
-    """The ApprovalSummary inside an interrupt payload."""
-    return payload["action_requests"][0]["args"]
-
-
-def build_summary(state: MLEngineerState) -> ApprovalSummary:
-    spec = FeatureSpec.model_validate(state["feature_spec"])
-    config = ExperimentConfig.model_validate(state["experiment_config"])
-    result = ValidationResult.model_validate(state["validation"])
-    metrics = result.metrics or {}
-    split = spec.split.strategy
-    if spec.split.time_column:
-        split += f" on {spec.split.time_column}"
-    if spec.split.group_column:
-        split += f" by {spec.split.group_column}"
-    split += f" ({spec.split.train:.0%}/{spec.split.val:.0%}/{spec.split.test:.0%})"
-    revisions = [Revision.model_validate(r) for r in state.get("revisions", [])]
-    last = revisions[-1] if revisions else None
-    return ApprovalSummary(
-        slug=state["slug"],
-        task=spec.goal.task.value,
-        target=spec.target.column,
-        positive_class=spec.target.positive_class,
-        primary_metric=spec.goal.primary_metric,
-        split=split,
-        kept_columns=[c.name for c in spec.kept],
-        excluded_columns=[ExcludedColumn(column=c.name, reason=c.reason) for c in spec.excluded],
-        model=config.model.type,
-        model_params=config.model.params,
-        validation=result.summary_line(),
-        validation_status=result.status,
-        beats_baseline=metrics.get("beats_baseline") if result.status == "passed" else None,
-        metrics_test=(metrics.get("model") or {}).get("test"),
-        baseline_test=(metrics.get("baseline") or {}).get("test"),
-        stderr_tail=result.stderr_tail,
-        risks=[*spec.risks, *filter(None, [tracker_warning(config.logging.tracker)])],
-        paths=dict(state.get("written", {})),
-        revision=len(revisions),
-        last_feedback_acted=last.acted if last else [],
-        last_feedback_not_understood=last.not_understood if last else [],
-    )
-
-
-def approval_request(summary: ApprovalSummary) -> ApprovalRequest:
-    description = (
-        f"{QUESTION}\n\n{summary.task} on `{summary.target}`, {summary.primary_metric}, "
-        f"{summary.split}; model {summary.model}; {len(summary.kept_columns)} columns kept, "
-        f"{len(summary.excluded_columns)} excluded.\n{summary.validation}\n\n"
-        "approve: hand off to MLOps. respond / edit: revise with feedback, e.g. 'drop "
-        "customer_id and optimise F1'. reject: stop with a reason."
-    )
-    return ApprovalRequest(
-        action_requests=[
-            {"name": ACTION, "args": summary.model_dump(mode="json"), "description": description}
-        ],
-        review_configs=[{"action_name": ACTION, "allowed_decisions": ALLOWED_DECISIONS}],
     )
 
 

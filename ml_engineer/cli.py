@@ -242,7 +242,7 @@ def _conversation(graph, payload, config, context, data_dir: Path, auto_approve:
     """Ask until the person approves or rejects; without a terminal, pause and say how to answer."""
     from langgraph.types import Command
 
-    from ml_engineer.graphs.approval import needs_a_person, summary_of
+    from ml_engineer.graphs.approval_summary import needs_a_person, summary_of
     from ml_engineer.terminal import ask_decision, out, show_summary
 
     while payload is not None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ml_engineer.models import AnalystNotes, ColumnKind, ColumnProfile, DataProfile, TopValue
+from ml_engineer.planning.experiment import plan_experiment
 from ml_engineer.planning.feedback import interpret_feedback
-from ml_engineer.planning.planner import PlanRequest, plan_experiment, plan_feature_spec
+from ml_engineer.planning.planner import PlanRequest, plan_feature_spec
 
 
 @pytest.fixture(scope="module")

@@ -117,7 +117,8 @@ def test_the_stage_is_replaceable_by_any_graph_with_the_same_input(tmp_path):
 def test_no_alert_line_for_a_metric_the_model_loses_and_none_for_the_time_axis():
     from ml_engineer.agents.monitoring_dashboard_spec import build_monitoring_spec
     from ml_engineer.models import AnalystNotes, ColumnKind, ColumnProfile, DataProfile
-    from ml_engineer.planning.planner import PlanRequest, plan_experiment, plan_feature_spec
+    from ml_engineer.planning.experiment import plan_experiment
+    from ml_engineer.planning.planner import PlanRequest, plan_feature_spec
     from ml_engineer.validation import ValidationResult
 
     columns = [

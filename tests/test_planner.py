@@ -6,12 +6,8 @@ import pytest
 
 from ml_engineer.errors import GoalError
 from ml_engineer.models import AnalystNotes, ColumnKind, ColumnProfile, DataProfile, TopValue
-from ml_engineer.planning.planner import (
-    DataEvidence,
-    PlanRequest,
-    plan_experiment,
-    plan_feature_spec,
-)
+from ml_engineer.planning.experiment import plan_experiment
+from ml_engineer.planning.planner import DataEvidence, PlanRequest, plan_feature_spec
 
 
 def col(name, kind="numeric", **kw) -> ColumnProfile:

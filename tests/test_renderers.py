@@ -8,7 +8,8 @@ import yaml
 from ml_engineer.deliverables import archive_previous, discard_if_unchanged, write_file
 from ml_engineer.errors import OutputError
 from ml_engineer.models import AnalystNotes, ColumnKind, ColumnProfile, DataProfile, TopValue
-from ml_engineer.planning.planner import PlanRequest, plan_experiment, plan_feature_spec
+from ml_engineer.planning.experiment import plan_experiment
+from ml_engineer.planning.planner import PlanRequest, plan_feature_spec
 from ml_engineer.render.experiment_config import load_experiment_config, render_experiment_config
 from ml_engineer.render.feature_spec import render_feature_spec
 from ml_engineer.render.markdown_filters import cell, code, md

@@ -13,7 +13,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
 from ml_engineer import build_graph, initial_state
-from ml_engineer.graphs.approval import ACTION, summary_of
+from ml_engineer.graphs.approval_summary import ACTION, summary_of
 from ml_engineer.graphs.state import Context
 
 NO_CHECK = Context(validate=False)

@@ -1,8 +1,8 @@
 """The deterministic planner: the embedded default that decides everything without an LLM.
 
 `plan_feature_spec` turns the profile, the analyst's notes and (when the data is present) facts
-measured on it into a `FeatureSpec`; `plan_experiment` turns a spec into the `ExperimentConfig`
-the training script reads. Both are pure functions over pydantic models.
+measured on it into a `FeatureSpec`; `experiment.plan_experiment` turns a spec into the
+`ExperimentConfig` the training script reads. Both are pure functions over pydantic models.
 """
 
 from __future__ import annotations
@@ -12,25 +12,22 @@ from dataclasses import dataclass, field
 from ml_engineer.errors import GoalError
 from ml_engineer.models import (
     AnalystNotes,
-    ColumnDecision,
     DataProfile,
-    DataSection,
-    ExperimentConfig,
-    FeatureGroups,
     FeatureSpec,
     Goal,
-    LoggingSection,
-    MetricsSection,
-    ModelSection,
-    SplitPlan,
-    SplitSection,
     TargetSpec,
     TaskType,
     Treatment,
 )
 from ml_engineer.models.revision import Overrides
-from ml_engineer.planning.columns import decide_columns, forced_keep
-from ml_engineer.planning.goal import TASK_METRICS, decide_goal
+from ml_engineer.planning.columns import decide_columns
+from ml_engineer.planning.goal import decide_goal
+from ml_engineer.planning.overrides import (
+    apply_drops,
+    apply_keeps,
+    apply_metric_override,
+    apply_split_override,
+)
 from ml_engineer.planning.split import decide_split
 
 MAX_QUALITY_NOTES = 12  # the spec quotes at most this many of the analyst's notes
@@ -84,10 +81,10 @@ def plan_feature_spec(
         target_counts=evidence.target_counts,
     )
     review_notes = list(request.reviewer_notes)
-    _apply_metric_override(goal, request.overrides, review_notes)
+    apply_metric_override(goal, request.overrides, review_notes)
     decisions, risks = decide_columns(profile, goal, notes, association=evidence.association)
-    _apply_drops(decisions, request.overrides)
-    _apply_keeps(decisions, profile, request.overrides, review_notes)
+    apply_drops(decisions, request.overrides)
+    apply_keeps(decisions, profile, request.overrides, review_notes)
     if not any(d.keep for d in decisions):
         raise GoalError(
             f"Every input column of {profile.profile_path} was excluded, so there is nothing to "
@@ -96,7 +93,7 @@ def plan_feature_spec(
             + ". Check the profile's flags, or pick another target."
         )
     split = decide_split(profile, goal, notes, repeated_keys=evidence.repeated_keys)
-    split = _apply_split_override(split, goal, request.overrides, review_notes)
+    split = apply_split_override(split, goal, request.overrides, review_notes)
     target = _target_spec(profile, goal, notes, evidence)
     target_col = profile.column(goal.target)
     profile_counts = {tv.value: tv.count for tv in target_col.top_values} if target_col else {}
@@ -157,72 +154,6 @@ def plan_feature_spec(
         data_sep=data_sep,
         profile_format=profile.source_format,
         unread_fields=list(profile.unread_fields),
-    )
-
-
-def _apply_metric_override(goal: Goal, overrides: Overrides, notes: list[str]) -> None:
-    metric = overrides.primary_metric
-    if metric is None or metric == goal.primary_metric:
-        return
-    if metric not in TASK_METRICS[goal.task]:
-        notes.append(
-            f"The reviewer asked for {metric} as the primary metric, which does not fit a "
-            f"{goal.task.value} task; {goal.primary_metric} is kept."
-        )
-        return
-    previous = goal.primary_metric
-    goal.primary_metric = metric
-    goal.secondary_metrics = [m for m in [previous, *goal.secondary_metrics] if m != metric]
-    goal.metric_reason = "set by the reviewer at approval"
-
-
-def _apply_drops(decisions: list[ColumnDecision], overrides: Overrides) -> None:
-    for decision in decisions:
-        if decision.name in overrides.drop and decision.keep:
-            decision.keep = False
-            decision.treatment = None
-            decision.transforms = []
-            decision.reason = "excluded by the reviewer at approval"
-
-
-def _apply_keeps(
-    decisions: list[ColumnDecision], profile: DataProfile, overrides: Overrides, notes: list[str]
-) -> None:
-    for i, decision in enumerate(decisions):
-        if decision.name not in overrides.keep or decision.keep:
-            continue
-        col = profile.column(decision.name)
-        kept = forced_keep(col, profile.row_count, decision.reason) if col else None
-        if kept is None:
-            notes.append(
-                f"The reviewer asked to keep `{decision.name}`, but it cannot be used: "
-                f"{decision.reason}."
-            )
-            continue
-        kept.notes = decision.notes
-        decisions[i] = kept
-
-
-def _apply_split_override(
-    split: SplitPlan, goal: Goal, overrides: Overrides, notes: list[str]
-) -> SplitPlan:
-    strategy = overrides.split_strategy
-    if strategy is None:
-        return split
-    if strategy == "stratified" and goal.task == TaskType.regression:
-        notes.append("The reviewer asked for a stratified split; a regression target cannot be "
-                     "stratified, so the split stays random.")  # fmt: skip
-        strategy = "random"
-    column = overrides.split_column
-    return split.model_copy(
-        update={
-            "strategy": strategy,
-            "time_column": column if strategy == "time" else None,
-            "group_column": column if strategy == "group" else None,
-            "reason": f"{strategy} split"
-            + (f" on `{column}`" if column else "")
-            + ", set by the reviewer at approval",
-        }
     )
 
 
@@ -334,122 +265,3 @@ def _preprocessing_order(decisions, target: TargetSpec) -> list[str]:
         steps.append("Text: TF-IDF per column with a capped vocabulary")
     steps.append("All of the above is one scikit-learn Pipeline, saved whole with the model")
     return steps
-
-
-def tracker_warning(tracker: str) -> str | None:
-    """A tracker the script cannot reach here is said, not discovered after training."""
-    if tracker == "none":
-        return None
-    import importlib.util
-
-    if importlib.util.find_spec(tracker) is None:
-        return (
-            f"logging.tracker is {tracker}, but {tracker} is not installed where ml-engineer "
-            f"runs, so the check run logged nothing: install {tracker} where the script runs."
-        )
-    return None
-
-
-def plan_experiment(spec: FeatureSpec, request: PlanRequest) -> ExperimentConfig:
-    """The experiment the script runs: data, split, model and params, metrics, logging."""
-    groups = FeatureGroups(**{t.value: spec.columns_for(t) for t in Treatment})
-    split = spec.split
-    model = _choose_model(spec, groups, request.seed, request.overrides.model_type)
-    return ExperimentConfig(
-        data=DataSection(
-            path=spec.data_path,
-            format="parquet"
-            if spec.data_format == "parquet" or (spec.data_path or "").endswith((".parquet", ".pq"))
-            else "csv",
-            sep=spec.data_sep,
-            target=spec.target.column,
-            task=spec.goal.task.value,
-            positive_class=spec.target.positive_class,
-            classes=spec.target.classes,
-            features=groups,
-            drop=[c.name for c in spec.excluded],
-            split=SplitSection(
-                strategy=split.strategy,
-                train=split.train,
-                val=split.val,
-                test=split.test,
-                stratify=split.strategy == "stratified",
-                time_column=split.time_column,
-                group_column=split.group_column,
-                cv_folds=split.cv_folds,
-            ),
-        ),
-        model=model,
-        metrics=MetricsSection(
-            primary=spec.goal.primary_metric, secondary=spec.goal.secondary_metrics
-        ),
-        logging=LoggingSection(
-            experiment_name=spec.slug, tracker=request.overrides.tracker or request.tracker
-        ),
-        seed=request.seed,
-    )
-
-
-def _choose_model(
-    spec: FeatureSpec, groups: FeatureGroups, seed: int, requested: str | None = None
-) -> ModelSection:
-    classification = spec.goal.task != TaskType.regression
-    class_weight = spec.class_weight if classification else None
-    kind = requested or ("linear" if groups.text else "hist_gradient_boosting")
-    if kind == "linear":
-        # TF-IDF is wide and sparse: a regularised linear model uses it directly and fast.
-        kind = "logistic_regression" if classification else "ridge"
-    rows = spec.row_count or 0
-    small = bool(rows) and rows < 1_000
-    params = _DEFAULT_PARAMS[kind](small, seed)
-    smallest = min(spec.target.class_counts.values(), default=None)
-    if "early_stopping" in params and smallest is not None and smallest < EARLY_STOP_MIN_CLASS:
-        # Early stopping holds out a stratified slice of train; a rare class cannot be split.
-        params["early_stopping"] = False
-    return ModelSection(type=kind, params=params, class_weight=class_weight)
-
-
-EARLY_STOP_MIN_CLASS = 40
-
-
-def _hgb_params(small: bool, seed: int) -> dict:
-    return {
-        "learning_rate": 0.05 if small else 0.06,
-        "max_iter": 300 if small else 500,
-        "max_leaf_nodes": 15 if small else 31,
-        "min_samples_leaf": 10 if small else 20,
-        "l2_regularization": 1.0,
-        # Early stopping on an internal 15% of train picks the number of trees.
-        "early_stopping": not small,
-        "validation_fraction": 0.15,
-        "n_iter_no_change": 30,
-        "random_state": seed,
-    }
-
-
-def _lightgbm_params(small: bool, seed: int) -> dict:
-    return {
-        "n_estimators": 300 if small else 500,
-        "learning_rate": 0.05,
-        "num_leaves": 15 if small else 31,
-        "min_child_samples": 10 if small else 20,
-        "subsample": 0.8,
-        "subsample_freq": 1,
-        "colsample_bytree": 0.8,
-        "random_state": seed,
-        "verbose": -1,
-    }
-
-
-def _forest_params(small: bool, seed: int) -> dict:
-    return {"n_estimators": 300, "min_samples_leaf": 2, "n_jobs": -1, "random_state": seed}
-
-
-_DEFAULT_PARAMS = {
-    "hist_gradient_boosting": _hgb_params,
-    "lightgbm": _lightgbm_params,
-    "random_forest": _forest_params,
-    "extra_trees": _forest_params,
-    "logistic_regression": lambda small, seed: {"C": 1.0, "max_iter": 2000},
-    "ridge": lambda small, seed: {"alpha": 1.0},
-}

@@ -1,0 +1,137 @@
+"""From an approved feature spec to the experiment the script runs: model, params, metrics,
+logging. The default model is histogram gradient boosting; text inputs get a linear model."""
+
+from __future__ import annotations
+
+from ml_engineer.models import (
+    DataSection,
+    ExperimentConfig,
+    FeatureGroups,
+    FeatureSpec,
+    LoggingSection,
+    MetricsSection,
+    ModelSection,
+    SplitSection,
+    TaskType,
+    Treatment,
+)
+from ml_engineer.planning.planner import PlanRequest
+
+
+def tracker_warning(tracker: str) -> str | None:
+    """A tracker the script cannot reach here is said, not discovered after training."""
+    if tracker == "none":
+        return None
+    import importlib.util
+
+    if importlib.util.find_spec(tracker) is None:
+        return (
+            f"logging.tracker is {tracker}, but {tracker} is not installed where ml-engineer "
+            f"runs, so the check run logged nothing: install {tracker} where the script runs."
+        )
+    return None
+
+
+def plan_experiment(spec: FeatureSpec, request: PlanRequest) -> ExperimentConfig:
+    """The experiment the script runs: data, split, model and params, metrics, logging."""
+    groups = FeatureGroups(**{t.value: spec.columns_for(t) for t in Treatment})
+    split = spec.split
+    model = _choose_model(spec, groups, request.seed, request.overrides.model_type)
+    return ExperimentConfig(
+        data=DataSection(
+            path=spec.data_path,
+            format="parquet"
+            if spec.data_format == "parquet" or (spec.data_path or "").endswith((".parquet", ".pq"))
+            else "csv",
+            sep=spec.data_sep,
+            target=spec.target.column,
+            task=spec.goal.task.value,
+            positive_class=spec.target.positive_class,
+            classes=spec.target.classes,
+            features=groups,
+            drop=[c.name for c in spec.excluded],
+            split=SplitSection(
+                strategy=split.strategy,
+                train=split.train,
+                val=split.val,
+                test=split.test,
+                stratify=split.strategy == "stratified",
+                time_column=split.time_column,
+                group_column=split.group_column,
+                cv_folds=split.cv_folds,
+            ),
+        ),
+        model=model,
+        metrics=MetricsSection(
+            primary=spec.goal.primary_metric, secondary=spec.goal.secondary_metrics
+        ),
+        logging=LoggingSection(
+            experiment_name=spec.slug, tracker=request.overrides.tracker or request.tracker
+        ),
+        seed=request.seed,
+    )
+
+
+def _choose_model(
+    spec: FeatureSpec, groups: FeatureGroups, seed: int, requested: str | None = None
+) -> ModelSection:
+    classification = spec.goal.task != TaskType.regression
+    class_weight = spec.class_weight if classification else None
+    kind = requested or ("linear" if groups.text else "hist_gradient_boosting")
+    if kind == "linear":
+        # TF-IDF is wide and sparse: a regularised linear model uses it directly and fast.
+        kind = "logistic_regression" if classification else "ridge"
+    rows = spec.row_count or 0
+    small = bool(rows) and rows < 1_000
+    params = _DEFAULT_PARAMS[kind](small, seed)
+    smallest = min(spec.target.class_counts.values(), default=None)
+    if "early_stopping" in params and smallest is not None and smallest < EARLY_STOP_MIN_CLASS:
+        # Early stopping holds out a stratified slice of train; a rare class cannot be split.
+        params["early_stopping"] = False
+    return ModelSection(type=kind, params=params, class_weight=class_weight)
+
+
+EARLY_STOP_MIN_CLASS = 40
+
+
+def _hgb_params(small: bool, seed: int) -> dict:
+    return {
+        "learning_rate": 0.05 if small else 0.06,
+        "max_iter": 300 if small else 500,
+        "max_leaf_nodes": 15 if small else 31,
+        "min_samples_leaf": 10 if small else 20,
+        "l2_regularization": 1.0,
+        # Early stopping on an internal 15% of train picks the number of trees.
+        "early_stopping": not small,
+        "validation_fraction": 0.15,
+        "n_iter_no_change": 30,
+        "random_state": seed,
+    }
+
+
+def _lightgbm_params(small: bool, seed: int) -> dict:
+    return {
+        "n_estimators": 300 if small else 500,
+        "learning_rate": 0.05,
+        "num_leaves": 15 if small else 31,
+        "min_child_samples": 10 if small else 20,
+        "subsample": 0.8,
+        "subsample_freq": 1,
+        "colsample_bytree": 0.8,
+        "random_state": seed,
+        "verbose": -1,
+    }
+
+
+def _forest_params(small: bool, seed: int) -> dict:
+    return {"n_estimators": 300, "min_samples_leaf": 2, "n_jobs": -1, "random_state": seed}
+
+
+_DEFAULT_PARAMS = {
+    "hist_gradient_boosting": _hgb_params,
+    "lightgbm": _lightgbm_params,
+    "random_forest": _forest_params,
+    "extra_trees": _forest_params,
+    "logistic_regression": lambda small, seed: {"C": 1.0, "max_iter": 2000},
+    "ridge": lambda small, seed: {"alpha": 1.0},
+}
