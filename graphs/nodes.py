@@ -57,8 +57,9 @@ def load_inputs(state: MLEngineerState) -> dict:
 def feature_spec_writer(state: MLEngineerState) -> dict:
     inputs = LoadedInputs.model_validate(state["inputs"])
     ml_dir = Path(state["ml_dir"])
-    spec = write_feature_spec(inputs, _request(state), ml_dir)
-    text = render_feature_spec(spec, seed=_request(state).seed)
+    request = _request(state)
+    spec = write_feature_spec(inputs, request, ml_dir)
+    text = render_feature_spec(spec, seed=request.seed)
     # The first writer of a run archives a previous, different set before touching any file;
     # within a run, the approval node has already kept the set a revision replaces.
     archived = None if state.get("revisions") else archive_previous(ml_dir)
