@@ -2,14 +2,25 @@
 
 The input schema comes from the kept features and the profile's statistics, so the service
 rejects what the model never saw; package versions are the ones the model was built with.
+With a model configured, an LLM agent may size the service (replicas, cpu, memory, timeout,
+batch size) within the ranges the planner's checks allow; the schema and packages stay computed.
 """
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from ml_engineer.agents.mlops_reader import MLOpsReader, chosen_by
+from ml_engineer.agents.prompts import system_prompt
+from ml_engineer.agents.tool_loop import AgentResult, AgentSession, WriteTool, run_agent
 from ml_engineer.models import ColumnKind, DataProfile, ExperimentConfig, FeatureSpec, Treatment
 from ml_engineer.models.mlops import DeploymentConfig, InputField
+from ml_engineer.models.mlops_proposals import DeploymentProposal
+from ml_engineer.planning.mlops_checks import review_deployment_proposal
+from ml_engineer.validation import ValidationResult
+
+NODE = "deployment_config_writer"
+WRITE = "write_deployment_config"
 
 ALLOWED_VALUES_MAX = 30  # list the levels of a category up to this many
 _TYPES = {
@@ -23,6 +34,16 @@ def build_deployment_config(
     spec: FeatureSpec, config: ExperimentConfig, profile: DataProfile, artifact: str | None
 ) -> DeploymentConfig:
     fields = [_field(c.name, c.treatment, profile, spec.split.time_column) for c in spec.kept]
+    # The pipeline computes derived features from raw columns, so a request must carry those
+    # columns too, even the ones the model does not use directly.
+    listed = {c.name for c in spec.kept}
+    for feature in spec.derived:
+        dated = feature.op in ("date_part", "days_between")  # a StrEnum compares as its value
+        for name in feature.inputs:
+            if name not in listed:
+                listed.add(name)
+                treatment = Treatment.datetime if dated else None
+                fields.append(_field(name, treatment, profile, spec.split.time_column))
     packages = ["pandas", "numpy", "scikit-learn", "pyyaml", "joblib"]
     if config.model.type == "lightgbm":
         packages.append("lightgbm")
@@ -110,3 +131,50 @@ def _installed(package: str) -> str:
     except PackageNotFoundError:
         return "*"
     return f"=={installed}" if package in _EXACT else f">={installed}"
+
+
+def choose_deployment(
+    deployment: DeploymentConfig,
+    spec: FeatureSpec,
+    config: ExperimentConfig,
+    result: ValidationResult | None,
+    session: AgentSession | None,
+) -> AgentResult | None:
+    """Let the agent size the service in `deployment`, in place; None without a model."""
+    if session is None:
+        return None
+    agent = run_agent(
+        session,
+        node=NODE,
+        system=system_prompt(NODE),
+        task=(
+            f"Size the prediction service of the approved {config.model.type} model for "
+            f"`{spec.target.column}` ({len(deployment.input_schema)} inputs, "
+            f"{spec.row_count or 'unknown'} training rows); read what you need, then call {WRITE}."
+        ),
+        reads=MLOpsReader(spec, config, result).deployment_tools(deployment),
+        write=WriteTool(
+            WRITE,
+            "Set the replicas, cpu, memory, request timeout and batch size you change.",
+            DeploymentProposal,
+            lambda p: review_deployment_proposal(p, deployment),
+        ),
+    )
+    proposal = agent.proposal
+    if proposal is None:
+        return agent
+    service, resources = deployment.service, deployment.resources
+    autoscale = resources.setdefault("autoscale", {})
+    if proposal.replicas_min is not None:
+        autoscale["min"] = resources["replicas"] = proposal.replicas_min
+    if proposal.replicas_max is not None:
+        autoscale["max"] = proposal.replicas_max
+    for key, value in (("cpu", proposal.cpu), ("memory", proposal.memory)):
+        if value is not None:
+            resources[key] = value
+    for key in ("request_timeout_ms", "max_batch_rows"):
+        if getattr(proposal, key) is not None:
+            service[key] = getattr(proposal, key)
+    agent.notes.insert(0, chosen_by(session.model_name, proposal.reason))
+    deployment.agent_notes = list(agent.notes)
+    return agent

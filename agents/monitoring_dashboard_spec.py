@@ -2,14 +2,25 @@
 
 Drift baselines are the profile's own statistics for each kept feature; metric thresholds sit
 between the validated score and the naive baseline, so an alert means the model is losing the
-margin it was approved for.
+margin it was approved for. With a model configured, an LLM agent may choose the columns the
+drift panel shows first, state the label delay and add panels; baselines and alert lines stay
+computed.
 """
 
 from __future__ import annotations
 
+from ml_engineer.agents.mlops_reader import MLOpsReader, chosen_by
+from ml_engineer.agents.prompts import system_prompt
+from ml_engineer.agents.tool_loop import AgentResult, AgentSession, WriteTool, run_agent
 from ml_engineer.models import ColumnKind, DataProfile, ExperimentConfig, FeatureSpec, Treatment
 from ml_engineer.models.mlops import DriftBaseline, MetricAlert, MonitoringSpec
+from ml_engineer.models.mlops_proposals import MonitoringProposal
+from ml_engineer.planning.mlops_checks import review_monitoring_proposal
+from ml_engineer.render.markdown_filters import code
 from ml_engineer.validation import ValidationResult
+
+NODE = "monitoring_dashboard_spec"
+WRITE = "write_monitoring_plan"
 
 LOWER_IS_BETTER = {"rmse", "mae", "log_loss", "mape"}
 WARN_SHARE, ALERT_SHARE = 0.25, 0.50  # of the margin over the baseline that may be lost
@@ -33,19 +44,109 @@ def build_monitoring_spec(
         metric_alerts=alerts,
         drift=drift,
         prediction_baseline=_prediction_baseline(spec, profile),
-        label_delay_note=(
-            f"Quality metrics need the true `{spec.target.column}`, which arrives after the "
-            "prediction: compute them weekly on the predictions whose labels have arrived, and "
-            "watch drift (which needs no labels) daily in the meantime."
-        ),
+        label_delay_note=label_delay_note(spec.target.column),
         dashboard=[
             f"Quality: {config.metrics.primary} per week with the warn and alert lines, beside "
             "the naive baseline",
             "Traffic: requests per minute, rows scored, error rate, p50/p95 latency",
             "Predictions: the distribution of predicted classes or values against training",
-            "Drift: PSI per feature (top 20 by importance or by PSI), missing rate per feature",
+            _drift_panel([]),
             "Data contract: rows rejected by the input schema, by column and reason",
         ],
+    )
+
+
+def choose_monitoring(
+    monitoring: MonitoringSpec,
+    spec: FeatureSpec,
+    config: ExperimentConfig,
+    result: ValidationResult | None,
+    session: AgentSession | None,
+) -> AgentResult | None:
+    """Let the agent adjust `monitoring` in place; None without a model."""
+    if session is None:
+        return None
+    agent = run_agent(
+        session,
+        node=NODE,
+        system=system_prompt(NODE),
+        task=(
+            f"Plan what the monitoring dashboard of the `{spec.target.column}` model "
+            f"({len(monitoring.drift)} inputs on the drift panel) shows first and when its labels "
+            f"arrive; read what you need, then call {WRITE}."
+        ),
+        reads=MLOpsReader(spec, config, result).monitoring_tools(monitoring),
+        write=WriteTool(
+            WRITE,
+            "Set the columns to watch first, the label delay and the panels you add.",
+            MonitoringProposal,
+            lambda p: review_monitoring_proposal(p, spec, monitoring),
+        ),
+    )
+    proposal = agent.proposal
+    if proposal is None:
+        return agent
+    if proposal.watch_first:
+        first = {name: i for i, name in enumerate(proposal.watch_first)}
+        monitoring.drift.sort(key=lambda d: first.get(d.column, len(first)))
+        panels = monitoring.dashboard
+        at = next((i for i, p in enumerate(panels) if p.startswith("Drift:")), len(panels))
+        panels[at : at + 1] = [_drift_panel(proposal.watch_first)]
+    if proposal.label_delay_days is not None:
+        monitoring.label_delay_note = label_delay_note(
+            spec.target.column, proposal.label_delay_days
+        )
+    monitoring.dashboard.extend(proposal.extra_panels)
+    agent.notes.insert(0, chosen_by(session.model_name, proposal.reason))
+    monitoring.agent_notes = list(agent.notes)
+    return agent
+
+
+def label_delay_note(target: str, days: int | None = None) -> str:
+    """When quality can be measured: the labels' delay in words (None: not known)."""
+    if days is None:
+        return (
+            f"Quality metrics need the true `{target}`, which arrives after the prediction: "
+            "compute them weekly on the predictions whose labels have arrived, and watch drift "
+            "(which needs no labels) daily in the meantime."
+        )
+    if days == 0:
+        return (
+            f"Quality metrics need the true `{target}`, which arrives the same day as the "
+            "prediction: compute them weekly on the scored rows, each week's figure complete "
+            "when the week ends, and watch drift (which needs no labels) daily beside them."
+        )
+    words = _delay_words(days)
+    exact = f" ({days} days)" if words.startswith("about") else ""
+    return (
+        f"Quality metrics need the true `{target}`, which arrives {words} after the "
+        f"prediction{exact}: compute them weekly on the predictions whose labels have arrived, "
+        f"each week's figure complete {words} after the week ends, and watch drift (which needs "
+        "no labels) daily in the meantime."
+    )
+
+
+def _delay_words(days: int) -> str:
+    if days < 7:
+        return "a day" if days == 1 else f"{days} days"
+    if days <= 10:
+        return "about a week"
+    if days <= 24:
+        return f"about {round(days / 7)} weeks"
+    if days <= 45:
+        return "about a month"
+    if days <= 319:
+        return f"about {round(days / 30)} months"
+    return "about a year"
+
+
+def _drift_panel(first: list[str]) -> str:
+    if not first:
+        return "Drift: PSI per feature (top 20 by importance or by PSI), missing rate per feature"
+    names = ", ".join(code(name) for name in first)
+    return (
+        f"Drift: PSI per feature, first {names}, then the top 20 by importance or by PSI; "
+        "missing rate per feature"
     )
 
 

@@ -1,9 +1,24 @@
-"""The retrain-pipeline-spec sub-skill: when to retrain, how, and what gates a new model."""
+"""The retrain-pipeline-spec sub-skill: when to retrain, how, and what gates a new model.
+
+With a model configured, an LLM agent may choose the schedule and how many new labelled rows a
+scheduled retrain waits for; the drift and performance triggers, the gates and the rollout stay
+as the planner computed them from the monitoring spec.
+"""
 
 from __future__ import annotations
 
+from ml_engineer.agents.mlops_reader import MLOpsReader, chosen_by
+from ml_engineer.agents.prompts import system_prompt
+from ml_engineer.agents.tool_loop import AgentResult, AgentSession, WriteTool, run_agent
 from ml_engineer.models import ExperimentConfig, FeatureSpec
 from ml_engineer.models.mlops import MonitoringSpec, RetrainPipeline
+from ml_engineer.models.mlops_proposals import RetrainProposal
+from ml_engineer.planning.mlops_checks import review_retrain_proposal
+from ml_engineer.validation import ValidationResult
+
+NODE = "retrain_pipeline_spec"
+WRITE = "write_retrain_schedule"
+SCHEDULE_TRIGGER = 0  # the first trigger is the schedule
 
 
 def build_retrain_pipeline(
@@ -16,16 +31,10 @@ def build_retrain_pipeline(
         if primary.alert_at is not None
         else f"{primary.metric} worse than the naive baseline"
     )
-    time_note = (
-        f" (the split is by time on `{spec.split.time_column}`: retrain on the newest data and "
-        "hold out the latest period)"
-        if spec.split.time_column
-        else ""
-    )
     return RetrainPipeline(
         slug=spec.slug,
         triggers=[
-            "Schedule: monthly, on the newest labelled data" + time_note,
+            schedule_trigger(spec),
             "Drift: PSI above 0.25 on any kept feature for 3 consecutive days, or a missing rate "
             "above its alert line",
             f"Performance: {threshold} in two consecutive weekly windows",
@@ -61,3 +70,60 @@ def build_retrain_pipeline(
             "retraining",
         ],
     )
+
+
+def choose_retrain(
+    pipeline: RetrainPipeline,
+    spec: FeatureSpec,
+    config: ExperimentConfig,
+    monitoring: MonitoringSpec,
+    result: ValidationResult | None,
+    session: AgentSession | None,
+) -> AgentResult | None:
+    """Let the agent set the schedule in `pipeline`, in place; None without a model."""
+    if session is None:
+        return None
+    agent = run_agent(
+        session,
+        node=NODE,
+        system=system_prompt(NODE),
+        task=(
+            f"Choose how often the `{spec.target.column}` model is retrained on schedule (the "
+            f"planner chose monthly; {spec.row_count or 'unknown'} training rows); read what you "
+            f"need, then call {WRITE}."
+        ),
+        reads=MLOpsReader(spec, config, result).retrain_tools(pipeline, monitoring),
+        write=WriteTool(
+            WRITE,
+            "Set the retrain schedule and the new labelled rows a scheduled retrain waits for.",
+            RetrainProposal,
+            lambda p: review_retrain_proposal(p, spec),
+        ),
+    )
+    proposal = agent.proposal
+    if proposal is None:
+        return agent
+    pipeline.triggers[SCHEDULE_TRIGGER] = schedule_trigger(
+        spec, proposal.schedule or "monthly", proposal.min_new_labelled_rows
+    )
+    agent.notes.insert(0, chosen_by(session.model_name, proposal.reason))
+    pipeline.agent_notes = list(agent.notes)
+    return agent
+
+
+def schedule_trigger(
+    spec: FeatureSpec, schedule: str = "monthly", min_new_rows: int | None = None
+) -> str:
+    wait = (
+        f", once at least {min_new_rows:,} new labelled rows have arrived (otherwise at the next "
+        "run)"
+        if min_new_rows is not None
+        else ""
+    )
+    time_note = (
+        f" (the split is by time on `{spec.split.time_column}`: retrain on the newest data and "
+        "hold out the latest period)"
+        if spec.split.time_column
+        else ""
+    )
+    return f"Schedule: {schedule}, on the newest labelled data{wait}{time_note}"

@@ -13,10 +13,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from langgraph.graph import END
+from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 from pydantic import BaseModel, Field
 
+from ml_engineer.agents.feedback_interpreter import read_feedback
+from ml_engineer.agents.tool_loop import AgentSession
 from ml_engineer.deliverables import APPROVAL_FILE, snapshot_deliverables, write_file
+from ml_engineer.graphs.agent_session import agent_session, agent_update
 from ml_engineer.graphs.approval_summary import (
     ALLOWED_DECISIONS,
     QUESTION,
@@ -25,10 +29,10 @@ from ml_engineer.graphs.approval_summary import (
     build_summary,
 )
 from ml_engineer.graphs.progress import checkpoint
-from ml_engineer.graphs.state import MLEngineerState
-from ml_engineer.models import FeatureSpec
+from ml_engineer.graphs.state import Context, MLEngineerState
+from ml_engineer.inputs.load import LoadedInputs
+from ml_engineer.models import ExperimentConfig, FeatureSpec
 from ml_engineer.models.revision import NODE_ORDER, Overrides, Revision
-from ml_engineer.planning.feedback import interpret_feedback
 
 
 class Decision(BaseModel):
@@ -100,10 +104,10 @@ Destination = Literal[
 ]  # fmt: skip
 
 
-def approval(state: MLEngineerState) -> Command[Destination]:
+def approval(state: MLEngineerState, runtime: Runtime[Context]) -> Command[Destination]:
     # No checkpoint line before interrupt(): a node re-runs from its start on resume, so a line
     # sent here would repeat. The question travels in the interrupt payload instead.
-    request = approval_request(build_summary(state))
+    request = approval_request(build_summary(state, runtime.context if runtime else None))
     # Whoever opens ml/ sees where the design stands (idempotent: this line re-runs on resume).
     _record_status(state, "awaiting approval")
     decision = parse_decision(interrupt(request.model_dump(mode="json")))
@@ -119,7 +123,7 @@ def approval(state: MLEngineerState) -> Command[Destination]:
         )
         return Command(goto=END, update={**record, **checkpoint("approval", message)})
     _record_status(state, "being revised", feedback=decision.feedback)
-    return _revise(state, decision, record)
+    return _revise(state, decision, record, agent_session(state, runtime))
 
 
 # Summary fields a HITL edit may change, and the override each becomes.
@@ -170,9 +174,14 @@ def _record_status(state: MLEngineerState, status: str, **details: str | None) -
     write_file(Path(state["ml_dir"]) / APPROVAL_FILE, json.dumps(record, indent=2) + "\n")
 
 
-def _revise(state: MLEngineerState, decision: Decision, record: dict) -> Command[Destination]:
+def _revise(
+    state: MLEngineerState, decision: Decision, record: dict, session: AgentSession | None
+) -> Command[Destination]:
     spec = FeatureSpec.model_validate(state["feature_spec"])
-    revision = interpret_feedback(decision.feedback or "", spec)
+    config = ExperimentConfig.model_validate(state["experiment_config"])
+    inputs = LoadedInputs.model_validate(state["inputs"])
+    revision, agent = read_feedback(decision.feedback or "", spec, config, inputs, session)
+    agent_lines = agent_update("approval", agent)
     restart = revision.restart_at
     edits, refused = _overrides_from_edit(decision.edited, build_summary(state), spec)
     if decision.overrides is not None:
@@ -203,7 +212,8 @@ def _revise(state: MLEngineerState, decision: Decision, record: dict) -> Command
         goto=revision.restart_at,
         update={
             **record,
-            "log": log,
+            **agent_lines,
+            "log": agent_lines.get("log", []) + log,
             "overrides": overrides.model_dump(mode="json"),
             "revisions": [
                 *(r.model_dump(mode="json") for r in previous),

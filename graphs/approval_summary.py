@@ -10,7 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ml_engineer.graphs.state import MLEngineerState
+from ml_engineer.agents.usage import NodeUsage
+from ml_engineer.graphs.state import Context, MLEngineerState
 from ml_engineer.models import ExperimentConfig, FeatureSpec
 from ml_engineer.models.revision import Revision
 from ml_engineer.planning.experiment import tracker_warning
@@ -37,6 +38,9 @@ class ApprovalSummary(BaseModel):
     primary_metric: str
     split: str
     kept_columns: list[str]
+    derived_features: list[str] = Field(
+        default_factory=list, description="name = op(inputs): computed by the script's pipeline."
+    )
     excluded_columns: list[ExcludedColumn]
     model: str
     model_params: dict
@@ -53,6 +57,11 @@ class ApprovalSummary(BaseModel):
     revision: int = 0
     last_feedback_acted: list[str] = Field(default_factory=list)
     last_feedback_not_understood: list[str] = Field(default_factory=list)
+    llm_usage: list[dict] = Field(
+        default_factory=list,
+        description="Per node: model, calls, input and output tokens, how the agent ended.",
+    )
+    llm_cost_usd: float | None = None
     options: list[str] = Field(default_factory=lambda: ["approve", "revise", "reject"])
 
 
@@ -79,7 +88,7 @@ def summary_of(payload: dict) -> dict:
     return payload["action_requests"][0]["args"]
 
 
-def build_summary(state: MLEngineerState) -> ApprovalSummary:
+def build_summary(state: MLEngineerState, context: Context | None = None) -> ApprovalSummary:
     spec = FeatureSpec.model_validate(state["feature_spec"])
     config = ExperimentConfig.model_validate(state["experiment_config"])
     result = ValidationResult.model_validate(state["validation"])
@@ -100,6 +109,7 @@ def build_summary(state: MLEngineerState) -> ApprovalSummary:
         primary_metric=spec.goal.primary_metric,
         split=split,
         kept_columns=[c.name for c in spec.kept],
+        derived_features=[f"{f.name} = {f.op.value}({', '.join(f.inputs)})" for f in spec.derived],
         excluded_columns=[ExcludedColumn(column=c.name, reason=c.reason) for c in spec.excluded],
         model=config.model.type,
         model_params=config.model.params,
@@ -114,7 +124,30 @@ def build_summary(state: MLEngineerState) -> ApprovalSummary:
         revision=len(revisions),
         last_feedback_acted=last.acted if last else [],
         last_feedback_not_understood=last.not_understood if last else [],
+        llm_usage=usage_table(state.get("llm_usage", [])),
+        llm_cost_usd=_cost(state.get("llm_usage", []), context),
     )
+
+
+def usage_table(records: list[dict]) -> list[dict]:
+    """One row per node (revision rounds added up), in the order the nodes first ran."""
+    rows: dict[str, NodeUsage] = {}
+    for record in records:
+        usage = NodeUsage.model_validate(record)
+        row = rows.setdefault(usage.node, NodeUsage(node=usage.node, model=usage.model))
+        row.calls += usage.calls
+        row.input_tokens += usage.input_tokens
+        row.output_tokens += usage.output_tokens
+        row.refusals += usage.refusals
+        row.outcome = usage.outcome
+    return [r.model_dump(mode="json") for r in rows.values()]
+
+
+def _cost(records: list[dict], context: Context | None) -> float | None:
+    budget = getattr(context, "budget", None) if context else None
+    if budget is None or budget.price is None or not records:
+        return None
+    return round(budget.cost([NodeUsage.model_validate(r) for r in records]), 6)
 
 
 def approval_request(summary: ApprovalSummary) -> ApprovalRequest:

@@ -6,6 +6,16 @@ to the report stage.
 It reads the approved design from the parent's state (same keys) and writes
 `output/<slug>/mlops/`. Any compiled graph with the same input can replace it:
 `build_graph(mlops=other)`.
+
+With a chat model in the run's context (a subgraph added as a node runs with its parent's
+context), each of the three writers runs its LLM agent; without one, or when the agent falls
+back, the deliverables are the planner's, byte for byte.
+
+Usage leaves the stage through `llm_usage`. The parent merges a subgraph's final values into its
+own state as one update, through its reducers, so returning the parent's rows plus ours would
+append the parent's rows a second time. Hence `llm_usage` here is a plain value: in, the run's
+rows so far (the budget counts them); the agents' rows collect in `mlops_usage`, and the last
+node sets `llm_usage` to those alone, which the parent's reducer appends once.
 """
 
 from __future__ import annotations
@@ -15,12 +25,16 @@ from pathlib import Path
 from typing import Annotated, Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
 
-from ml_engineer.agents.deployment_config_writer import build_deployment_config
-from ml_engineer.agents.monitoring_dashboard_spec import build_monitoring_spec
-from ml_engineer.agents.retrain_pipeline_spec import build_retrain_pipeline
+from ml_engineer.agents.deployment_config_writer import build_deployment_config, choose_deployment
+from ml_engineer.agents.monitoring_dashboard_spec import build_monitoring_spec, choose_monitoring
+from ml_engineer.agents.retrain_pipeline_spec import build_retrain_pipeline, choose_retrain
+from ml_engineer.agents.tool_loop import AgentResult
 from ml_engineer.deliverables import display_path, write_file
+from ml_engineer.graphs.agent_session import agent_session, agent_update
 from ml_engineer.graphs.progress import emit
+from ml_engineer.graphs.state import Context
 from ml_engineer.inputs.load import LoadedInputs
 from ml_engineer.models import ExperimentConfig, FeatureSpec
 from ml_engineer.models.mlops import MonitoringSpec
@@ -59,6 +73,11 @@ class MLOpsState(TypedDict, total=False):
     """The next stage's command."""
     mlops_log: Annotated[list[str], operator.add]
     """Checkpoint lines of this stage."""
+    llm_usage: list[dict[str, Any]]
+    """In: the run's NodeUsage rows so far, for the budget. Out (set by the last node): this
+    stage's rows only, which the parent's `operator.add` reducer appends."""
+    mlops_usage: Annotated[list[dict[str, Any]], operator.add]
+    """NodeUsage rows of this stage's agents, in order; not a key of the parent's state."""
 
 
 def _mlops_dir(state: MLOpsState) -> Path:
@@ -72,40 +91,73 @@ def _design(state: MLOpsState):
     return spec, config, profile
 
 
-def deployment_config_writer(state: MLOpsState) -> dict:
+def _result(state: MLOpsState) -> ValidationResult | None:
+    """The run whose metrics the stage relies on: the full training, else the check run."""
+    source = state.get("trained") or state.get("validation")
+    return ValidationResult.model_validate(source) if source else None
+
+
+def _session(state: MLOpsState, runtime: Runtime[Context] | None):
+    spent = [*state.get("llm_usage", []), *state.get("mlops_usage", [])]
+    return agent_session({"llm_usage": spent}, runtime)
+
+
+def _agent_update(node: str, agent: AgentResult | None) -> dict:
+    """agent_update's usage row and log lines, under this stage's keys."""
+    update = agent_update(node, agent)
+    if not update:
+        return {}
+    return {"mlops_usage": update["llm_usage"], "mlops_log": update["log"]}
+
+
+def deployment_config_writer(state: MLOpsState, runtime: Runtime[Context]) -> dict:
     spec, config, profile = _design(state)
     trained = state.get("trained") or {}
     artifact = trained.get("model_path")
     if artifact:  # as the deployment sees it: relative to the project folder
         artifact = Path(artifact).relative_to(Path(state["ml_dir"]).parent).as_posix()
     deployment = build_deployment_config(spec, config, profile, artifact)
+    agent = choose_deployment(deployment, spec, config, _result(state), _session(state, runtime))
+    update = _agent_update("deployment_config_writer", agent)
     path = write_file(_mlops_dir(state) / DEPLOYMENT_CONFIG, render_deployment_config(deployment))
     line = "Deployment config complete. Proceeding to monitoring spec..."
-    return {"mlops_written": {DEPLOYMENT_CONFIG: str(path)}, "mlops_log": emit("mlops", line)}
+    return {
+        **update,
+        "mlops_written": {DEPLOYMENT_CONFIG: str(path)},
+        "mlops_log": update.get("mlops_log", []) + emit("mlops", line),
+    }
 
 
-def monitoring_dashboard_spec(state: MLOpsState) -> dict:
+def monitoring_dashboard_spec(state: MLOpsState, runtime: Runtime[Context]) -> dict:
     spec, config, profile = _design(state)
     trained = state.get("trained")
     result = ValidationResult.model_validate(trained or state["validation"])
     monitoring = build_monitoring_spec(spec, config, profile, result)
+    agent = choose_monitoring(monitoring, spec, config, result, _session(state, runtime))
+    update = _agent_update("monitoring_dashboard_spec", agent)
     path = write_file(_mlops_dir(state) / MONITORING_SPEC, render_monitoring_spec(monitoring))
     line = "Monitoring spec complete. Proceeding to retrain pipeline..."
     return {
+        **update,
         "monitoring": monitoring.model_dump(mode="json"),
         "mlops_written": {**state.get("mlops_written", {}), MONITORING_SPEC: str(path)},
-        "mlops_log": emit("mlops", line),
+        "mlops_log": update.get("mlops_log", []) + emit("mlops", line),
     }
 
 
-def retrain_pipeline_spec(state: MLOpsState) -> dict:
+def retrain_pipeline_spec(state: MLOpsState, runtime: Runtime[Context]) -> dict:
     spec, config, _ = _design(state)
     monitoring = MonitoringSpec.model_validate(state["monitoring"])
     pipeline = build_retrain_pipeline(spec, config, monitoring)
+    agent = choose_retrain(
+        pipeline, spec, config, monitoring, _result(state), _session(state, runtime)
+    )
+    update = _agent_update("retrain_pipeline_spec", agent)
     path = write_file(_mlops_dir(state) / RETRAIN_PIPELINE, render_retrain_pipeline(pipeline))
     return {
+        **update,
         "mlops_written": {**state.get("mlops_written", {}), RETRAIN_PIPELINE: str(path)},
-        "mlops_log": emit("mlops", "Retrain pipeline complete."),
+        "mlops_log": update.get("mlops_log", []) + emit("mlops", "Retrain pipeline complete."),
     }
 
 
@@ -114,11 +166,16 @@ def report_handoff(state: MLOpsState) -> dict:
     command = f"/report_owner {display_path(project)}"
     lines = emit("mlops", "MLOps deliverables complete. Handing off to the report stage.")
     lines += emit("mlops", f"Invoking: {command}")
-    return {"report_handoff": command, "mlops_log": lines}
+    # The stage's own usage rows only: the parent appends them to the run's (see above).
+    return {
+        "report_handoff": command,
+        "mlops_log": lines,
+        "llm_usage": list(state.get("mlops_usage", [])),
+    }
 
 
 def build_mlops_graph():
-    builder = StateGraph(MLOpsState)
+    builder = StateGraph(MLOpsState, context_schema=Context)
     builder.add_node(deployment_config_writer)
     builder.add_node(monitoring_dashboard_spec)
     builder.add_node(retrain_pipeline_spec)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from langgraph.runtime import Runtime
 
-from ml_engineer.agents.experiment_config_writer import write_experiment_config
+from ml_engineer.agents.experiment_config_writer import choose_experiment, write_experiment_config
 from ml_engineer.agents.feature_spec_writer import write_feature_spec
 from ml_engineer.agents.training_script_generator import generate_training_script
 from ml_engineer.deliverables import (
@@ -18,6 +18,7 @@ from ml_engineer.deliverables import (
     display_path,
     write_file,
 )
+from ml_engineer.graphs.agent_session import agent_mode_line, agent_session, agent_update
 from ml_engineer.graphs.progress import checkpoint, emit
 from ml_engineer.graphs.state import Context, MLEngineerState
 from ml_engineer.inputs.load import LoadedInputs
@@ -46,29 +47,32 @@ def _request(state: MLEngineerState) -> PlanRequest:
     )
 
 
-def load_inputs(state: MLEngineerState) -> dict:
+def load_inputs(state: MLEngineerState, runtime: Runtime[Context]) -> dict:
     inputs = read_inputs(Path(state["data_dir"]))
     log: list[str] = []
-    for line in [*inputs.log, "Inputs read. Proceeding to feature spec..."]:
+    lines = [*inputs.log, agent_mode_line(runtime), "Inputs read. Proceeding to feature spec..."]
+    for line in lines:
         log += checkpoint("load_inputs", line)["log"]
     return {"inputs": inputs.model_dump(mode="json"), "log": log}
 
 
-def feature_spec_writer(state: MLEngineerState) -> dict:
+def feature_spec_writer(state: MLEngineerState, runtime: Runtime[Context]) -> dict:
     inputs = LoadedInputs.model_validate(state["inputs"])
     ml_dir = Path(state["ml_dir"])
     request = _request(state)
-    spec = write_feature_spec(inputs, request, ml_dir)
+    spec, agent = write_feature_spec(inputs, request, ml_dir, agent_session(state, runtime))
+    update = agent_update("feature_spec_writer", agent)
     text = render_feature_spec(spec, seed=request.seed)
     # The first writer of a run archives a previous, different set before touching any file;
     # within a run, the approval node has already kept the set a revision replaces.
     archived = None if state.get("revisions") else archive_previous(ml_dir)
-    log = []
+    log = update.get("log", [])
     if archived:
         log += emit("feature_spec_writer", f"The previous deliverables were kept in {archived}.")
     path = write_file(ml_dir / FEATURE_SPEC, text)
     log += emit("feature_spec_writer", "Feature spec complete. Proceeding to training script...")
     return {
+        **update,
         "log": log,
         "feature_spec": spec.model_dump(mode="json"),
         "written": {FEATURE_SPEC: str(path)},
@@ -76,30 +80,41 @@ def feature_spec_writer(state: MLEngineerState) -> dict:
     }
 
 
-def training_script_generator(state: MLEngineerState) -> dict:
+def training_script_generator(state: MLEngineerState, runtime: Runtime[Context]) -> dict:
     spec = FeatureSpec.model_validate(state["feature_spec"])
-    config, script = generate_training_script(spec, _request(state))
+    config, script, agent = generate_training_script(
+        spec, _request(state), agent_session(state, runtime)
+    )
     path = write_file(Path(state["ml_dir"]) / TRAINING_SCRIPT, script, executable=True)
+    update = agent_update("training_script_generator", agent)
+    if agent is not None:  # the spec says who chose the model, and what was not taken
+        spec.notes.extend(agent.notes)
+        update["feature_spec"] = spec.model_dump(mode="json")
+    line = "Training script complete. Proceeding to experiment config..."
     return {
-        **checkpoint(
-            "training_script_generator",
-            "Training script complete. Proceeding to experiment config...",
-        ),
+        **update,
+        "log": update.get("log", []) + checkpoint("training_script_generator", line)["log"],
         "experiment_config": config.model_dump(mode="json"),
         "written": {**state.get("written", {}), TRAINING_SCRIPT: str(path)},
     }
 
 
-def experiment_config_writer(state: MLEngineerState) -> dict:
+def experiment_config_writer(state: MLEngineerState, runtime: Runtime[Context]) -> dict:
+    spec = FeatureSpec.model_validate(state["feature_spec"])
     config = ExperimentConfig.model_validate(state["experiment_config"])
     tracker = _request(state).overrides.tracker
     if tracker is not None:  # a revision may restart here, after the config was planned
         config.logging.tracker = tracker
+    agent = choose_experiment(spec, config, agent_session(state, runtime))
+    update = agent_update("experiment_config_writer", agent)
+    if agent is not None:
+        spec.notes.extend(agent.notes)
+        update["feature_spec"] = spec.model_dump(mode="json")
     path = write_file(Path(state["ml_dir"]) / EXPERIMENT_CONFIG, write_experiment_config(config))
+    line = "Experiment config complete. Proceeding to validation..."
     return {
-        **checkpoint(
-            "experiment_config_writer", "Experiment config complete. Proceeding to validation..."
-        ),
+        **update,
+        "log": update.get("log", []) + checkpoint("experiment_config_writer", line)["log"],
         "experiment_config": config.model_dump(mode="json"),
         "written": {**state.get("written", {}), EXPERIMENT_CONFIG: str(path)},
     }

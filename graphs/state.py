@@ -53,6 +53,8 @@ class MLEngineerState(TypedDict, total=False):
     """Checkpoint lines of the mlops stage."""
     auto_approve: bool
     """Started with --yes: a resumed run approves unseen too, within the same safety rules."""
+    llm_usage: Annotated[list[dict[str, Any]], operator.add]
+    """NodeUsage per LLM agent run, in order: tokens, calls, refusals, how it ended."""
     log: Annotated[list[str], operator.add]
     """Checkpoint lines, in order, as the person saw them."""
 
@@ -83,4 +85,15 @@ class Context:
     timeout_s: int = field(
         default_factory=lambda: _env_int("ML_ENGINEER_TIMEOUT_S", 600),
         metadata={"description": "The check run is stopped after this many seconds."},
+    )
+    llm: Any = field(
+        default=None,
+        metadata={"description": "A langchain chat model with tool calling; None: the planner."},
+    )
+    model_name: str | None = field(
+        default=None, metadata={"description": "The model's name, for usage and prices."}
+    )
+    budget: Any = field(
+        default=None,
+        metadata={"description": "agents.usage.Budget: token and USD limits for the whole run."},
     )

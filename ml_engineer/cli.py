@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ml_engineer import __version__
 from ml_engineer.errors import InputsError, MLEngineerError
+from ml_engineer.llm_flags import add_llm_flags, llm_context
 
 FRAMEWORKS = ("sklearn", "lightgbm", "xgboost", "pytorch", "spark")
 NOT_AUTO_APPROVED = 8  # --yes met a design whose check run failed or lost to the baseline
@@ -65,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--sample-rows", type=int, default=50_000, help="check-run sample size")
     run.add_argument("--timeout", type=int, default=600, help="check-run time limit (s)")
     _stage_flags(run)
+    add_llm_flags(run)
     run.set_defaults(func=_run)
 
     resume = sub.add_parser(
@@ -78,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     answer.add_argument("--reject", metavar="REASON", nargs="?", const="", help="stop here")
     resume.add_argument("--yes", action="store_true", help="approve any later question")
     _stage_flags(resume)
+    add_llm_flags(resume)
     resume.set_defaults(func=_resume)
 
     for name, func, text in (
@@ -127,6 +130,7 @@ def _run(args: argparse.Namespace) -> int:
         sample_rows=args.sample_rows,
         timeout_s=args.timeout,
         train=args.train,
+        **llm_context(args),
     )
     state = api.initial_state(
         args.data_dir, goal=args.goal, target=args.target, tracker=args.tracker, seed=args.seed
@@ -152,7 +156,7 @@ def _resume(args: argparse.Namespace) -> int:
 
     data_dir = api.resolve_data_dir(args.project)
     thread_id = _thread(args, data_dir)
-    context = Context(train=args.train)
+    context = Context(train=args.train, **llm_context(args))
     with project_lock(api.state_dir_for(data_dir), _slug(data_dir)):
         with api.open_checkpointer(data_dir, args.checkpointer) as saver:
             graph = _graph(args, saver)

@@ -57,3 +57,9 @@ class RunInProgressError(MLEngineerError):
     """Another process is running or resuming the same project."""
 
     exit_code = 7
+
+
+class ModelConfigError(MLEngineerError):
+    """A chat model was asked for but cannot be configured (no key, bad option)."""
+
+    exit_code = 2

@@ -51,6 +51,8 @@ def show_summary(summary: dict) -> None:
         ("model", f"{summary['model']} {json.dumps(summary['model_params'])}"),
         ("kept", _names(summary["kept_columns"])),
     ]
+    if summary.get("derived_features"):
+        rows.append(("derived", "; ".join(summary["derived_features"])))
     for key, value in rows:
         table.add_row(key, escape(str(value)))
     excluded = summary["excluded_columns"]
@@ -72,6 +74,16 @@ def show_summary(summary: dict) -> None:
         table.add_row(f"revision {summary['revision']}", escape(acted))
         for item in summary.get("last_feedback_not_understood") or []:
             table.add_row("not understood", escape(f"{item} (recorded in the spec's notes)"))
+    for row in summary.get("llm_usage") or []:
+        table.add_row(
+            f"LLM {row['node']}",
+            escape(
+                f"{row['model']}: {row['calls']} call(s), {row['input_tokens']:,} in / "
+                f"{row['output_tokens']:,} out tokens; {row['outcome']}"
+            ),
+        )
+    if summary.get("llm_cost_usd") is not None:
+        table.add_row("LLM cost", f"${summary['llm_cost_usd']:.4f}")
     for name, path in summary["paths"].items():
         table.add_row(name, escape(path))
     out.print(Panel(table, title=escape(summary["question"]), border_style="cyan"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -84,7 +85,7 @@ def run_training_script(
         cmd += ["--sample-rows", str(sample_rows)]
     # One OpenMP thread unless the user chose otherwise: on a busy machine, gradient boosting's
     # spinning threads made a 3 s check take a minute; one thread costs little on small data.
-    env = {**os.environ}
+    env = script_environment(os.environ)
     env.setdefault("OMP_NUM_THREADS", "1")
     started = time.perf_counter()
     try:
@@ -139,3 +140,16 @@ def _tail(text: str | bytes | None) -> str | None:
 
 def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.4g}"
+
+
+# The generated script needs no credentials: API keys, tokens and cloud secrets stay with us.
+_SECRET = re.compile(
+    r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|SESSION|^AWS_|^AZURE_|^GOOGLE_|^GCP_"
+    r"|^OPENAI_|^ANTHROPIC_|^HF_|^HUGGING",
+    re.IGNORECASE,
+)
+
+
+def script_environment(environ) -> dict[str, str]:
+    """The caller's environment without its secrets, for the generated script's process."""
+    return {name: value for name, value in environ.items() if not _SECRET.search(name)}

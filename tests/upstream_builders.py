@@ -86,3 +86,32 @@ def sales_frame(n_months: int = 60, seed: int = 0) -> pd.DataFrame:
             rows.append({"order_month": date.strftime("%Y-%m-%d"), "region": region,
                          "promo": promo, "sales": round(sales, 2)})  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def wide_profile(n_columns: int, rows: int = 50_000) -> dict:
+    """A profile-only upstream of many columns: numbers, categories, dates and IDs."""
+    columns = []
+    for i in range(n_columns - 1):
+        kind = ("numeric", "numeric", "categorical", "datetime", "id")[i % 5]
+        entry = {"name": f"{kind[:3]}_{i}", "inferred_type": kind, "missing_count": i % 40,
+                 "missing_pct": (i % 40) / rows * 100, "unique_count": 5 + i}  # fmt: skip
+        if kind == "id":
+            entry.update(name=f"code_{i}_id", inferred_type="categorical", unique_count=rows)
+        elif kind == "numeric":
+            entry["stats"] = {"min": 0, "max": 100, "mean": 50, "std": 10}
+        elif kind == "categorical":
+            entry["top_values"] = [{"value": f"v{j}", "count": rows // 10} for j in range(5)]
+        columns.append(entry)
+    columns.append({"name": "churned", "inferred_type": "categorical", "missing_count": 0,
+                    "missing_pct": 0.0, "unique_count": 2,
+                    "top_values": [{"value": "no", "count": rows * 4 // 5},
+                                   {"value": "yes", "count": rows // 5}]})  # fmt: skip
+    return {"overview": {"row_count": rows, "column_count": n_columns}, "columns": columns}
+
+
+def wide_upstream(root: Path, columns: int) -> Path:
+    """output/wide-<n>/data with a profile only (no dataset): the agents' widest case."""
+    return write_upstream(
+        root / "output" / f"wide-{columns}" / "data", None,
+        goal="predict whether a customer churns (`churned`)", profile=wide_profile(columns),
+    )  # fmt: skip

@@ -1,7 +1,9 @@
 """The decisions, as typed models. Everything the product decides passes through these."""
 
+from ml_engineer.models.derived import DerivedFeature, DerivedOp
 from ml_engineer.models.experiment import (
     DataSection,
+    DerivedSection,
     ExperimentConfig,
     FeatureGroups,
     LoggingSection,
@@ -13,6 +15,7 @@ from ml_engineer.models.experiment import (
 )
 from ml_engineer.models.feature_spec import (
     ColumnDecision,
+    Exclusion,
     FeatureSpec,
     SplitPlan,
     TargetSpec,
@@ -34,6 +37,10 @@ __all__ = [
     "ColumnProfile",
     "DataProfile",
     "DataSection",
+    "DerivedFeature",
+    "DerivedOp",
+    "DerivedSection",
+    "Exclusion",
     "ExperimentConfig",
     "FeatureGroups",
     "FeatureSpec",

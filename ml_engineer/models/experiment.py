@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ml_engineer.models.derived import DatePart, DerivedOp
+
 
 class FeatureGroups(BaseModel):
     """Input columns grouped by treatment; one ColumnTransformer branch per group."""
@@ -43,6 +45,16 @@ class SplitSection(BaseModel):
     cv_folds: int | None = None
 
 
+class DerivedSection(BaseModel):
+    """One derived feature as the script computes it; its reason stays in feature-spec.md."""
+
+    name: str
+    op: DerivedOp
+    inputs: list[str]
+    part: DatePart | None = None
+    bins: int | None = None
+
+
 class DataSection(BaseModel):
     path: str | None = Field(description="Relative to this config file's folder, or absolute.")
     path_env: str = "ML_ENGINEER_DATA"
@@ -53,6 +65,9 @@ class DataSection(BaseModel):
     positive_class: str | None = None
     classes: list[str] = Field(default_factory=list)
     features: FeatureGroups
+    derived: list[DerivedSection] = Field(
+        default_factory=list, description="New numeric inputs the pipeline computes first."
+    )
     drop: list[str] = Field(default_factory=list)
     split: SplitSection
 

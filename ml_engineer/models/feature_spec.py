@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from ml_engineer.models.derived import DerivedFeature
 from ml_engineer.models.goal import Goal
 from ml_engineer.models.profile import ColumnKind
 
@@ -32,6 +33,23 @@ TREATMENT_TRANSFORMS: dict[Treatment, list[str]] = {
 }
 
 
+class Exclusion(StrEnum):
+    """Why the planner left a column out, as a category other checks can rely on.
+
+    The reason text says it to a person, and may be rewritten (by a reviewer, by an agent); this
+    says it to code: a derived feature may not be built from a leak or an identifier.
+    """
+
+    absent = "absent"  # the profile lists it, the data file lacks it
+    leakage = "leakage"  # derived from the target or recorded after the outcome
+    identifier = "identifier"  # names a row instead of describing it
+    weight = "weight"  # a sampling weight: describes the sample design, not the row
+    constant = "constant"  # constant or near-constant: no signal
+    missing = "missing"  # mostly missing
+    unknown_type = "unknown_type"  # no treatment fits an unknown type
+    reviewer = "reviewer"  # dropped at approval
+
+
 class ColumnDecision(BaseModel):
     """What happens to one input column, and why."""
 
@@ -39,6 +57,9 @@ class ColumnDecision(BaseModel):
     kind: ColumnKind
     keep: bool
     treatment: Treatment | None = None
+    exclusion: Exclusion | None = Field(
+        None, description="Why it was excluded, as a category; None when kept."
+    )
     transforms: list[str] = Field(default_factory=list)
     reason: str
     notes: list[str] = Field(default_factory=list)
@@ -77,6 +98,9 @@ class FeatureSpec(BaseModel):
     goal: Goal
     target: TargetSpec
     columns: list[ColumnDecision]
+    derived: list[DerivedFeature] = Field(
+        default_factory=list, description="New inputs computed from the columns, each checked."
+    )
     split: SplitPlan
     class_weight: str | None = None
     imbalance_note: str | None = None

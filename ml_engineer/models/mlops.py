@@ -28,6 +28,11 @@ class DeploymentConfig(BaseModel):
     input_schema: list[InputField]
     output: dict
     health: dict
+    agent_notes: list[str] = Field(
+        default_factory=list,
+        exclude=True,
+        description="Who chose the sizes, and why: rendered as comments above the YAML.",
+    )
 
 
 class DriftBaseline(BaseModel):
@@ -63,6 +68,9 @@ class MonitoringSpec(BaseModel):
     prediction_baseline: str
     label_delay_note: str
     dashboard: list[str]
+    agent_notes: list[str] = Field(
+        default_factory=list, description="What the LLM agent chose, and why; empty: the planner."
+    )
 
 
 class RetrainPipeline(BaseModel):
@@ -72,3 +80,6 @@ class RetrainPipeline(BaseModel):
     gates: list[str]
     rollout: list[str]
     rollback: list[str]
+    agent_notes: list[str] = Field(
+        default_factory=list, description="What the LLM agent chose, and why; empty: the planner."
+    )

@@ -14,6 +14,7 @@ from ml_engineer.models import (
     ColumnKind,
     ColumnProfile,
     DataProfile,
+    Exclusion,
     Goal,
     Treatment,
 )
@@ -105,78 +106,122 @@ def _decide(
     col_notes: list[str],
     association: dict[str, float],
 ) -> ColumnDecision:
-    def exclude(reason: str) -> ColumnDecision:
-        return ColumnDecision(name=col.name, kind=col.kind, keep=False, reason=reason)
+    def exclude(why: Exclusion, reason: str) -> ColumnDecision:
+        return ColumnDecision(
+            name=col.name, kind=col.kind, keep=False, exclusion=why, reason=reason
+        )
 
     name_tokens = tokens(col.name)
     unique_ratio = _ratio(col.unique_count, rows)
 
     # 0. The data is the truth: a column it lacks cannot be used, whatever the profile says.
     if "absent_from_data" in col.flags:
-        return exclude("absent from the dataset: the profile lists it, the data file lacks it")
+        return exclude(
+            Exclusion.absent,
+            "absent from the dataset: the profile lists it, the data file lacks it",
+        )
 
     # 1. Leakage: fields derived from the target or recorded after the outcome.
     if "leakage" in col.flags:
-        return exclude("leakage suspect: the profile flags it as leaking the target")
+        return exclude(
+            Exclusion.leakage, "leakage suspect: the profile flags it as leaking the target"
+        )
     # Every word of the target's name in the column's (`churn_date` for `churned`), not just
     # one shared word (`loan_amount` for `loan_default` is a legitimate input).
     target_stems = {stem(t) for t in tokens(goal.target) if len(t) >= 3}
     if target_stems and target_stems <= {stem(t) for t in name_tokens}:
         return exclude(
+            Exclusion.leakage,
             f"leakage suspect: its name contains the target's, `{goal.target}`, so it is likely "
-            "derived from the outcome (e.g. a date or reason recorded with or after it)"
+            "derived from the outcome (e.g. a date or reason recorded with or after it)",
         )
     if set(name_tokens) & _POST_OUTCOME:
         return exclude(
+            Exclusion.leakage,
             "leakage suspect: its name suggests a value recorded after the outcome "
-            f"({', '.join(sorted(set(name_tokens) & _POST_OUTCOME))}); not known at prediction time"
+            f"({', '.join(sorted(set(name_tokens) & _POST_OUTCOME))}); "
+            "not known at prediction time",
         )
     strength = association.get(col.name)
     if strength is not None and strength >= LEAK_ASSOCIATION:
         return exclude(
+            Exclusion.leakage,
             f"leakage suspect: on the data it alone predicts the target almost perfectly "
-            f"(association {strength:.3f} ≥ {LEAK_ASSOCIATION})"
+            f"(association {strength:.3f} ≥ {LEAK_ASSOCIATION})",
         )
 
     # 2. Identifiers: they name rows, they do not describe them. Dates are never identifiers:
     # a date unique per row is still a date (and often the time axis).
     if col.kind == ColumnKind.id or col.name in notes.key_columns:
-        return exclude("identifier: a key column names a row, it does not describe it")
+        return exclude(
+            Exclusion.identifier, "identifier: a key column names a row, it does not describe it"
+        )
     edge_words = {name_tokens[0], name_tokens[-1]} if name_tokens else set()
     if (
         col.kind != ColumnKind.datetime
         and edge_words & _ID_TOKENS
         and (unique_ratio is None or unique_ratio >= 0.05)
     ):
-        return exclude("identifier: its name marks it as an ID")
+        return exclude(Exclusion.identifier, "identifier: its name marks it as an ID")
     if {"likely_id", "unique"} & set(col.flags) and col.kind not in (
         ColumnKind.numeric, ColumnKind.datetime,
     ):  # fmt: skip
-        return exclude("identifier: the profile flags it as unique per row")
+        return exclude(Exclusion.identifier, "identifier: the profile flags it as unique per row")
 
     # 3. Survey or sampling weights describe the sample design, not the row.
     if "weight" in col.flags or any(_SAMPLING_WEIGHT.search(n) for n in col_notes):
         return exclude(
+            Exclusion.weight,
             "sampling weight: it describes how the row was sampled, not the subject; use it as "
-            "sample_weight in training if the population matters, never as a predictor"
+            "sample_weight in training if the population matters, never as a predictor",
         )
 
     # 4. No signal: constant, near-constant, or mostly missing.
     if "constant" in col.flags or (col.unique_count is not None and col.unique_count <= 1):
-        return exclude("constant: a single value in every row carries no signal")
+        return exclude(
+            Exclusion.constant, "constant: a single value in every row carries no signal"
+        )
     top_share = _top_share(col, rows)
     if top_share is not None and top_share >= NEAR_CONSTANT:
         return exclude(
-            f"near-constant: one value covers {top_share:.1%} of rows (≥ {NEAR_CONSTANT:.1%})"
+            Exclusion.constant,
+            f"near-constant: one value covers {top_share:.1%} of rows (≥ {NEAR_CONSTANT:.1%})",
         )
     if col.missing_fraction is not None and col.missing_fraction > HIGH_MISSING:
         return exclude(
+            Exclusion.missing,
             f"too much missing: {col.missing_fraction:.0%} of values are missing "
-            f"(more than {HIGH_MISSING:.0%})"
+            f"(more than {HIGH_MISSING:.0%})",
         )
 
     # 5. Keep, with the treatment its type calls for.
     return _keep(col, unique_ratio, col_notes)
+
+
+# The first words of each exclusion reason above, for decisions saved before `exclusion` existed
+# (an older run resumed); ordered so that "near-constant" is not read as "constant".
+_REASON_PREFIXES = (
+    ("absent from the dataset", Exclusion.absent), ("leakage suspect", Exclusion.leakage),
+    ("identifier", Exclusion.identifier), ("sampling weight", Exclusion.weight),
+    ("near-constant", Exclusion.constant), ("constant", Exclusion.constant),
+    ("too much missing", Exclusion.missing), ("type unknown", Exclusion.unknown_type),
+    ("excluded by the reviewer", Exclusion.reviewer),
+)  # fmt: skip
+
+
+def exclusion_of(decision: ColumnDecision) -> Exclusion | None:
+    """Why the planner left a column out, or None when it is kept.
+
+    The category is recorded when the decision is made, so it holds even after the reason is
+    reworded (an agent or a reviewer may rewrite it); only a decision without one falls back to
+    the planner's own opening words, never to a loose search of the text.
+    """
+    if decision.keep:
+        return None
+    if decision.exclusion is not None:
+        return decision.exclusion
+    reason = decision.reason.strip().lower()
+    return next((why for prefix, why in _REASON_PREFIXES if reason.startswith(prefix)), None)
 
 
 def forced_keep(
@@ -254,7 +299,7 @@ def _keep(col: ColumnProfile, unique_ratio: float | None, col_notes: list[str]) 
                 )
         if mostly_distinct and n > ONE_HOT_MAX_LEVELS:
             return ColumnDecision(
-                name=col.name, kind=col.kind, keep=False,
+                name=col.name, kind=col.kind, keep=False, exclusion=Exclusion.identifier,
                 reason=f"identifier-like: {unique_ratio:.0%} of values are distinct"
                 + (f", {col.mean_length:.0f} characters on average" if col.mean_length else ""),
             )  # fmt: skip
@@ -266,7 +311,7 @@ def _keep(col: ColumnProfile, unique_ratio: float | None, col_notes: list[str]) 
             "to one column without leaking (cross-fitted)",
         )
     return ColumnDecision(
-        name=col.name, kind=col.kind, keep=False,
+        name=col.name, kind=col.kind, keep=False, exclusion=Exclusion.unknown_type,
         reason=f"type unknown (the profile says {col.source_type!r}); fix its type in the profile "
         "to use it",
     )  # fmt: skip

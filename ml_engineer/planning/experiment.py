@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ml_engineer.models import (
     DataSection,
+    DerivedSection,
     ExperimentConfig,
     FeatureGroups,
     FeatureSpec,
@@ -49,6 +50,10 @@ def plan_experiment(spec: FeatureSpec, request: PlanRequest) -> ExperimentConfig
             positive_class=spec.target.positive_class,
             classes=spec.target.classes,
             features=groups,
+            # The reason of each stays in the spec; the script needs only how to compute it.
+            derived=[
+                DerivedSection(**feature.model_dump(exclude={"reason"})) for feature in spec.derived
+            ],
             drop=[c.name for c in spec.excluded],
             split=SplitSection(
                 strategy=split.strategy,
@@ -70,6 +75,12 @@ def plan_experiment(spec: FeatureSpec, request: PlanRequest) -> ExperimentConfig
         ),
         seed=request.seed,
     )
+
+
+def default_model(spec: FeatureSpec, kind: str, seed: int) -> ModelSection:
+    """The planner's parameters for a model family someone else chose."""
+    groups = FeatureGroups(**{t.value: spec.columns_for(t) for t in Treatment})
+    return _choose_model(spec, groups, seed, kind)
 
 
 def _choose_model(

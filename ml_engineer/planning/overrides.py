@@ -6,7 +6,7 @@ change that cannot apply (a metric that does not fit the task) is kept as a note
 
 from __future__ import annotations
 
-from ml_engineer.models import ColumnDecision, DataProfile, Goal, SplitPlan, TaskType
+from ml_engineer.models import ColumnDecision, DataProfile, Exclusion, Goal, SplitPlan, TaskType
 from ml_engineer.models.revision import Overrides
 from ml_engineer.planning.columns import forced_keep
 from ml_engineer.planning.goal import TASK_METRICS
@@ -34,6 +34,7 @@ def apply_drops(decisions: list[ColumnDecision], overrides: Overrides) -> None:
             decision.keep = False
             decision.treatment = None
             decision.transforms = []
+            decision.exclusion = Exclusion.reviewer
             decision.reason = "excluded by the reviewer at approval"
 
 

@@ -10,6 +10,11 @@ import yaml
 
 from ml_engineer.models import ExperimentConfig
 
+_DERIVED_COMMENT = (
+    "`derived` lists new numeric inputs the pipeline computes first from the raw columns\n"
+    "(op: ratio, difference, product, log, bins, date_part, days_between, frequency,\n"
+    "text_length); bin edges and value shares are learnt on the training rows only."
+)
 _SECTION_COMMENTS = {
     "data": (
         "Where the data is and how it is used. `path` is relative to this file's folder; the\n"
@@ -34,12 +39,33 @@ def render_experiment_config(config: ExperimentConfig) -> str:
     )
     parts = [header]
     for key, value in config.model_dump(mode="json").items():
-        comment = "\n".join(f"# {line}" for line in _SECTION_COMMENTS[key].splitlines())
+        comment = "\n".join(f"# {line}" for line in _section_comment(key, config).splitlines())
+        if key == "data":
+            value = _data_section(config)
         body = yaml.safe_dump(
             {key: value}, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100
         )
         parts.append(f"\n{comment}\n{body}")
     return "".join(parts)
+
+
+def _section_comment(key: str, config: ExperimentConfig) -> str:
+    if key == "data" and config.data.derived:
+        return _SECTION_COMMENTS[key] + "\n" + _DERIVED_COMMENT
+    return _SECTION_COMMENTS[key]
+
+
+def _data_section(config: ExperimentConfig) -> dict:
+    """The data section, with `derived` only when there are some: a config without derived
+    features is written exactly as before they existed. Unset parameters are left out."""
+    data = config.data.model_dump(mode="json")
+    if config.data.derived:  # replaced in place, so the key keeps its place after `features`
+        data["derived"] = [
+            d.model_dump(mode="json", exclude_none=True) for d in config.data.derived
+        ]
+    else:
+        del data["derived"]
+    return data
 
 
 def load_experiment_config(text: str) -> ExperimentConfig:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ml_engineer import __version__
-from ml_engineer.models import FeatureSpec, TaskType
+from ml_engineer.models import DerivedFeature, DerivedOp, FeatureSpec, TaskType
+from ml_engineer.models.derived import BINS_DEFAULT
 from ml_engineer.render.jinja_env import markdown_environment
 
 _TASK_LABELS = {
@@ -35,8 +36,52 @@ def render_feature_spec(
             baseline_label=_BASELINE[task],
             seed=seed,
             constraint_lines=_constraint_lines(spec, validation_line),
+            derived_rows=[(d, operation_words(d)) for d in spec.derived],
+            preprocessing_order=_preprocessing_order(spec),
         )
     )
+
+
+_OPERATIONS = {
+    DerivedOp.ratio: "ratio, first / second (a zero divisor gives missing)",
+    DerivedOp.difference: "difference, first - second",
+    DerivedOp.product: "product, first × second",
+    DerivedOp.log: "log(1 + x) (a negative value gives missing)",
+    DerivedOp.days_between: "days from the first date to the second",
+    DerivedOp.frequency: "share of training rows with the same value (unseen values: 0)",
+    DerivedOp.text_length: "length in characters (missing: 0)",
+}
+_DATE_PARTS = {"dayofweek": "day of week (Monday = 0)", "dayofyear": "day of year"}
+
+
+def operation_words(feature: DerivedFeature) -> str:
+    """What a derived feature computes, in words a reviewer reads without the code."""
+    if feature.op == DerivedOp.bins:
+        return (
+            f"quantile bin number, {feature.bins or BINS_DEFAULT} bins with edges learnt on the "
+            "training rows"
+        )
+    if feature.op == DerivedOp.date_part:
+        part = feature.part or "?"
+        return f"date part: {_DATE_PARTS.get(part, part)}"
+    return _OPERATIONS[feature.op]
+
+
+def _preprocessing_order(spec: FeatureSpec) -> list[str]:
+    """The planner's steps, with the derive step after type coercion when there is one.
+
+    Added here rather than by the planner, because derived features join the spec after it."""
+    steps = list(spec.preprocessing_order)
+    if not spec.derived:
+        return steps
+    at = next((i + 1 for i, s in enumerate(steps) if s.startswith("Coerce types")), len(steps))
+    steps.insert(
+        at,
+        f"Derived features ({len(spec.derived)}, listed above): computed from the raw columns as "
+        "the first step of the pipeline (bin edges and value shares learnt on train only), then "
+        "imputed with the median and standard-scaled like the numeric columns",
+    )
+    return steps
 
 
 def _constraint_lines(spec: FeatureSpec, validation_line: str | None) -> list[str]:

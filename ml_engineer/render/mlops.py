@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import yaml
 
 from ml_engineer.models.mlops import DeploymentConfig, MetricAlert, MonitoringSpec, RetrainPipeline
-from ml_engineer.render.jinja_env import markdown_environment
+from ml_engineer.render.jinja_env import comment, markdown_environment
 
 _DEPLOYMENT_HEADER = """\
 # deployment-config.yaml, written by ml-engineer from the approved ML design.
@@ -23,7 +25,17 @@ def render_deployment_config(config: DeploymentConfig) -> str:
         allow_unicode=True,
         width=100,
     )
-    return _DEPLOYMENT_HEADER + body
+    return _DEPLOYMENT_HEADER + _comment_lines(config.agent_notes) + body
+
+
+def _comment_lines(notes: list[str]) -> str:
+    """Each note as `#` comment lines, wrapped; line breaks in it become spaces, so no note
+    can end its comment and become YAML."""
+    lines: list[str] = []
+    for note in notes:
+        wrapped = textwrap.wrap(comment(note, max_chars=2000), width=96) or [""]
+        lines += [f"# {wrapped[0]}", *(f"#   {rest}" for rest in wrapped[1:])]
+    return "".join(f"{line}\n" for line in lines)
 
 
 def render_monitoring_spec(spec: MonitoringSpec) -> str:

@@ -32,7 +32,9 @@ def render_training_script(spec: FeatureSpec, config: ExperimentConfig) -> str:
     source = (
         python_environment()
         .get_template(TEMPLATE)
-        .render(spec=spec, config=config, groups=groups, excluded=excluded)
+        .render(
+            spec=spec, config=config, groups=groups, excluded=excluded, derived=config.data.derived
+        )
     )
     # A template bug must fail here, not in the user's first run.
     compile(source, "training_script.py", "exec")

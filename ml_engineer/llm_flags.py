@@ -1,0 +1,69 @@
+"""The CLI's model flags, shared by `run` and `resume`, and the context they make."""
+
+from __future__ import annotations
+
+import argparse
+
+from ml_engineer.errors import ModelConfigError
+
+
+def add_llm_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "LLM agents (optional; without a model the offline planner decides)"
+    )
+    group.add_argument(
+        "--model",
+        help="chat model name, e.g. gpt-4o-mini or a local server's model (env ML_ENGINEER_MODEL;"
+        " key in OPENAI_API_KEY, server in OPENAI_BASE_URL)",
+    )
+    group.add_argument("--base-url", help="an OpenAI-compatible server (env OPENAI_BASE_URL)")
+    group.add_argument(
+        "--max-tokens", type=int, help="stop LLM calls after this many tokens in the whole run"
+    )
+    group.add_argument(
+        "--budget-usd", type=float, help="stop LLM calls once they cost this much (USD)"
+    )
+    group.add_argument(
+        "--price",
+        metavar="IN,OUT",
+        help="USD per million input and output tokens, for a model not in the price table",
+    )
+    group.add_argument("--llm-timeout", type=float, help="seconds per LLM request (default 60)")
+
+
+def llm_context(args: argparse.Namespace) -> dict:
+    """Context fields for the model flags: llm, model_name, budget (all None offline)."""
+    from ml_engineer.agents.chat_model import make_chat_model, model_settings
+    from ml_engineer.agents.usage import Budget, price_for
+
+    settings = model_settings(args.model, base_url=args.base_url, timeout_s=args.llm_timeout)
+    if args.max_tokens is not None and args.max_tokens < 1:
+        raise ModelConfigError("--max-tokens must be a positive number of tokens.")
+    if settings is None:
+        return {"llm": None, "model_name": None, "budget": None}
+    price = _price(args.price)
+    budget = Budget(
+        max_tokens=args.max_tokens, max_usd=args.budget_usd, price=price_for(settings.model, price)
+    )
+    if budget.max_usd is not None and budget.price is None:
+        raise ModelConfigError(
+            f"--budget-usd needs the price of {settings.model}, which is not in the price "
+            "table: add --price IN,OUT (USD per million input and output tokens), or use "
+            "--max-tokens instead."
+        )
+    return {"llm": make_chat_model(settings), "model_name": settings.model, "budget": budget}
+
+
+def _price(text: str | None) -> tuple[float, float] | None:
+    if text is None:
+        return None
+    try:
+        low, high = (float(part) for part in text.split(","))
+    except ValueError:
+        raise ModelConfigError(
+            f"--price {text!r} must be two numbers, IN,OUT: USD per million input and output "
+            "tokens, e.g. --price 0.15,0.60."
+        ) from None
+    if low < 0 or high < 0:
+        raise ModelConfigError(f"--price {text!r}: prices cannot be negative.")
+    return low, high
