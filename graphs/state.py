@@ -53,6 +53,8 @@ class MLEngineerState(TypedDict, total=False):
     """Checkpoint lines of the mlops stage."""
     auto_approve: bool
     """Started with --yes: a resumed run approves unseen too, within the same safety rules."""
+    llm_flags: dict[str, Any]
+    """The CLI's model flags (model name, server, budget; never a key), for `resume`."""
     llm_usage: Annotated[list[dict[str, Any]], operator.add]
     """NodeUsage per LLM agent run, in order: tokens, calls, refusals, how it ended."""
     log: Annotated[list[str], operator.add]

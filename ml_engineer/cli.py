@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ml_engineer import __version__
 from ml_engineer.errors import InputsError, MLEngineerError
-from ml_engineer.llm_flags import add_llm_flags, llm_context
+from ml_engineer.llm_flags import add_llm_flags, llm_context, saved_flags
 
 FRAMEWORKS = ("sklearn", "lightgbm", "xgboost", "pytorch", "spark")
 NOT_AUTO_APPROVED = 8  # --yes met a design whose check run failed or lost to the baseline
@@ -130,11 +130,12 @@ def _run(args: argparse.Namespace) -> int:
         sample_rows=args.sample_rows,
         timeout_s=args.timeout,
         train=args.train,
-        **llm_context(args),
+        **llm_context(saved_flags(args)),
     )
     state = api.initial_state(
         args.data_dir, goal=args.goal, target=args.target, tracker=args.tracker, seed=args.seed
     )
+    state["llm_flags"] = saved_flags(args)  # so `resume` goes on with the same model
     state["auto_approve"] = args.yes  # so a run killed mid-way keeps its --yes on resume
     with project_lock(api.state_dir_for(args.data_dir), state["slug"]):
         with api.open_checkpointer(args.data_dir, args.checkpointer) as saver:
@@ -156,7 +157,6 @@ def _resume(args: argparse.Namespace) -> int:
 
     data_dir = api.resolve_data_dir(args.project)
     thread_id = _thread(args, data_dir)
-    context = Context(train=args.train, **llm_context(args))
     with project_lock(api.state_dir_for(data_dir), _slug(data_dir)):
         with api.open_checkpointer(data_dir, args.checkpointer) as saver:
             graph = _graph(args, saver)
@@ -164,6 +164,8 @@ def _resume(args: argparse.Namespace) -> int:
             snapshot = graph.get_state(config)
             if not snapshot.values:
                 raise InputsError(f"Thread {thread_id} has no saved run to resume.")
+            flags = saved_flags(args, snapshot.values.get("llm_flags"))
+            context = Context(train=args.train, **llm_context(flags))
             stage = api.run_stage(snapshot)
             if stage in ("approved", "rejected"):
                 out.print(f"Run {thread_id} was {stage}; there is nothing to resume.")

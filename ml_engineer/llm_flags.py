@@ -31,19 +31,35 @@ def add_llm_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--llm-timeout", type=float, help="seconds per LLM request (default 60)")
 
 
-def llm_context(args: argparse.Namespace) -> dict:
+FLAGS = ("model", "base_url", "max_tokens", "budget_usd", "price", "llm_timeout")
+
+
+def saved_flags(args: argparse.Namespace, saved: dict | None = None) -> dict:
+    """The model flags to keep in the run's state (never a key), so `resume` goes on with the
+    same model and budget; flags given to `resume` win over the saved ones."""
+    given = {name: getattr(args, name, None) for name in FLAGS}
+    if "@" in (given["base_url"] or ""):  # a URL with credentials in it is not kept
+        given["base_url"] = None
+    return {**(saved or {}), **{k: v for k, v in given.items() if v is not None}}
+
+
+def llm_context(flags: dict) -> dict:
     """Context fields for the model flags: llm, model_name, budget (all None offline)."""
     from ml_engineer.agents.chat_model import make_chat_model, model_settings
     from ml_engineer.agents.usage import Budget, price_for
 
-    settings = model_settings(args.model, base_url=args.base_url, timeout_s=args.llm_timeout)
-    if args.max_tokens is not None and args.max_tokens < 1:
+    settings = model_settings(
+        flags.get("model"), base_url=flags.get("base_url"), timeout_s=flags.get("llm_timeout")
+    )
+    max_tokens = flags.get("max_tokens")
+    if max_tokens is not None and max_tokens < 1:
         raise ModelConfigError("--max-tokens must be a positive number of tokens.")
     if settings is None:
         return {"llm": None, "model_name": None, "budget": None}
-    price = _price(args.price)
     budget = Budget(
-        max_tokens=args.max_tokens, max_usd=args.budget_usd, price=price_for(settings.model, price)
+        max_tokens=max_tokens,
+        max_usd=flags.get("budget_usd"),
+        price=price_for(settings.model, _price(flags.get("price"))),
     )
     if budget.max_usd is not None and budget.price is None:
         raise ModelConfigError(

@@ -256,3 +256,19 @@ def test_budget_usd_needs_a_known_price(tmp_path, stub, benefits):
     assert proc.returncode == 2 and "--price IN,OUT" in proc.stdout + proc.stderr
     budget = Budget(max_usd=0.01, price=(0.15, 0.60))
     assert budget.exceeded([]) is None
+
+
+def test_resume_goes_on_with_the_runs_model_and_its_usage_adds_up(tmp_path, stub, benefits):
+    stub.responder = script = ByNode()
+    script.queue("revise_design", tool_call("revise_design", {
+        "drop": ["yrdispl"], "acted": ["dropped yrdispl, the year of displacement"]}))  # fmt: skip
+    paused = cli(tmp_path, stub, "run", str(benefits), "--model", "stub-model", "--no-validate")
+    assert paused.returncode == 0 and "the run is paused" in paused.stdout
+    revised = cli(tmp_path, stub, "resume", "ui-benefit-claims", "--revise", "lose the year")
+    assert revised.returncode == 0, revised.stdout + revised.stderr
+    assert "Revision 1: dropped yrdispl, the year of displacement" in revised.stdout
+    assert len(script.requests["revise_design"]) == 1  # no --model: the run's own was used
+    assert "yrdispl" in config_of(benefits)["data"]["drop"]
+    # The panel adds both rounds of the feature agent up, and the approval's own call.
+    assert "LLM approval" in revised.stdout
+    assert "LLM feature_spec_writer        stub-model: 2 call(s)" in revised.stdout
