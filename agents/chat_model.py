@@ -7,6 +7,7 @@ supports tool calling can be passed instead (`Context(llm=...)`).
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from ml_engineer.errors import ModelConfigError
 
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_RETRIES = 3  # the openai client backs off exponentially on 408/409/429/5xx/timeouts
+TIMEOUT_ENV = "ML_ENGINEER_LLM_TIMEOUT_S"
+RETRIES_ENV = "ML_ENGINEER_LLM_RETRIES"
 LOCAL_KEY = "not-needed"  # local servers ignore the key, but the client insists on one
 
 OFFLINE_NOTICE = (
@@ -30,10 +33,6 @@ class ModelSettings:
     api_key: str | None
     timeout_s: float = DEFAULT_TIMEOUT_S
     max_retries: int = DEFAULT_RETRIES
-
-    def describe(self) -> str:
-        where = self.base_url or "api.openai.com"
-        return f"{self.model} at {where}"
 
 
 def model_settings(
@@ -63,10 +62,8 @@ def model_settings(
         model=name,
         base_url=base_url,
         api_key=key,
-        timeout_s=_positive(timeout_s, env.get("ML_ENGINEER_LLM_TIMEOUT_S"), DEFAULT_TIMEOUT_S),
-        max_retries=int(
-            _positive(max_retries, env.get("ML_ENGINEER_LLM_RETRIES"), DEFAULT_RETRIES, zero=True)
-        ),
+        timeout_s=_timeout(timeout_s, env.get(TIMEOUT_ENV)),
+        max_retries=_retries(max_retries, env.get(RETRIES_ENV)),
     )
 
 
@@ -84,18 +81,60 @@ def make_chat_model(settings: ModelSettings):
     )
 
 
-def _positive(value, env_value: str | None, default: float, *, zero: bool = False) -> float:
-    for candidate in (value, env_value):
-        if candidate is None or candidate == "":
-            continue
-        try:
-            number = float(candidate)
-        except ValueError:
+def _timeout(flag: float | None, env_value: str | None) -> float:
+    """Seconds per request: --llm-timeout, else ML_ENGINEER_LLM_TIMEOUT_S, else the default."""
+    if flag is not None:
+        if _seconds(flag) is None:
             raise ModelConfigError(
-                f"{candidate!r} is not a number (ML_ENGINEER_LLM_TIMEOUT_S / "
-                "ML_ENGINEER_LLM_RETRIES take numbers)."
-            ) from None
-        if number > 0 or (zero and number == 0):
-            return number
-        raise ModelConfigError(f"{candidate!r} must be a positive number of seconds or retries.")
-    return default
+                f"--llm-timeout {_shown(flag)} is not a valid timeout: it takes a positive "
+                "number of seconds per LLM request, e.g. --llm-timeout 60.",
+                field="--llm-timeout",
+            )
+        return float(flag)
+    if env_value is None or not env_value.strip():
+        return DEFAULT_TIMEOUT_S
+    seconds = _seconds(env_value)
+    if seconds is None:
+        raise ModelConfigError(
+            f"{TIMEOUT_ENV}={env_value!r} is not a valid timeout: it takes a positive number of "
+            f"seconds per LLM request, e.g. {TIMEOUT_ENV}=60. Fix it or unset it (default "
+            f"{DEFAULT_TIMEOUT_S:g}).",
+            field=TIMEOUT_ENV,
+        )
+    return seconds
+
+
+def _shown(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _seconds(value: object) -> float | None:
+    """A positive, finite number of seconds, or None when `value` is not one."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and number > 0 else None
+
+
+def _retries(given: int | None, env_value: str | None) -> int:
+    """Retries per request: the argument, else ML_ENGINEER_LLM_RETRIES, else the default."""
+    if given is not None:
+        if isinstance(given, bool) or not isinstance(given, int) or given < 0:
+            raise ModelConfigError(
+                f"max_retries={given!r} is not a valid retry count: it takes a whole number "
+                "of 0 or more.",
+                field="max_retries",
+            )
+        return given
+    if env_value is None or not env_value.strip():
+        return DEFAULT_RETRIES
+    text = env_value.strip()
+    if not text.isascii() or not text.isdigit():  # "2.7", "-1", "abc", "³" are not counts
+        raise ModelConfigError(
+            f"{RETRIES_ENV}={env_value!r} is not a valid retry count: it takes a whole number "
+            f"of 0 or more, e.g. {RETRIES_ENV}=3. Fix it or unset it (default "
+            f"{DEFAULT_RETRIES}).",
+            field=RETRIES_ENV,
+        )
+    return int(text)

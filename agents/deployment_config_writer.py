@@ -148,9 +148,10 @@ def choose_deployment(
         node=NODE,
         system=system_prompt(NODE),
         task=(
-            f"Size the prediction service of the approved {config.model.type} model for "
-            f"`{spec.target.column}` ({len(deployment.input_schema)} inputs, "
-            f"{spec.row_count or 'unknown'} training rows); read what you need, then call {WRITE}."
+            # No column name here: names are data, and reach the model only inside <data>.
+            f"Size the prediction service of the approved {config.model.type} model "
+            f"({len(deployment.input_schema)} inputs, {spec.row_count or 'unknown'} training "
+            f"rows; design_summary names its target); read what you need, then call {WRITE}."
         ),
         reads=MLOpsReader(spec, config, result).deployment_tools(deployment),
         write=WriteTool(

@@ -5,16 +5,11 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from pydantic import BaseModel
-
+from ml_engineer.agents.read_tools import MAX_READ_CHARS, NoArgs, fit_lines
 from ml_engineer.agents.tool_loop import ReadTool
 from ml_engineer.models import ExperimentConfig, FeatureSpec
 from ml_engineer.planning.training_checks import PARAM_RANGES
 from ml_engineer.render.experiment_config import render_experiment_config
-
-
-class NoArgs(BaseModel):
-    pass
 
 
 class DesignReader:
@@ -55,8 +50,9 @@ class DesignReader:
             kind: {k: "true/false" if v is bool else list(v) for k, v in params.items()}
             for kind, params in PARAM_RANGES.items()
         }
-        return (
-            render_experiment_config(self.config)[:12_000]
-            + "\n\nModel types and parameter ranges the script accepts:\n"
-            + json.dumps(ranges)
+        ranges_text = "\n\nModel types and parameter ranges the script accepts:\n" + json.dumps(
+            ranges
         )
+        config_text = render_experiment_config(self.config)
+        room = MAX_READ_CHARS - len(ranges_text)
+        return fit_lines(config_text, room, "lines of experiment-config.yaml") + ranges_text

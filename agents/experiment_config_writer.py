@@ -20,11 +20,16 @@ WRITE = "write_experiment_config"
 
 
 def choose_experiment(
-    spec: FeatureSpec, config: ExperimentConfig, session: AgentSession | None
-) -> AgentResult | None:
-    """Let the agent adjust `config` (and the spec's secondary metrics) in place."""
+    spec: FeatureSpec,
+    config: ExperimentConfig,
+    session: AgentSession | None,
+    previous: dict | None = None,
+) -> tuple[AgentResult | None, dict | None]:
+    """Let the agent adjust `config` (and the spec's secondary metrics) in place; return its run
+    and the proposal taken (re-applied from `previous` when this round falls back)."""
     if session is None:
-        return None
+        return None, None
+    review = lambda p: review_experiment_proposal(p, config)  # noqa: E731
     result = run_agent(
         session,
         node=NODE,
@@ -38,12 +43,15 @@ def choose_experiment(
             WRITE,
             "Set the secondary metrics and encoding limits you change.",
             ExperimentProposal,
-            lambda p: review_experiment_proposal(p, config),
+            review,
         ),
     )
     proposal = result.proposal
+    if proposal is None and previous is not None:
+        proposal = review(ExperimentProposal.model_validate(previous)).accepted
+        result.notes.append("The LLM agent's choices of the previous round were applied again.")
     if proposal is None:
-        return result
+        return result, None
     if proposal.secondary_metrics is not None:
         config.metrics.secondary = list(proposal.secondary_metrics)
         spec.goal.secondary_metrics = list(proposal.secondary_metrics)
@@ -55,7 +63,7 @@ def choose_experiment(
         result.notes.insert(
             0, f"Experiment, by the LLM agent ({session.model_name}): {proposal.reason}"
         )
-    return result
+    return result, proposal.model_dump(mode="json", exclude_defaults=True)
 
 
 def write_experiment_config(config: ExperimentConfig) -> str:

@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import replace
 from pathlib import Path
 
 from ml_engineer.agents.prompts import system_prompt
 from ml_engineer.agents.read_tools import InputReader
 from ml_engineer.agents.tool_loop import AgentResult, AgentSession, WriteTool, run_agent
 from ml_engineer.agents.untrusted import as_data
+from ml_engineer.errors import MLEngineerError
 from ml_engineer.inputs.load import LoadedInputs
-from ml_engineer.models import FeatureSpec
-from ml_engineer.models.feature_spec import TREATMENT_TRANSFORMS
+from ml_engineer.models import DataProfile, FeatureSpec
 from ml_engineer.models.proposals import FeatureProposal
 from ml_engineer.models.revision import Overrides
-from ml_engineer.planning.derived import apply_derived
 from ml_engineer.planning.feature_checks import review_feature_proposal
+from ml_engineer.planning.feature_proposal import apply_feature_proposal
 from ml_engineer.planning.goal import decide_goal
 from ml_engineer.planning.planner import PlanRequest, plan_feature_spec
 
@@ -30,56 +29,100 @@ NODE = "feature_spec_writer"
 WRITE = "write_feature_spec"
 
 
+class FeaturePlanner:
+    """The planner over one run's inputs; the data is measured once per target, not per plan."""
+
+    def __init__(self, inputs: LoadedInputs, ml_dir: Path):
+        self.inputs, self.ml_dir = inputs, ml_dir
+        self._measured: dict[str, tuple] = {}
+
+    def plan(self, request: PlanRequest) -> tuple[FeatureSpec, DataProfile]:
+        inputs = self.inputs
+        profile, notes = inputs.profile, inputs.notes
+        if inputs.dataset is None:
+            return plan_feature_spec(profile, notes, request), profile
+        # Imported here: measuring needs pandas, which a profile-only run never pays for.
+        from ml_engineer.inputs.evidence import measure_evidence
+
+        # The target must be known before the data can be measured against it.
+        goal = decide_goal(
+            profile, notes, goal_text=request.goal_text, target=request.chosen_target
+        )
+        if goal.target not in self._measured:
+            self._measured[goal.target] = measure_evidence(
+                inputs.dataset, profile, goal, notes.key_columns
+            )
+        measured, evidence = self._measured[goal.target]
+        data_path = os.path.relpath(Path(inputs.dataset.path).resolve(), self.ml_dir.resolve())
+        spec = plan_feature_spec(
+            measured,
+            notes,
+            request,
+            evidence=evidence,
+            data_path=Path(data_path).as_posix(),
+            data_format=inputs.dataset.format,
+            data_sep=inputs.dataset.sep,
+        )
+        return spec, measured
+
+
 def write_feature_spec(
-    inputs: LoadedInputs, request: PlanRequest, ml_dir: Path, session: AgentSession | None = None
-) -> tuple[FeatureSpec, AgentResult | None]:
-    planned = _plan(inputs, request, ml_dir)
+    inputs: LoadedInputs,
+    request: PlanRequest,
+    ml_dir: Path,
+    session: AgentSession | None = None,
+    previous: dict | None = None,
+) -> tuple[FeatureSpec, AgentResult | None, dict | None]:
+    """The spec, the agent's run (None offline) and the proposal taken (for the next round).
+
+    `previous` is the proposal taken in an earlier round: when this round's agent falls back,
+    it is reviewed and applied again, so a revision does not silently undo the agent's work."""
+    planner = FeaturePlanner(inputs, ml_dir)
+    planned, profile = planner.plan(request)
     if session is None:
-        return planned, None
+        return planned, None, None
+    review = lambda p: review_feature_proposal(p, profile, inputs.notes, planned)  # noqa: E731
     result = run_agent(
         session,
         node=NODE,
         system=system_prompt(NODE),
-        task=_task(inputs, request, planned),
-        reads=InputReader(inputs, planned).tools(),
+        task=_task(inputs, request, planned, previous),
+        reads=InputReader(inputs.model_copy(update={"profile": profile}), planned).tools(),
         write=WriteTool(
             WRITE,
             "Propose your changes to the planner's feature spec. Only what you change.",
             FeatureProposal,
-            lambda p: review_feature_proposal(p, inputs.profile, inputs.notes, planned),
+            review,
         ),
     )
-    if result.proposal is None:
-        planned.notes.extend(result.notes)
-        return planned, result
-    spec = _apply(result.proposal, inputs, request, ml_dir, planned, session.model_name)
-    spec.notes.extend(result.notes)
-    return spec, result
+    proposal = result.proposal
+    if proposal is None and previous is not None:
+        again = review(FeatureProposal.model_validate(previous))
+        proposal = again.accepted
+        result.notes.append(
+            "The LLM agent's proposal of the previous round was reviewed and applied again."
+            + (f" Not taken now: {' '.join(again.problems)}" if again.problems else "")
+        )
+    if proposal is None:
+        planned.agent_notes[NODE] = result.notes
+        return planned, result, None
+    by = f"proposed by the LLM agent ({session.model_name})"
+    try:
+        spec, notes = apply_feature_proposal(proposal, planned, request, planner.plan, by)
+    except (MLEngineerError, ValueError) as error:  # the planner cannot use it: keep its own
+        planned.agent_notes[NODE] = [
+            *result.notes,
+            f"The LLM agent's proposal could not be applied ({error}); the planner decided.",
+        ]
+        result.usage.outcome = "planner: the proposal could not be applied"
+        return planned, result, None
+    spec.agent_notes[NODE] = [*notes, *result.notes]
+    return spec, result, proposal.model_dump(mode="json", exclude_defaults=True)
 
 
-def _plan(inputs: LoadedInputs, request: PlanRequest, ml_dir: Path) -> FeatureSpec:
-    profile, notes = inputs.profile, inputs.notes
-    if inputs.dataset is None:
-        return plan_feature_spec(profile, notes, request)
-    # Imported here: measuring needs pandas, which a profile-only run never pays for.
-    from ml_engineer.inputs.evidence import measure_evidence
-
-    # The target must be known before the data can be measured against it.
-    goal = decide_goal(profile, notes, goal_text=request.goal_text, target=request.chosen_target)
-    profile, evidence = measure_evidence(inputs.dataset, profile, goal, notes.key_columns)
-    data_path = os.path.relpath(Path(inputs.dataset.path).resolve(), ml_dir.resolve())
-    return plan_feature_spec(
-        profile,
-        notes,
-        request,
-        evidence=evidence,
-        data_path=Path(data_path).as_posix(),
-        data_format=inputs.dataset.format,
-        data_sep=inputs.dataset.sep,
-    )
-
-
-def _task(inputs: LoadedInputs, request: PlanRequest, planned: FeatureSpec) -> str:
+def _task(
+    inputs: LoadedInputs, request: PlanRequest, planned: FeatureSpec, previous: dict | None
+) -> str:
     # Column names come from the data: they stay inside <data>, even the target's.
     design = (
         f"predict `{planned.target.column}` ({planned.goal.task.value}), "
@@ -87,63 +130,26 @@ def _task(inputs: LoadedInputs, request: PlanRequest, planned: FeatureSpec) -> s
         f"{len(planned.columns)} input columns kept"
     )
     parts = [
-        f"Project: {request.slug}. The user's goal: {request.goal_text or '(none given)'}.",
+        "Project:\n" + as_data("folder name", request.slug),
+        f"The user's goal: {request.goal_text or '(none given)'}.",
         "The planner's design:\n" + as_data("planner", design),
         "The analyst's goal sentence:\n" + as_data("analyst", inputs.notes.goal_sentence or "-"),
     ]
-    if request.reviewer_notes:
-        # The reviewer's words at approval: what this round must address.
-        parts.append("The reviewer's feedback so far:\n- " + "\n- ".join(request.reviewer_notes))
+    if request.reviewer_feedback:
+        # The person's own words at approval: what this round must address.
+        parts.append("The reviewer's feedback, in their words:\n- " + "\n- ".join(
+            request.reviewer_feedback
+        ))  # fmt: skip
     if request.overrides != Overrides():
         changes = json.dumps(request.overrides.model_dump(exclude_defaults=True))
         parts.append(
             "The reviewer's changes, applied whatever you propose:\n" + as_data("reviewer", changes)
         )
+    if previous:
+        parts.append(
+            "Your proposal taken in the previous round (propose it again, adjusted to the "
+            "feedback, or it is re-applied as it was):\n" + as_data("previous proposal",
+                                                                     json.dumps(previous))
+        )  # fmt: skip
     parts.append(f"Read what you need, then call {WRITE}.")
     return "\n\n".join(parts)
-
-
-def _apply(
-    proposal: FeatureProposal,
-    inputs: LoadedInputs,
-    request: PlanRequest,
-    ml_dir: Path,
-    planned: FeatureSpec,
-    model: str,
-) -> FeatureSpec:
-    """Re-plan with the accepted proposal as overrides; the reviewer's own overrides win."""
-    reviewer = request.overrides
-    proposed = Overrides(
-        target=proposal.target,
-        drop=[c.column for c in proposal.columns if not c.keep],
-        keep=[c.column for c in proposal.columns if c.keep],
-        primary_metric=proposal.primary_metric,
-        split_strategy=proposal.split_strategy,
-        split_column=proposal.split_column,
-    )
-    spec = _plan(inputs, replace(request, overrides=proposed.merged(reviewer)), ml_dir)
-    by = f"proposed by the LLM agent ({model})"
-    touched = set(reviewer.drop) | set(reviewer.keep)
-    for choice in proposal.columns:
-        decision = next((d for d in spec.columns if d.name == choice.column), None)
-        if decision is None or choice.column in touched or decision.keep != choice.keep:
-            continue  # the reviewer's word, or the planner could not apply it (said in notes)
-        if decision.keep and choice.treatment and choice.treatment != decision.treatment:
-            decision.treatment = choice.treatment
-            decision.transforms = list(TREATMENT_TRANSFORMS[choice.treatment])
-        before = next(d for d in planned.columns if d.name == choice.column)
-        verdict = "kept" if before.keep else "excluded"
-        had = f"; the planner had {verdict} it: {before.reason}"
-        decision.reason = f"{choice.reason} ({by}{had})"
-    if proposal.primary_metric and reviewer.primary_metric is None:
-        if spec.goal.primary_metric == proposal.primary_metric:
-            spec.goal.metric_reason = f"{proposal.metric_reason or 'fits the goal'} ({by})"
-    if proposal.split_strategy and reviewer.split_strategy is None:
-        spec.split.reason = spec.split.reason.replace("set by the reviewer at approval", by)
-    if proposal.target and reviewer.target is None and spec.target.column == proposal.target:
-        spec.goal.target_reason = by
-    spec.derived, refused = apply_derived(spec, proposal.derived, inputs.profile)
-    spec.notes.extend(refused)
-    if proposal.summary:
-        spec.notes.insert(0, f"The LLM agent's summary ({model}): {proposal.summary}")
-    return spec

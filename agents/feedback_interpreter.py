@@ -43,7 +43,7 @@ def read_feedback(
             WRITE,
             "The reviewer's feedback as changes to the design; the rest as not_understood.",
             RevisionProposal,
-            lambda p: review_revision(p, spec),
+            lambda p: review_revision(p, spec, inputs.profile, inputs.notes, text),
         ),
     )
     if result.proposal is None:

@@ -7,18 +7,16 @@ never travels whole.
 
 from __future__ import annotations
 
-import json
-
 from pydantic import BaseModel, Field
 
 from ml_engineer.agents.design_reader import DesignReader
+from ml_engineer.agents.read_tools import NoArgs, fit_json
 from ml_engineer.agents.tool_loop import ReadTool
 from ml_engineer.models import ExperimentConfig, FeatureSpec
 from ml_engineer.models.mlops import DeploymentConfig, MonitoringSpec, RetrainPipeline
 from ml_engineer.validation import ValidationResult
 
 PAGE = 50
-MAX_CHARS = 12_000
 
 
 def chosen_by(model_name: str, reason: str) -> str:
@@ -26,10 +24,6 @@ def chosen_by(model_name: str, reason: str) -> str:
     reason = " ".join(reason.split())
     line = f"Chosen by the LLM agent ({model_name})"
     return f"{line}: {reason}" if reason else f"{line}."
-
-
-class NoArgs(BaseModel):
-    pass
 
 
 class ColumnPage(BaseModel):
@@ -84,9 +78,9 @@ class MLOpsReader(DesignReader):
     def metrics(self) -> str:
         result = self.result
         if result is None:
-            return json.dumps({"status": "unknown"})
+            return fit_json({"status": "unknown"})
         metrics = result.metrics or {}
-        return json.dumps(
+        return fit_json(
             {
                 "status": result.status,
                 "reason": result.reason,
@@ -96,13 +90,12 @@ class MLOpsReader(DesignReader):
                 "rows": metrics.get("rows"),
                 "sampled_rows": result.sampled_rows,
                 "fit_seconds": result.seconds,
-            },
-            ensure_ascii=False,
-        )[:MAX_CHARS]
+            }
+        )
 
     def deployment(self, planned: DeploymentConfig) -> str:
         schema = planned.input_schema
-        return json.dumps(
+        return fit_json(
             {
                 "service": planned.service,
                 "resources": planned.resources,
@@ -113,16 +106,15 @@ class MLOpsReader(DesignReader):
                     for kind in dict.fromkeys(f.type for f in schema)
                 },
                 "rows_in_training": self.spec.row_count,
-            },
-            ensure_ascii=False,
-        )[:MAX_CHARS]
+            }
+        )
 
     def columns(self, planned: MonitoringSpec, page: ColumnPage) -> str:
         treatments = {c.name: c.treatment for c in self.spec.kept}
         needle = (page.contains or "").casefold()
         rows = [d for d in planned.drift if needle in d.column.casefold()]
         shown = rows[page.offset : page.offset + PAGE]
-        return json.dumps(
+        return fit_json(
             {
                 "matching": len(rows),
                 "offset": page.offset,
@@ -137,23 +129,19 @@ class MLOpsReader(DesignReader):
                     for d in shown
                 ],
                 "time_axis": self.spec.split.time_column,
-            },
-            ensure_ascii=False,
+            }
         )
 
     def monitoring(self, planned: MonitoringSpec) -> str:
-        return json.dumps(
+        return fit_json(
             {
                 "metric_alerts": [a.model_dump(mode="json") for a in planned.metric_alerts],
                 "prediction_baseline": planned.prediction_baseline,
                 "label_delay_note": planned.label_delay_note,
                 "dashboard": planned.dashboard,
                 "drift_columns": len(planned.drift),
-            },
-            ensure_ascii=False,
-        )[:MAX_CHARS]
+            }
+        )
 
     def retrain(self, planned: RetrainPipeline) -> str:
-        return json.dumps(
-            planned.model_dump(mode="json", exclude={"agent_notes"}), ensure_ascii=False
-        )[:MAX_CHARS]
+        return fit_json(planned.model_dump(mode="json", exclude={"agent_notes"}))

@@ -71,9 +71,10 @@ def choose_monitoring(
         node=NODE,
         system=system_prompt(NODE),
         task=(
-            f"Plan what the monitoring dashboard of the `{spec.target.column}` model "
-            f"({len(monitoring.drift)} inputs on the drift panel) shows first and when its labels "
-            f"arrive; read what you need, then call {WRITE}."
+            # No column name here: names are data, and reach the model only inside <data>.
+            f"Plan what the monitoring dashboard of the approved model ({len(monitoring.drift)} "
+            "inputs on the drift panel; design_summary names its target) shows first and when "
+            f"its labels arrive; read what you need, then call {WRITE}."
         ),
         reads=MLOpsReader(spec, config, result).monitoring_tools(monitoring),
         write=WriteTool(

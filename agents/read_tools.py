@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from ml_engineer.agents.tool_loop import ReadTool
+from ml_engineer.agents.tool_loop import MAX_RESULT_CHARS, ReadTool
 from ml_engineer.inputs.load import LoadedInputs
 from ml_engineer.inputs.notes.documents import (
     EDA_DOCUMENT_NAMES,
@@ -26,10 +26,63 @@ from ml_engineer.planning.review import closest
 
 PAGE_COLUMNS = 40  # columns per list_columns page: about 4,000 characters
 PAGE_CHARS = 6_000  # characters per page of a document
+# A read result's size: the loop cuts anything longer mid-text, so the readers cut first, where
+# the text can be cut (whole list items, whole lines), and say so.
+MAX_READ_CHARS = MAX_RESULT_CHARS
+_MARKER_ROOM = 120  # the "truncated" note a cut result carries
 
 
 class NoArgs(BaseModel):
-    pass
+    """The arguments of a read tool that takes none."""
+
+
+def fit_json(payload: dict, limit: int = MAX_READ_CHARS) -> str:
+    """`payload` as compact JSON of at most `limit` characters, still valid JSON.
+
+    When it is longer, whole items are left off the end of its longest lists and a "truncated"
+    field says how many, e.g. "[truncated: 12 more dashboard items not shown]". Only when the
+    lists are empty and it is still too long are whole lines of its indented form cut instead.
+    """
+    text = _dumps(payload)
+    if len(text) <= limit:
+        return text
+    shown = {k: list(v) if isinstance(v, list) else v for k, v in payload.items()}
+    left_off: dict[str, int] = {}
+    while len(text) > limit:
+        lists = [k for k, v in shown.items() if isinstance(v, list) and v]
+        if not lists:
+            return fit_lines(json.dumps(shown, ensure_ascii=False, indent=1), limit, "lines")
+        key = max(lists, key=lambda k: len(_dumps(shown[k])))
+        excess = len(text) - limit + _MARKER_ROOM
+        items = shown[key]
+        while items and excess > 0:
+            excess -= len(_dumps(items.pop())) + 1
+            left_off[key] = left_off.get(key, 0) + 1
+        more = ", ".join(f"{n:,} more {k} items" for k, n in left_off.items())
+        shown["truncated"] = f"[truncated: {more} not shown]"
+        text = _dumps(shown)
+    return text
+
+
+def fit_lines(text: str, limit: int = MAX_READ_CHARS, unit: str = "lines") -> str:
+    """`text` cut after its last whole line that fits in `limit` characters, with a line saying
+    how many more were left off; a first line longer than that is cut at `limit` characters."""
+    if len(text) <= limit:
+        return text
+    lines = text.splitlines(keepends=True)
+    kept, size = 0, 0
+    while kept < len(lines) and size + len(lines[kept]) <= limit - _MARKER_ROOM:
+        size += len(lines[kept])
+        kept += 1
+    if kept == 0:
+        cut = limit - _MARKER_ROOM
+        return text[:cut] + f"\n[truncated: {len(text) - cut:,} more characters not shown]"
+    body = "".join(lines[:kept])
+    return body.rstrip("\n") + f"\n[truncated: {len(lines) - kept:,} more {unit} not shown]"
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 class ListColumnsArgs(BaseModel):

@@ -88,9 +88,10 @@ def choose_retrain(
         node=NODE,
         system=system_prompt(NODE),
         task=(
-            f"Choose how often the `{spec.target.column}` model is retrained on schedule (the "
-            f"planner chose monthly; {spec.row_count or 'unknown'} training rows); read what you "
-            f"need, then call {WRITE}."
+            # No column name here: names are data, and reach the model only inside <data>.
+            "Choose how often the approved model is retrained on schedule (the planner chose "
+            f"monthly; {spec.row_count or 'unknown'} training rows; design_summary names its "
+            f"target); read what you need, then call {WRITE}."
         ),
         reads=MLOpsReader(spec, config, result).retrain_tools(pipeline, monitoring),
         write=WriteTool(

@@ -3,10 +3,11 @@
 The model reads the inputs through read tools and proposes through one write tool whose
 argument is a pydantic model. Each proposal is reviewed by the planner's rules: a refusal goes
 back to the model as the tool's answer, so it can correct itself; after MAX_REFUSALS refusals
-the valid parts are accepted and the planner keeps its own decision for the rest. Anything else
-that goes wrong (errors after the client's retries, a spent budget, prose instead of a tool
-call, too many turns) ends the loop with no proposal: the node falls back to the planner.
-A run never dies because the model misbehaved.
+the parts the rules allow are taken and the planner's decisions stand for the rest (or for all,
+when nothing is allowed). Anything else that goes wrong (errors after the client's retries, a
+spent budget, prose instead of a tool call, malformed calls, too many turns, even a fault in a
+tool) ends the loop with no proposal: the node falls back to the planner. A model that
+misbehaves never stops a run.
 """
 
 from __future__ import annotations
@@ -20,15 +21,17 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, ValidationError
 
-from ml_engineer.agents.untrusted import as_data, redact_keys
+from ml_engineer.agents.untrusted import as_data, redact_keys, redact_secrets
 from ml_engineer.agents.usage import Budget, NodeUsage
 from ml_engineer.planning.review import Review
 
 MAX_TURNS = 12  # model calls per node: reads, one proposal, a few corrections
-MAX_REFUSALS = 2  # refused proposals before the valid parts are taken as they are
-# Message text kept per request; old read results are elided beyond it. With the tool schemas
-# and JSON escaping, a request body stays under 48,000 characters (about 12,000 tokens).
+MAX_REFUSALS = 2  # refused proposals before the allowed parts are taken as they are
+# Message text kept per request: older read results are elided beyond it (never the newest),
+# and one read result is cut at MAX_RESULT_CHARS. With the tool schemas and JSON escaping, a
+# request body stays under 48,000 characters (about 12,000 tokens).
 MAX_REQUEST_CHARS = 28_000
+MAX_RESULT_CHARS = 12_000
 ELIDED = "[elided to keep the request small: call the tool again if you still need it]"
 
 
@@ -57,6 +60,7 @@ class AgentSession:
     model_name: str
     budget: Budget = field(default_factory=Budget)
     spent_before: list[NodeUsage] = field(default_factory=list)
+    secrets: list[str] = field(default_factory=list)  # masked in every line the loop writes
 
 
 @dataclass
@@ -67,9 +71,9 @@ class AgentResult:
     notes: list[str] = field(default_factory=list)  # for the deliverable: what was not taken
     log: list[str] = field(default_factory=list)  # for the run's log, as it happened
 
-    @property
-    def fell_back(self) -> bool:
-        return self.proposal is None
+
+class _GiveUp(Exception):
+    """Ends the loop: the node falls back to the planner, for the reason given."""
 
 
 def run_agent(
@@ -81,69 +85,76 @@ def run_agent(
     reads: list[ReadTool],
     write: WriteTool,
 ) -> AgentResult:
-    usage = NodeUsage(model=session.model_name)
-    result = AgentResult(proposal=None, usage=usage, node=node)
+    result = AgentResult(proposal=None, usage=NodeUsage(model=session.model_name), node=node)
+    try:
+        result.proposal = _converse(session, result, system, task, reads, write)
+    except _GiveUp as reason:
+        _fall_back(result, str(reason))
+    except Exception as error:  # a fault in a tool or a review: still never the run's end
+        _fall_back(result, f"an internal error in the agent's tools ({_short(error)})")
+    result.log = [redact_secrets(line, session.secrets) for line in result.log]
+    result.notes = [redact_secrets(line, session.secrets) for line in result.notes]
+    result.usage.outcome = redact_secrets(result.usage.outcome, session.secrets)
+    return result
+
+
+def _converse(session, result, system, task, reads, write) -> BaseModel:
+    usage, node = result.usage, result.node
     tools = {t.name: t for t in reads}
     try:
         bound = session.llm.bind_tools([_schema(t) for t in [*reads, write]])
     except Exception as error:  # a model without tool calling cannot act as an agent
-        return _fall_back(result, f"the model cannot call tools ({_short(error)})")
+        raise _GiveUp(f"the model cannot call tools ({_short(error)})") from None
     messages: list[BaseMessage] = [SystemMessage(system), HumanMessage(task)]
     prose = 0
     for _turn in range(MAX_TURNS):
         if reason := session.budget.exceeded([*session.spent_before, usage]):
-            return _fall_back(result, reason)
+            raise _GiveUp(reason)
         _elide_old_reads(messages)
         try:
             reply = bound.invoke(messages)
         except Exception as error:  # after the client's own retries with backoff
-            return _fall_back(result, f"the model call failed: {_short(error)}")
+            usage.calls += 1  # sent, maybe billed; its tokens are unknown
+            raise _GiveUp(f"the model call failed: {_describe(error)}") from None
         usage.add(getattr(reply, "usage_metadata", None))
         if not isinstance(reply, AIMessage):
-            return _fall_back(result, "the model returned no message")
+            raise _GiveUp("the model returned no message")
         messages.append(reply)
         if not reply.tool_calls and not reply.invalid_tool_calls:
             prose += 1
             if prose > 1:
-                return _fall_back(
-                    result, f"the model answered in prose without calling {write.name}"
-                )
-            messages.append(
-                HumanMessage(f"Prose is not read. Call {write.name} with your decision.")
-            )
+                raise _GiveUp(f"the model answered in prose without calling {write.name}")
+            messages.append(HumanMessage(f"Prose is not read. Call {write.name} now."))
             continue
-        for bad in reply.invalid_tool_calls:
+        for i, bad in enumerate(reply.invalid_tool_calls):
             usage.refusals += 1
-            message = (
-                f"Your call to {bad.get('name')} could not be read: its arguments are not a valid "
-                f"JSON object ({_short(bad.get('error') or 'malformed')}). Send it again."
-            )
             result.log.append(f"{node}: refused a malformed call to {bad.get('name')}.")
-            messages.append(ToolMessage(message, tool_call_id=bad.get("id") or "invalid"))
-        if usage.refusals > MAX_REFUSALS + 1:
-            return _fall_back(result, f"the model's calls were malformed {usage.refusals} times")
-        for call in reply.tool_calls:
+            answer = (
+                f"Your call to {bad.get('name')} could not be read: its arguments are not a valid "
+                "JSON object. Send it again."
+            )
+            messages.append(ToolMessage(answer, tool_call_id=bad.get("id") or f"invalid_{i}"))
+        for i, call in enumerate(reply.tool_calls):
             if call["name"] == write.name:
-                accepted, answer = _propose(write, call["args"], usage, result, node)
-                if accepted is not None:
-                    result.proposal = accepted
-                    usage.outcome = _accepted_outcome(usage)
-                    return result
-                if usage.refusals > MAX_REFUSALS + 1:  # malformed again and again
-                    return _fall_back(result, f"{write.name} was malformed {usage.refusals} times")
+                taken, answer = _propose(write, call["args"], usage, result)
+                if taken is not None:
+                    return taken
             elif call["name"] in tools:
                 answer = _read(tools[call["name"]], call["args"])
             else:
                 known = ", ".join([*tools, write.name])
                 answer = f"There is no tool {call['name']!r}; use one of: {known}."
-            messages.append(ToolMessage(answer, tool_call_id=call["id"]))
-    return _fall_back(result, f"no accepted {write.name} within {MAX_TURNS} model calls")
+            messages.append(ToolMessage(answer, tool_call_id=call.get("id") or f"call_{i}"))
+        if usage.refusals > MAX_REFUSALS + 1:
+            raise _GiveUp(f"the model's calls were refused or malformed {usage.refusals} times")
+    raise _GiveUp(f"no accepted {write.name} within {MAX_TURNS} model calls")
 
 
 def _propose(
-    write: WriteTool, args: dict, usage: NodeUsage, result: AgentResult, node: str
+    write: WriteTool, args: dict, usage: NodeUsage, result: AgentResult
 ) -> tuple[BaseModel | None, str]:
     """(the proposal as it may be taken, "") or (None, the refusal the model reads)."""
+    node = result.node
     try:
         proposal = write.args.model_validate(args)
     except ValidationError as error:
@@ -151,28 +162,39 @@ def _propose(
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in error.errors()[:8]
         )
-        result.log.append(f"{node}: refused {write.name} (malformed): {problems}")
-        return None, f"Refused: the arguments do not fit the schema: {problems}. Call it again."
+        result.log.append(f"{node}: refused {write.name} (it does not fit the schema).")
+        return None, "Refused: the arguments do not fit the schema:\n" + as_data(
+            "schema check", problems
+        ) + f"\nCall {write.name} again."
     review = write.review(proposal)
     if not review.problems:
         if usage.refusals:
             result.log.append(f"{node}: the corrected {write.name} was accepted.")
+        usage.outcome = "accepted" if not usage.refusals else (
+            f"accepted after {usage.refusals} refusal(s)"
+        )  # fmt: skip
         return review.accepted, ""
     if usage.refusals >= MAX_REFUSALS:
         # Bounded: take what the rules allow and say, part by part, what the planner kept.
         result.notes += [
-            f"Not taken from the model: {p} The planner's decision stands." for p in review.problems
+            f"Not taken from the LLM agent's {write.name}: {p} The planner's decision stands."
+            for p in review.problems
         ]
+        if review.accepted is None:
+            raise _GiveUp(f"{write.name} was refused {usage.refusals + 1} times")
         result.log.append(
             f"{node}: {len(review.problems)} part(s) still refused after {usage.refusals} "
             "refusals; the planner keeps those, the rest of the proposal is taken."
         )
+        usage.outcome = f"partly accepted after {usage.refusals} refusal(s)"
         return review.accepted, ""
     usage.refusals += 1
     problems = " ".join(review.problems)
     result.log.append(f"{node}: refused {write.name}: {problems}")
     return None, (
-        f"Refused: {problems} Correct these and call {write.name} again with the whole proposal."
+        "Refused by the planner's checks:\n"
+        + as_data("planner review", problems)
+        + f"\nCorrect these and call {write.name} again with the whole proposal."
     )
 
 
@@ -180,8 +202,13 @@ def _read(tool: ReadTool, args: dict) -> str:
     try:
         parsed = tool.args.model_validate(args or {})
     except ValidationError as error:
-        return f"Bad arguments for {tool.name}: {_short(error)}"
-    return as_data(tool.source or tool.name, tool.run(parsed))
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        return f"Bad arguments for {tool.name}: {problems[:500]}"
+    text = tool.run(parsed)
+    if len(text) > MAX_RESULT_CHARS:
+        cut = len(text) - MAX_RESULT_CHARS
+        text = text[:MAX_RESULT_CHARS] + f"\n[truncated: {cut:,} more characters not shown]"
+    return as_data(tool.source or tool.name, text)
 
 
 def _schema(tool: ReadTool | WriteTool) -> dict:
@@ -192,14 +219,17 @@ def _schema(tool: ReadTool | WriteTool) -> dict:
 
 
 def _elide_old_reads(messages: list[BaseMessage]) -> None:
-    """Keep every request under MAX_REQUEST_CHARS by dropping the oldest read results first."""
+    """Keep a request under MAX_REQUEST_CHARS by eliding the oldest read results first; the
+    answers to the model's latest calls are what it is about to act on, so they stay."""
+    last_ai = max((i for i, m in enumerate(messages) if isinstance(m, AIMessage)), default=-1)
     size = sum(_chars(m) for m in messages)
-    for message in messages:
+    for i, message in enumerate(messages[:last_ai]):
         if size <= MAX_REQUEST_CHARS:
             return
         if isinstance(message, ToolMessage) and message.content != ELIDED:
             size -= len(str(message.content)) - len(ELIDED)
-            message.content = ELIDED
+            # A new message, not an edit: what was sent before stays as it was sent.
+            messages[i] = ToolMessage(ELIDED, tool_call_id=message.tool_call_id)
 
 
 def _chars(message: BaseMessage) -> int:
@@ -207,16 +237,20 @@ def _chars(message: BaseMessage) -> int:
     return len(str(message.content)) + sum(len(json.dumps(c.get("args", {}))) for c in calls)
 
 
-def _fall_back(result: AgentResult, reason: str) -> AgentResult:
+def _fall_back(result: AgentResult, reason: str) -> None:
     result.proposal = None
     result.usage.outcome = f"planner: {reason}"
-    result.notes.append(f"The LLM agent did not decide here ({reason}); the planner did.")
+    result.notes.append(
+        f"The LLM agent of {result.node} did not decide ({reason}); the planner did."
+    )
     result.log.append(f"{result.node}: LLM fallback: {reason}; the planner's decisions are used.")
-    return result
 
 
-def _accepted_outcome(usage: NodeUsage) -> str:
-    return "accepted" if not usage.refusals else f"accepted after {usage.refusals} refusal(s)"
+def _describe(error: Exception) -> str:
+    """What went wrong, in words: a reply that did not parse is not a pydantic dump."""
+    if isinstance(error, ValidationError):
+        return "its reply could not be read (a tool call that is not a JSON object)"
+    return f"{type(error).__name__}: {_short(error)}"
 
 
 def _short(error: object) -> str:

@@ -22,12 +22,17 @@ WRITE = "write_training_plan"
 
 
 def generate_training_script(
-    spec: FeatureSpec, request: PlanRequest, session: AgentSession | None = None
-) -> tuple[ExperimentConfig, str, AgentResult | None]:
+    spec: FeatureSpec,
+    request: PlanRequest,
+    session: AgentSession | None = None,
+    previous: dict | None = None,
+) -> tuple[ExperimentConfig, str, AgentResult | None, dict | None]:
+    """The config, the script, the agent's run (None offline) and the plan it took."""
     config = plan_experiment(spec, request)
-    result = None
+    result, taken = None, None
     if session is not None:
         required = request.overrides.model_type
+        review = lambda plan: review_training_plan(plan, spec, required)  # noqa: E731
         result = run_agent(
             session,
             node=NODE,
@@ -44,17 +49,21 @@ def generate_training_script(
                 WRITE,
                 "Set the model family, the hyperparameters you change, and the class weights.",
                 TrainingPlan,
-                lambda plan: review_training_plan(plan, spec, required),
+                review,
             ),
         )
+        if result.proposal is None and previous is not None:
+            result.proposal = review(TrainingPlan.model_validate(previous)).accepted
+            result.notes.append("The LLM agent's plan of the previous round was applied again.")
         if result.proposal is not None:
+            taken = result.proposal.model_dump(mode="json")
             config.model = _model_section(result.proposal, spec, request)
             result.notes.insert(
                 0,
                 f"Model {config.model.type}, chosen by the LLM agent ({session.model_name}): "
                 f"{result.proposal.reason}",
             )
-    return config, render_training_script(spec, config), result
+    return config, render_training_script(spec, config), result, taken
 
 
 def _model_section(plan: TrainingPlan, spec: FeatureSpec, request: PlanRequest):

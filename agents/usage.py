@@ -1,7 +1,8 @@
 """Tokens spent per node, and the budget that stops LLM calls when it is spent.
 
-Counts come from each response's `usage_metadata`, so they are what the provider billed. The
-budget is checked before every call: a run that reaches it finishes with the planner.
+Counts come from each response's `usage_metadata`, as the provider reported them; a call whose
+reply could not be read counts as a call with unknown tokens. The budget is checked before
+every call: a run that reaches it finishes with the planner.
 """
 
 from __future__ import annotations

@@ -6,7 +6,9 @@ The real ChatOpenAI client talks to the local scripted server of the tests (no k
 internet), which counts every request body it receives. The scripted model is a greedy
 reader: in each node it reads everything it may (overview, the planner's recommendation, page
 after page of columns, a column's full profile, both analyst documents) before it proposes,
-so the figures are the worst case within the loop's turn limit. Tokens are estimated as
+so the figures are the worst case within the loop's turn limit. It reads at most MAX_TURNS - 1
+times, so its last call, the write with every read result in it, is always made and measured;
+every node must end "accepted" (checked from the run's `llm_usage`). Tokens are estimated as
 characters / 4. Target (issue 4): no single request over 12,000 tokens (48,000 characters)
 at 2,000 columns.
 """
@@ -29,14 +31,17 @@ from upstream_builders import wide_upstream  # noqa: E402
 
 from ml_engineer import build_graph, initial_state  # noqa: E402
 from ml_engineer.agents.chat_model import make_chat_model, model_settings  # noqa: E402
+from ml_engineer.agents.tool_loop import MAX_TURNS  # noqa: E402
 from ml_engineer.graphs.state import Context  # noqa: E402
 
 MAX_REQUEST_CHARS = 48_000
+READ_TURNS = MAX_TURNS - 1  # the last turn is the write: a reader that used it would never write
+_FEATURE_DOCS = [("column_profile", {"name": "churned"}), ("read_eda_report", {}),
+                 ("read_schema_suggestion", {})]  # fmt: skip
 READS = {  # per write tool: what the greedy reader asks for before it writes
     "write_feature_spec": [("overview", {}), ("planner_recommendation", {})]
-    + [("list_columns", {"offset": 40 * i}) for i in range(7)]
-    + [("column_profile", {"name": "churned"}), ("read_eda_report", {}),
-       ("read_schema_suggestion", {})],
+    + [("list_columns", {"offset": 40 * i}) for i in range(max(0, READ_TURNS - 2 - 3))]
+    + _FEATURE_DOCS,
     "write_training_plan": [("design_summary", {}), ("planned_experiment", {})],
     "write_experiment_config": [("design_summary", {}), ("planned_experiment", {})],
     "write_deployment_config": [("design_summary", {})],
@@ -61,7 +66,7 @@ class GreedyReader:
         write = write_tool(body)
         turn = self.turn[write]
         self.turn[write] += 1
-        reads = READS.get(write, [])
+        reads = READS.get(write, [])[:READ_TURNS]
         if turn < len(reads):
             return tool_call(*reads[turn])
         if write in PROPOSALS:
@@ -74,7 +79,8 @@ def write_tool(body: dict) -> str:
     return next((n for n in names if n.startswith("write_")), "?")
 
 
-def measure(columns: int, root: Path) -> dict[str, list[int]]:
+def measure(columns: int, root: Path) -> tuple[dict[str, list[int]], list[dict]]:
+    """Request sizes per write tool, and the run's `llm_usage` rows (one per agent run)."""
     data_dir = wide_upstream(root, columns)
     reader = GreedyReader()
     with StubOpenAI() as server:
@@ -85,11 +91,18 @@ def measure(columns: int, root: Path) -> dict[str, list[int]]:
         config = {"configurable": {"thread_id": "benchmark"}}
         context = Context(validate=False, llm=llm)
         graph.invoke(initial_state(data_dir), config, context=context)
-        graph.invoke(Command(resume="approve"), config, context=context)  # on to the mlops stage
+        # On to the mlops stage.
+        final = graph.invoke(Command(resume="approve"), config, context=context)
     sizes: dict[str, list[int]] = defaultdict(list)
     for request in server.requests:  # the bodies exactly as the server received them
         sizes[write_tool(request.body)].append(request.raw_chars)
-    return sizes
+    return sizes, list(final.get("llm_usage", []))
+
+
+def not_accepted(usage: list[dict]) -> list[str]:
+    """Each agent run that did not end with its write accepted: then its write, the largest
+    request, was not measured, and the figures are not the worst case."""
+    return [f"{u['node']}: {u['outcome']}" for u in usage if u.get("outcome") != "accepted"]
 
 
 def main() -> None:
@@ -98,16 +111,24 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{'columns':>7}  {'node (write tool)':<26}{'requests':>9}{'max chars':>11}"
           f"{'max tokens':>11}{'all prompt tokens':>18}")  # fmt: skip
-    worst = 0
+    worst, failures = 0, []
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.columns:
-            for node, sizes in measure(n, Path(tmp) / str(n)).items():
+            measured, usage = measure(n, Path(tmp) / str(n))
+            for node, sizes in measured.items():
                 worst = max(worst, max(sizes)) if n >= 2000 else worst
                 print(f"{n:>7}  {node:<26}{len(sizes):>9}{max(sizes):>11,}"
                       f"{max(sizes) // 4:>11,}{sum(sizes) // 4:>18,}")  # fmt: skip
+            failures += [f"{n} columns, {line}" for line in not_accepted(usage)]
+            print(f"{n:>7}  every node accepted: {'yes' if not not_accepted(usage) else 'NO'} "
+                  f"({len(usage)} agent runs)")  # fmt: skip
     verdict = "ok" if worst <= MAX_REQUEST_CHARS else "OVER"
     print(f"largest request at 2,000 columns: {worst:,} characters "
           f"(target ≤ {MAX_REQUEST_CHARS:,}): {verdict}")  # fmt: skip
+    if failures:
+        raise SystemExit(
+            "not accepted, so the write request was not measured: " + "; ".join(failures)
+        )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,19 @@ def agent_session(state: dict, runtime: Runtime[Context] | None) -> AgentSession
         model_name=context.model_name or model_name_of(context.llm),
         budget=context.budget or Budget(),
         spent_before=spent,
+        secrets=_secrets_of(context.llm),
     )
+
+
+def _secrets_of(llm) -> list[str]:
+    """The model's own key, whatever its shape: masked wherever the agent writes a line."""
+    found = []
+    for attribute in ("openai_api_key", "api_key"):
+        value = getattr(llm, attribute, None)
+        value = value.get_secret_value() if hasattr(value, "get_secret_value") else value
+        if isinstance(value, str) and value:
+            found.append(value)
+    return found
 
 
 def model_name_of(llm) -> str:

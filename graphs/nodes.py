@@ -33,8 +33,8 @@ from ml_engineer.validation import ValidationResult, run_training_script
 def _request(state: MLEngineerState) -> PlanRequest:
     revisions = [Revision.model_validate(r) for r in state.get("revisions", [])]
     notes = [
-        f"Reviewer feedback (revision {r.number}), not acted on by the rules and kept here for "
-        f"the record: {'; '.join(r.not_understood)}"
+        f"Reviewer feedback (revision {r.number}) not turned into a change, kept here for the "
+        f"record: {'; '.join(r.not_understood)}"
         for r in revisions
         if r.not_understood
     ]
@@ -44,7 +44,13 @@ def _request(state: MLEngineerState) -> PlanRequest:
         **state.get("request", {}),
         overrides=Overrides.model_validate(state.get("overrides") or {}),
         reviewer_notes=notes,
+        reviewer_feedback=[r.feedback for r in revisions if r.feedback.strip()],
     )
+
+
+def _proposals(state: MLEngineerState, node: str, taken: dict | None) -> dict:
+    """The proposals the agents took, by node, for the next round's fallback."""
+    return {"agent_proposals": {**state.get("agent_proposals", {}), node: taken}}
 
 
 def load_inputs(state: MLEngineerState, runtime: Runtime[Context]) -> dict:
@@ -60,8 +66,13 @@ def feature_spec_writer(state: MLEngineerState, runtime: Runtime[Context]) -> di
     inputs = LoadedInputs.model_validate(state["inputs"])
     ml_dir = Path(state["ml_dir"])
     request = _request(state)
-    spec, agent = write_feature_spec(inputs, request, ml_dir, agent_session(state, runtime))
-    update = agent_update("feature_spec_writer", agent)
+    previous = state.get("agent_proposals", {}).get("feature_spec_writer")
+    spec, agent, taken = write_feature_spec(
+        inputs, request, ml_dir, agent_session(state, runtime), previous
+    )
+    update = {**agent_update("feature_spec_writer", agent)}
+    if agent is not None:
+        update |= _proposals(state, "feature_spec_writer", taken)
     text = render_feature_spec(spec, seed=request.seed)
     # The first writer of a run archives a previous, different set before touching any file;
     # within a run, the approval node has already kept the set a revision replaces.
@@ -82,14 +93,16 @@ def feature_spec_writer(state: MLEngineerState, runtime: Runtime[Context]) -> di
 
 def training_script_generator(state: MLEngineerState, runtime: Runtime[Context]) -> dict:
     spec = FeatureSpec.model_validate(state["feature_spec"])
-    config, script, agent = generate_training_script(
-        spec, _request(state), agent_session(state, runtime)
+    previous = state.get("agent_proposals", {}).get("training_script_generator")
+    config, script, agent, taken = generate_training_script(
+        spec, _request(state), agent_session(state, runtime), previous
     )
     path = write_file(Path(state["ml_dir"]) / TRAINING_SCRIPT, script, executable=True)
-    update = agent_update("training_script_generator", agent)
+    update = {**agent_update("training_script_generator", agent)}
     if agent is not None:  # the spec says who chose the model, and what was not taken
-        spec.notes.extend(agent.notes)
+        spec.agent_notes["training_script_generator"] = agent.notes
         update["feature_spec"] = spec.model_dump(mode="json")
+        update |= _proposals(state, "training_script_generator", taken)
     line = "Training script complete. Proceeding to experiment config..."
     return {
         **update,
@@ -105,11 +118,13 @@ def experiment_config_writer(state: MLEngineerState, runtime: Runtime[Context]) 
     tracker = _request(state).overrides.tracker
     if tracker is not None:  # a revision may restart here, after the config was planned
         config.logging.tracker = tracker
-    agent = choose_experiment(spec, config, agent_session(state, runtime))
-    update = agent_update("experiment_config_writer", agent)
+    previous = state.get("agent_proposals", {}).get("experiment_config_writer")
+    agent, taken = choose_experiment(spec, config, agent_session(state, runtime), previous)
+    update = {**agent_update("experiment_config_writer", agent)}
     if agent is not None:
-        spec.notes.extend(agent.notes)
+        spec.agent_notes["experiment_config_writer"] = agent.notes
         update["feature_spec"] = spec.model_dump(mode="json")
+        update |= _proposals(state, "experiment_config_writer", taken)
     path = write_file(Path(state["ml_dir"]) / EXPERIMENT_CONFIG, write_experiment_config(config))
     line = "Experiment config complete. Proceeding to validation..."
     return {

@@ -55,6 +55,8 @@ class MLEngineerState(TypedDict, total=False):
     """Started with --yes: a resumed run approves unseen too, within the same safety rules."""
     llm_flags: dict[str, Any]
     """The CLI's model flags (model name, server, budget; never a key), for `resume`."""
+    agent_proposals: dict[str, dict[str, Any] | None]
+    """Per node, the LLM agent's proposal taken last round: re-applied if the next one fails."""
     llm_usage: Annotated[list[dict[str, Any]], operator.add]
     """NodeUsage per LLM agent run, in order: tokens, calls, refusals, how it ended."""
     log: Annotated[list[str], operator.add]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from ml_engineer.errors import ModelConfigError
 
@@ -48,26 +49,64 @@ def llm_context(flags: dict) -> dict:
     from ml_engineer.agents.chat_model import make_chat_model, model_settings
     from ml_engineer.agents.usage import Budget, price_for
 
+    max_tokens = _max_tokens(flags.get("max_tokens"))
+    max_usd = _budget_usd(flags.get("budget_usd"))
+    price = _price(flags.get("price"))
     settings = model_settings(
         flags.get("model"), base_url=flags.get("base_url"), timeout_s=flags.get("llm_timeout")
     )
-    max_tokens = flags.get("max_tokens")
-    if max_tokens is not None and max_tokens < 1:
-        raise ModelConfigError("--max-tokens must be a positive number of tokens.")
     if settings is None:
+        limits = {"--max-tokens": max_tokens, "--budget-usd": max_usd, "--price": price}
+        given = [flag for flag, value in limits.items() if value is not None]
+        if given:
+            named = " and ".join(given)
+            one = len(given) == 1
+            raise ModelConfigError(
+                f"{named} {'has' if one else 'have'} no effect without a model: "
+                f"{'it limits' if one else 'they limit'} the LLM agents, and no model is "
+                "configured. Set one with --model NAME or ML_ENGINEER_MODEL (with OPENAI_API_KEY, "
+                f"or OPENAI_BASE_URL for a local server), or leave {named} out to use the offline "
+                "planner.",
+                field=given[0],
+            )
         return {"llm": None, "model_name": None, "budget": None}
-    budget = Budget(
-        max_tokens=max_tokens,
-        max_usd=flags.get("budget_usd"),
-        price=price_for(settings.model, _price(flags.get("price"))),
-    )
+    budget = Budget(max_tokens=max_tokens, max_usd=max_usd, price=price_for(settings.model, price))
     if budget.max_usd is not None and budget.price is None:
         raise ModelConfigError(
             f"--budget-usd needs the price of {settings.model}, which is not in the price "
             "table: add --price IN,OUT (USD per million input and output tokens), or use "
-            "--max-tokens instead."
+            "--max-tokens instead.",
+            field="--budget-usd",
         )
     return {"llm": make_chat_model(settings), "model_name": settings.model, "budget": budget}
+
+
+def _max_tokens(value: int | None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ModelConfigError(
+            f"--max-tokens {value} is not a valid budget: it takes a whole number of tokens, 1 "
+            "or more, for the whole run, e.g. --max-tokens 200000.",
+            field="--max-tokens",
+        )
+    return value
+
+
+def _budget_usd(value: float | None) -> float | None:
+    if value is None:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not (math.isfinite(value) and value > 0)
+    ):
+        raise ModelConfigError(
+            f"--budget-usd {value} is not a valid budget: it takes a positive amount of US "
+            "dollars for the whole run, e.g. --budget-usd 0.50.",
+            field="--budget-usd",
+        )
+    return float(value)
 
 
 def _price(text: str | None) -> tuple[float, float] | None:
@@ -76,10 +115,11 @@ def _price(text: str | None) -> tuple[float, float] | None:
     try:
         low, high = (float(part) for part in text.split(","))
     except ValueError:
+        low = high = math.nan  # said below, with the finite and negative cases
+    if not all(math.isfinite(p) and p >= 0 for p in (low, high)):
         raise ModelConfigError(
-            f"--price {text!r} must be two numbers, IN,OUT: USD per million input and output "
-            "tokens, e.g. --price 0.15,0.60."
-        ) from None
-    if low < 0 or high < 0:
-        raise ModelConfigError(f"--price {text!r}: prices cannot be negative.")
+            f"--price {text!r} is not a valid price: it takes two finite numbers of 0 or more, "
+            "IN,OUT: USD per million input and output tokens, e.g. --price 0.15,0.60.",
+            field="--price",
+        )
     return low, high

@@ -124,7 +124,7 @@ def test_fitting_features_pass(planned, kw):
         ({"inputs": ["debt"]}, ["ratio takes exactly 2 input columns", "1 was given"]),
         ({"op": "log", "inputs": ["debt", "income"]}, ["log takes exactly 1 input column"]),
         ({"inputs": ["debt", "debt"]}, ["'debt' twice", "two different columns"]),
-        ({"inputs": ["debt", "incme"]}, ["'incme' is not a column", "closest: 'income'"]),
+        ({"inputs": ["debt", "incme"]}, ["'incme' is not a column", "Did you mean 'income'"]),
         ({"inputs": ["debt", "defaulted"]}, ["'defaulted' is the target", "leaks"]),
         ({"inputs": ["debt", "default_reason"]}, ["'default_reason'", "leakage suspect"]),
         ({"op": "frequency", "inputs": ["loan_id"]}, ["'loan_id'", "an identifier"]),
@@ -187,13 +187,31 @@ def test_a_reworded_exclusion_still_blocks(planned):
     )
 
 
-def test_a_column_the_reviewer_dropped_can_feed_a_ratio(planned):
-    """Debt-to-income instead of income itself is a common, legitimate design."""
+def test_a_column_the_reviewer_dropped_cannot_come_back_through_a_derived_feature(planned):
+    """The reviewer's drop at approval holds: a ratio over the column would bring it back."""
     profile, _ = planned
     request = PlanRequest(slug="loans", target="defaulted", overrides=Overrides(drop=["income"]))
     spec = plan_feature_spec(profile, AnalystNotes(), request)
     assert exclusion_of(next(d for d in spec.columns if d.name == "income")) == "reviewer"
-    assert check_derived(feature(), profile, spec) == []
+    problems = check_derived(feature(), profile, spec)
+    assert problems == [
+        "input 'income' cannot be used: the reviewer excluded it at approval, and a feature "
+        "computed from it would bring it back; use other columns."
+    ]
+    accepted, notes = apply_derived(spec, [feature()], profile)
+    assert accepted == [] and "the reviewer excluded it at approval" in notes[0]
+
+
+def test_a_column_the_llm_agent_dropped_can_feed_a_ratio(planned):
+    """Debt-to-income instead of income itself is a common, legitimate design for the agent."""
+    profile, spec = planned
+    dropped = spec.model_copy(deep=True)
+    income = next(d for d in dropped.columns if d.name == "income")
+    income.keep, income.treatment, income.transforms = False, None, []
+    income.exclusion = Exclusion.model
+    income.reason = "replaced by debt_to_income (proposed by the LLM agent)"
+    assert exclusion_of(income) == Exclusion.model == "model"
+    assert check_derived(feature(), profile, dropped) == []
 
 
 def test_exclusion_of_falls_back_to_the_planners_opening_words():
@@ -346,7 +364,8 @@ def assert_ran(run) -> dict:
 def penguins_planned(tmp_path_factory):
     """The shared penguins fixture through the real chain: profile, planner, checks, render.
 
-    The reviewer drops bill_depth_mm, so it reaches the model only through the bill ratio.
+    The LLM agent drops bill_depth_mm, so it reaches the model only through the bill ratio (a
+    reviewer's drop would hold against the ratio too).
     """
     data_dir = copy_upstream(
         shared_fixtures_or_skip() / "penguin-species", tmp_path_factory.mktemp("p")
@@ -358,6 +377,8 @@ def penguins_planned(tmp_path_factory):
         slug="penguins", target="species", overrides=Overrides(drop=["bill_depth_mm"])
     )
     spec = plan_feature_spec(inputs.profile, inputs.notes, request, data_path="../data/data.csv")
+    depth = next(d for d in spec.columns if d.name == "bill_depth_mm")
+    depth.exclusion, depth.reason = Exclusion.model, "replaced by the bill ratio (LLM agent)"
     proposed = [
         DerivedFeature(name="bill_ratio", op="ratio", inputs=["bill_length_mm", "bill_depth_mm"],
                        reason="bill shape: long and thin or short and deep"),

@@ -7,6 +7,9 @@ that misbehaves never stops a run, and every token is counted.
 
 from __future__ import annotations
 
+import json
+
+import pandas as pd
 import pytest
 import yaml
 from conftest import EXAMPLES, copy_upstream
@@ -90,7 +93,10 @@ def test_a_model_cannot_keep_a_constant_or_the_target_and_the_planner_keeps_its_
     assert "bluecol" in data["drop"] and "bluecol" not in features and "ui" not in features
     assert "age" in data["drop"]  # the valid part of the proposal was taken
     spec = deliverables(benefits)["feature-spec.md"]
-    assert "Not taken from the model" in spec and "'bluecol' cannot be kept" in spec
+    assert (
+        "Not taken from the LLM agent's write_feature_spec" in spec
+        and "'bluecol' cannot be kept" in spec
+    )
     assert "'ui' is the target" in spec
     assert state["llm_usage"][0]["refusals"] == 2
 
@@ -229,12 +235,13 @@ def test_revise_feedback_is_read_by_the_agent_into_typed_changes(benefits):
     assert {"statemb", "stateur"} <= set(drop)
     assert config_of(benefits)["logging"]["tracker"] == "mlflow"
     revision = state["revisions"][-1]
-    assert revision["acted"] == ["dropped statemb and stateur", "tracker mlflow"]
+    # What changed is said in the rules' words, never in the model's account of it.
+    assert revision["acted"] == ["dropped `statemb`, `stateur`", "experiment tracker set to mlflow"]
     assert revision["not_understood"] == ["add an interaction of age and tenure"]
     assert any("no column 'state_level'" in line for line in state["log"])
-    # The words no field could express reach the feature agent's next prompt.
+    # The reviewer's own words reach the feature agent's next prompt.
     feature_prompt = next(s for s in llm.seen[8:] if "write_feature_spec" in s[-1].content)
-    assert "add an interaction of age and tenure" in feature_prompt[-1].content
+    assert "lose the state-level stuff and track with mlflow" in feature_prompt[-1].content
 
 
 def test_untrusted_text_is_delimited_and_cannot_close_its_element(benefits):
@@ -263,3 +270,149 @@ def test_a_wide_profile_is_paged_and_every_request_stays_small(tmp_path):
     assert max(sizes) <= MAX_REQUEST_CHARS + 5_000
     overview = next(m for m in llm.seen[1] if isinstance(m, ToolMessage)).content
     assert len(overview) < 6_000  # 2,000 columns summarised, not pasted
+
+
+def test_a_refused_model_family_is_never_used_however_often_it_is_proposed(benefits):
+    ridge = call(PLAN, {"model_type": "ridge", "params": {"alpha": 2.0}, "reason": "simple"})
+    state, _, _ = design(benefits, fake(prose("x"), prose("x"), ridge, ridge, ridge, prose("x"),
+                                        prose("x")))  # fmt: skip
+    assert config_of(benefits)["model"]["type"] == "hist_gradient_boosting"
+    usage = {row["node"]: row for row in state["llm_usage"]}
+    assert usage["training_script_generator"]["outcome"].startswith("planner: ")
+
+
+def test_whole_number_parameters_refuse_fractions(benefits):
+    llm = fake(
+        prose("x"), prose("x"),
+        call(PLAN, {"model_type": "random_forest", "params": {"n_estimators": 10.5},
+                    "reason": "r"}),
+        call(PLAN, {"model_type": "random_forest", "params": {"n_estimators": 300.0,
+                    "max_features": 0.5}, "reason": "r"}),
+        prose("x"), prose("x"),
+    )  # fmt: skip
+    state, _, _ = design(benefits, llm)
+    assert any("n_estimators takes a whole number" in line for line in state["log"])
+    params = config_of(benefits)["model"]["params"]
+    assert params["n_estimators"] == 300 and isinstance(params["n_estimators"], int)
+    assert params["max_features"] == 0.5
+
+
+def test_a_new_target_brings_its_own_leaks_which_the_model_cannot_keep(tmp_path):
+    data_dir = copy_upstream(EXAMPLES / "ui-benefit-claims", tmp_path)
+    frame = pd.read_csv(data_dir / "data.csv")
+    frame["married_status"] = frame["married"]  # a copy of the next target: a perfect leak
+    frame.to_csv(data_dir / "data.csv", index=False)
+    profile = json.loads((data_dir / "profile.json").read_text())
+    column = dict(next(c for c in profile["columns"] if c["name"] == "married"))
+    profile["columns"].append({**column, "name": "married_status"})
+    (data_dir / "profile.json").write_text(json.dumps(profile))
+    switch = {
+        "target": "married",
+        "target_reason": "the agency asked",
+        "columns": [{"column": "married_status", "keep": True, "reason": "predictive"}],
+    }
+    state, _, _ = design(data_dir, fake(call(FEATURES, switch), prose("x"), prose("x")))
+    data = config_of(data_dir)["data"]
+    assert data["target"] == "married" and "married_status" in data["drop"]
+    spec = deliverables(data_dir)["feature-spec.md"]
+    assert "Not taken from the LLM agent: keeping `married_status`" in spec
+    assert "the agency asked (proposed by the LLM agent (fake-model))" in spec
+
+
+def test_a_proposal_that_drops_every_input_or_splits_on_the_target_is_refused(benefits):
+    columns = [
+        "stateur",
+        "statemb",
+        "state",
+        "age",
+        "tenure",
+        "joblost",
+        "nwhite",
+        "school12",
+        "sex",
+        "smsa",
+        "married",
+        "dkids",
+        "dykids",
+        "yrdispl",
+        "rr",
+        "head",
+    ]
+    everything = {"columns": [{"column": c, "keep": False, "reason": "noise"} for c in columns],
+                  "split_strategy": "group", "split_column": "ui"}  # fmt: skip
+    state, _, _ = design(benefits, fake(*[call(FEATURES, everything)] * 3, prose("x"), prose("x"),
+                                        prose("x"), prose("x")))  # fmt: skip
+    log = "\n".join(state["log"])
+    assert "excludes every input column" in log and "'ui' is the target" in log
+    data = config_of(benefits)["data"]
+    assert data["split"]["strategy"] == "stratified" and len(data["features"]["numeric"]) > 0
+
+
+def test_at_approval_the_agent_cannot_keep_what_the_reviewer_did_not_name(benefits):
+    sneaky = call("revise_design", {"drop": ["age"], "keep": ["bluecol"], "target": "bluecol",
+                                    "split_strategy": "time", "split_column": "joblost",
+                                    "acted": ["dropped age"]})  # fmt: skip
+    llm = fake(*[prose("x")] * 6, sneaky, sneaky, sneaky, *[prose("x")] * 6)
+    _, graph, config = design(benefits, llm)
+    state = graph.invoke(Command(resume={"decision": "revise", "feedback": "drop age"}), config,
+                         context=Context(validate=False, llm=llm))  # fmt: skip
+    data = config_of(benefits)["data"]
+    assert data["target"] == "ui" and "bluecol" in data["drop"] and "age" in data["drop"]
+    assert data["split"]["strategy"] == "stratified"
+    assert state["revisions"][-1]["acted"] == ["dropped `age`"]
+
+
+def test_the_reviewer_may_bring_back_a_column_by_naming_it(benefits):
+    keep = call("revise_design", {"keep": ["bluecol"]})
+    llm = fake(*[prose("x")] * 6, keep, *[prose("x")] * 6)
+    _, graph, config = design(benefits, llm)
+    answer = {"decision": "revise", "feedback": "put bluecol back in, I know it is constant"}
+    graph.invoke(Command(resume=answer), config, context=Context(validate=False, llm=llm))
+    assert (
+        "bluecol"
+        in config_of(benefits)["data"]["features"]["boolean"]
+        + config_of(benefits)["data"]["features"]["categorical"]
+    )
+
+
+def test_a_revision_round_replaces_the_agents_notes_and_keeps_its_earlier_choices(benefits):
+    llm = fake(
+        prose("x"), prose("x"),
+        call(PLAN, {"model_type": "random_forest", "reason": "round one"}),
+        call(EXPERIMENT, {"secondary_metrics": ["recall"], "reason": "E1"}),
+        # Revision "use more trees": the model agent answers in prose this time.
+        call("revise_design", {"acted": []}),
+        prose("x"), prose("x"), prose("x"), prose("x"), prose("x"), prose("x"),
+    )  # fmt: skip
+    _, graph, config = design(benefits, llm)
+    graph.invoke(Command(resume={"decision": "revise", "feedback": "use more trees"}), config,
+                 context=Context(validate=False, llm=llm))  # fmt: skip
+    # The round that fell back re-applied the first round's choices instead of undoing them.
+    assert config_of(benefits)["model"]["type"] == "random_forest"
+    assert config_of(benefits)["metrics"]["secondary"] == ["recall"]
+    spec = deliverables(benefits)["feature-spec.md"]
+    assert spec.count("chosen by the LLM agent (fake-model): round one") == 1
+    assert spec.count("Experiment, by the LLM agent (fake-model): E1") == 1
+    assert "applied again" in spec
+
+
+def test_a_huge_read_result_is_cut_and_the_newest_answer_is_never_elided(benefits):
+    eda = benefits / "eda-report.md"
+    eda.write_text("x" * 500_000)
+    llm = fake(*[call("read_eda_report", {"offset": 6000 * i}) for i in range(6)], prose("x"),
+               prose("x"), prose("x"), prose("x"), prose("x"))  # fmt: skip
+    design(benefits, llm)
+    for messages in llm.seen[1:6]:
+        assert isinstance(messages[-1], ToolMessage) and messages[-1].content.startswith("<data")
+        assert sum(len(str(m.content)) for m in messages) <= MAX_REQUEST_CHARS + 10_000
+
+
+class Unreadable(ToolCallingFake):
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        self.seen.append(list(messages))
+        raise ValueError("the reply could not be parsed")
+
+
+def test_a_call_that_fails_still_counts(benefits):
+    state, _, _ = design(benefits, Unreadable(messages=iter([])))
+    assert [row["calls"] for row in state["llm_usage"]] == [1, 1, 1]

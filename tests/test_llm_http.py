@@ -16,7 +16,7 @@ import pytest
 import yaml
 from conftest import EXAMPLES, copy_upstream
 from langgraph.checkpoint.memory import InMemorySaver
-from openai_stub import Reply, StubOpenAI, delay, error, text, tool_call
+from openai_stub import Reply, StubOpenAI, delay, error, text, tool_call, tool_calls
 
 from ml_engineer import build_graph, initial_state
 from ml_engineer.agents.chat_model import make_chat_model, model_settings
@@ -266,9 +266,30 @@ def test_resume_goes_on_with_the_runs_model_and_its_usage_adds_up(tmp_path, stub
     assert paused.returncode == 0 and "the run is paused" in paused.stdout
     revised = cli(tmp_path, stub, "resume", "ui-benefit-claims", "--revise", "lose the year")
     assert revised.returncode == 0, revised.stdout + revised.stderr
-    assert "Revision 1: dropped yrdispl, the year of displacement" in revised.stdout
+    assert "Revision 1: dropped `yrdispl`" in revised.stdout
     assert len(script.requests["revise_design"]) == 1  # no --model: the run's own was used
     assert "yrdispl" in config_of(benefits)["data"]["drop"]
     # The panel adds both rounds of the feature agent up, and the approval's own call.
     assert "LLM approval" in revised.stdout
     assert "LLM feature_spec_writer        stub-model: 2 call(s)" in revised.stdout
+
+
+def test_a_tool_call_without_an_id_does_not_stop_the_run(stub, benefits):
+    stub.responder = ByNode().queue(FEATURES, tool_calls([("overview", {})], ids=[None]))
+    state = design(benefits, chat_model(stub))
+    assert "__interrupt__" in state
+    assert usage_by_node(state)["feature_spec_writer"]["outcome"] == "accepted"
+
+
+def test_refusals_carry_data_only_inside_a_data_element(stub, benefits):
+    script = ByNode().queue(
+        FEATURES, tool_call(FEATURES, {"columns": [{"column": "state_mb", "keep": False,
+                                                    "reason": "dup"}]}),
+    )  # fmt: skip
+    stub.responder = script
+    design(benefits, chat_model(stub))
+    refusal = next(
+        m["content"] for m in script.requests[FEATURES][1]["messages"] if m["role"] == "tool"
+    )
+    head, data = refusal.split("<data", 1)
+    assert "statemb" not in head and "statemb" in data

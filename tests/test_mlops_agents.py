@@ -157,7 +157,7 @@ def test_a_batch_that_does_not_fit_keeps_the_planners_size_after_the_bounded_ref
     assert deployment["resources"]["memory"] == planned["resources"]["memory"]
     assert deployment["resources"]["autoscale"]["max"] == 12  # the valid parts are taken
     text = files["deployment-config.yaml"]
-    assert "# Not taken from the model: a batch of 1,000,000 rows x 16 inputs" in text
+    assert "# Not taken from the LLM agent's write_deployment_config: a batch of 1,000,000" in text
     assert "# Chosen by the LLM agent (fake-model)" in text
 
 

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 
 from ml_engineer.deliverables import archive_previous, discard_if_unchanged, write_file
 from ml_engineer.errors import OutputError
-from ml_engineer.models import AnalystNotes, ColumnKind, ColumnProfile, DataProfile, TopValue
+from ml_engineer.models import (
+    AnalystNotes,
+    ColumnKind,
+    ColumnProfile,
+    DataProfile,
+    DerivedFeature,
+    TopValue,
+)
+from ml_engineer.models.mlops import DriftBaseline, MetricAlert, MonitoringSpec, RetrainPipeline
 from ml_engineer.planning.experiment import plan_experiment
 from ml_engineer.planning.planner import PlanRequest, plan_feature_spec
 from ml_engineer.render.experiment_config import load_experiment_config, render_experiment_config
 from ml_engineer.render.feature_spec import render_feature_spec
-from ml_engineer.render.markdown_filters import cell, code, md
+from ml_engineer.render.markdown_filters import cell, code, code_cell, md, no_links
+from ml_engineer.render.mlops import render_monitoring_spec, render_retrain_pipeline
 from ml_engineer.validation import run_training_script
 
 # Names that YAML, markdown or Python would misread if they were pasted rather than rendered.
@@ -67,6 +78,104 @@ def test_markdown_filters():
     assert cell("a|b\nc") == "a\\|b\\nc"
     assert md("<9years < 12years") == "<9years < 12years"
     assert md("<img src=x>") == "&lt;img src=x>"
+
+
+# Markdown that GitHub renders live: an image fetched from elsewhere, a script link, a
+# reference definition and a reference link that uses it.
+PIXEL = "![x](https://attacker.example/pixel.png)"
+SCRIPT = "[click](javascript:alert(1))"
+DEFINITION = "[ref]: https://attacker.example/r"
+REFERENCE = "see [here][ref]"
+HOSTILE = [PIXEL, SCRIPT, DEFINITION, REFERENCE]
+# A `]` that closes a link: before `(`, `[` or `:`, after an even run of backslashes (none).
+_LIVE_CLOSE = re.compile(r"(?<!\\)(?:\\\\)*\](?=[(\[:])")
+_CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
+
+
+def live_close(text: str) -> str | None:
+    """The first `]` that could close a link outside a code span (inside one, none can)."""
+    found = _LIVE_CLOSE.search(_CODE_SPAN.sub("", text))
+    return found and found.string[max(0, found.start() - 40) : found.end() + 20]
+
+
+def live_links(text: str) -> list[str]:
+    """What a CommonMark renderer makes links or images of, in `text`."""
+    markdown_it = pytest.importorskip("markdown_it")
+    env: dict = {}
+    tokens = markdown_it.MarkdownIt("commonmark").enable("table").parse(text, env)
+    found = [f"reference {label}" for label in env.get("references", {})]
+    for token in tokens:
+        for child in token.children or []:
+            if child.type in ("link_open", "image"):
+                found.append(f"{child.type} {child.attrs}")
+    return found
+
+
+def test_link_and_image_syntax_shows_literally():
+    assert md(PIXEL) == "![x\\](https://attacker.example/pixel.png)"
+    assert md(SCRIPT) == "[click\\](javascript:alert(1))"
+    assert md(DEFINITION) == "[ref\\]: https://attacker.example/r"
+    assert md(REFERENCE) == "see [here\\][ref]"
+    assert cell("a|" + PIXEL) == "a\\|![x\\](https://attacker.example/pixel.png)"
+    # A backslash of the text's own cannot undo the escape: the run before `]` is doubled.
+    assert no_links("[x\\](http://a)") == "[x\\\\\\](http://a)"
+    assert live_links(md("[x\\](http://a)")) == []
+    # Brackets that open no link are left alone, and so is a code span's inside.
+    assert md("values in [0, 1]; [sex] 11 missing") == "values in [0, 1]; [sex] 11 missing"
+    assert code_cell(PIXEL) == "`" + PIXEL + "`"
+    assert live_links("\n\n".join(HOSTILE)) != []  # the check below sees them when raw
+
+
+def test_a_feature_spec_shows_links_and_images_from_the_data_as_text():
+    spec = tricky_spec()
+    spec.kept[0].reason = PIXEL
+    spec.kept[0].notes = [SCRIPT]
+    dropped = spec.kept[1]
+    dropped.keep, dropped.treatment, dropped.reason = False, None, REFERENCE
+    spec.goal.metric_reason = SCRIPT
+    spec.goal.target_reason = PIXEL
+    spec.risks.append(DEFINITION)
+    spec.notes += [REFERENCE, PIXEL]
+    spec.split.reason = REFERENCE
+    spec.derived = [
+        DerivedFeature(name="a_ratio", op="ratio", inputs=[PIXEL, "yes"], reason=SCRIPT)
+    ]
+    text = render_feature_spec(spec)
+    assert live_close(text) is None, live_close(text)
+    assert "![x\\](https://attacker.example/pixel.png)" in text
+    assert "`" + PIXEL + "`" in text  # a derived feature's input, in a code span, unchanged
+    assert live_links(text) == []
+
+
+def test_monitoring_and_retrain_docs_show_links_and_images_as_text():
+    monitoring = MonitoringSpec(
+        slug="t",
+        task="binary",
+        primary_metric="roc_auc",
+        metric_alerts=[
+            MetricAlert(metric="roc_auc", baseline=0.5, validated=0.8, warn_at=0.7, alert_at=0.6),
+            MetricAlert(
+                metric="f1", baseline=None, validated=None, warn_at=None, alert_at=None,
+                note=SCRIPT,
+            ),
+        ],
+        drift=[
+            DriftBaseline(column=PIXEL, kind="categorical", baseline=PIXEL, test=SCRIPT,
+                          warn=DEFINITION, alert=REFERENCE),
+        ],
+        prediction_baseline=PIXEL,
+        label_delay_note=REFERENCE,
+        dashboard=["Scores", PIXEL, SCRIPT],
+        agent_notes=[DEFINITION, f"Chosen by the LLM agent (m): {PIXEL}"],
+    )  # fmt: skip
+    pipeline = RetrainPipeline(
+        slug="t", triggers=[PIXEL], steps=[SCRIPT], gates=[DEFINITION], rollout=[REFERENCE],
+        rollback=[PIXEL], agent_notes=[DEFINITION, REFERENCE],
+    )  # fmt: skip
+    for text in (render_monitoring_spec(monitoring), render_retrain_pipeline(pipeline)):
+        assert live_close(text) is None, live_close(text)
+        assert "![x\\](https://attacker.example/pixel.png)" in text
+        assert live_links(text) == []
 
 
 def test_a_failing_script_is_a_result_with_its_stderr(tmp_path):

@@ -48,6 +48,7 @@ class Exclusion(StrEnum):
     missing = "missing"  # mostly missing
     unknown_type = "unknown_type"  # no treatment fits an unknown type
     reviewer = "reviewer"  # dropped at approval
+    model = "model"  # dropped by the LLM agent
 
 
 class ColumnDecision(BaseModel):
@@ -107,6 +108,10 @@ class FeatureSpec(BaseModel):
     preprocessing_order: list[str] = Field(default_factory=list)
     risks: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    agent_notes: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Per node, what its LLM agent chose or was refused; a rerun replaces its own.",
+    )
     analyst_quality_notes: list[str] = Field(
         default_factory=list, description="The analyst's data-quality notes, verbatim."
     )

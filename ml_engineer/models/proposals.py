@@ -37,6 +37,7 @@ class FeatureProposal(BaseModel):
     target: str | None = Field(
         None, description="The column to predict; omit to keep the planner's."
     )
+    target_reason: str | None = Field(None, description="Why that target, when you change it.")
     primary_metric: str | None = Field(
         None, description="The metric that decides success; omit to keep the planner's."
     )
@@ -52,6 +53,7 @@ class FeatureProposal(BaseModel):
     split_column: str | None = Field(
         None, description="The time column of a time split, or the group column of a group split."
     )
+    split_reason: str | None = Field(None, description="Why that split, when you change it.")
     summary: str = Field("", description="Two or three sentences on the design, for the reviewer.")
 
 
@@ -75,7 +77,6 @@ class ExperimentProposal(BaseModel):
     secondary_metrics: list[str] | None = Field(
         None, description="Metrics reported beside the primary one; omit to keep the planner's."
     )
-    cv_folds: int | None = Field(None, ge=2, le=10, description="k-fold CV on train+validation.")
     one_hot_min_frequency: int | None = Field(None, ge=1, le=1000)
     one_hot_max_categories: int | None = Field(None, ge=2, le=200)
     text_max_features: int | None = Field(None, ge=100, le=50_000)

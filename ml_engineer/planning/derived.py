@@ -7,7 +7,6 @@ one sentence naming the column and the fix, because a model reads them and tries
 
 from __future__ import annotations
 
-import difflib
 import re
 
 from ml_engineer.models import (
@@ -23,6 +22,7 @@ from ml_engineer.models import (
 )
 from ml_engineer.models.derived import BINS_DEFAULT, BINS_MAX, BINS_MIN, OP_ARITY
 from ml_engineer.planning.columns import exclusion_of
+from ml_engineer.planning.review import closest
 
 MAX_DERIVED = 20  # more than this is a second dataset, not a few features a reviewer can read
 NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
@@ -41,6 +41,11 @@ _BLOCKING = {
     Exclusion.weight: "a sampling weight: it describes the sample design, not the subject",
     Exclusion.absent: "absent from the data file, so nothing can be computed from it",
 }
+# The reviewer's drop holds too: a feature computed from the column would bring it back. The
+# LLM agent's own drop (Exclusion.model) does not: it may replace `income` by `debt/income`.
+_REVIEWER_DROP = (
+    "the reviewer excluded it at approval, and a feature computed from it would bring it back"
+)
 # A text column holding dates: ISO dates (with an optional time) or day/month/year with slashes.
 _DATE_VALUE = re.compile(
     r"^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$"
@@ -131,17 +136,17 @@ def _input_problems(
         ]
     col = profile.column(name)
     if col is None:
-        near = difflib.get_close_matches(name, profile.column_names, n=3, cutoff=0.5)
-        hint = f" (closest: {', '.join(map(repr, near))})" if near else ""
         return [
-            f"input {name!r} is not a column of the profile{hint}: use a column name exactly "
-            "as the profile spells it."
+            f"input {name!r} is not a column of the profile: use a column name exactly as the "
+            f"profile spells it.{closest(name, profile.column_names)}"
         ]
     why = exclusion_of(decision) if decision is not None else None
     if why in _BLOCKING:
         return [
             f"input {name!r} was excluded by the planner as {_BLOCKING[why]}; use other columns."
         ]
+    if why == Exclusion.reviewer:
+        return [f"input {name!r} cannot be used: {_REVIEWER_DROP}; use other columns."]
     problem = _type_problem(col, op, decision)
     return [problem] if problem else []
 

@@ -49,7 +49,7 @@ def review_feature_proposal(
     target = planned.target.column
 
     if proposal.target is not None and proposal.target != target:
-        problem = _target_problem(proposal.target, profile, notes)
+        problem = target_problem(proposal.target, profile, notes)
         if problem:
             problems.append(problem)
             accepted.target = None
@@ -75,8 +75,16 @@ def review_feature_proposal(
             kept_columns.append(choice)
     accepted.columns = kept_columns
 
+    dropped = {c.column for c in accepted.columns if not c.keep}
+    added = {c.column for c in accepted.columns if c.keep}
+    if not ({c.name for c in planned.kept} - dropped) | added:
+        problems.append("the proposal excludes every input column; keep at least one.")
+        accepted.columns = [c for c in accepted.columns if c.keep]
+
     if proposal.split_strategy is not None:
-        problem = _split_problem(proposal, profile, task, names)
+        problem = split_problem(
+            proposal.split_strategy, proposal.split_column, profile, task, target
+        )
         if problem:
             problems.append(problem)
             accepted.split_strategy = accepted.split_column = None
@@ -97,9 +105,15 @@ def review_feature_proposal(
     return Review(problems=problems, accepted=accepted)
 
 
-def _target_problem(name: str, profile: DataProfile, notes: AnalystNotes) -> str | None:
-    if profile.column(name) is None:
+def target_problem(name: str, profile: DataProfile, notes: AnalystNotes) -> str | None:
+    """Why a column cannot be the target, or None."""
+    col = profile.column(name)
+    if col is None:
         return f"target {name!r} is not a column.{closest(name, profile.column_names)}"
+    if "constant" in col.flags or (col.unique_count is not None and col.unique_count <= 1):
+        return f"target {name!r} holds a single value: there is nothing to predict."
+    if col.kind == ColumnKind.id or {"likely_id", "unique"} & set(col.flags):
+        return f"target {name!r} is an identifier: it names rows, there is nothing to learn."
     try:
         decide_goal(profile, notes, goal_text=None, target=name)
     except GoalError as error:
@@ -135,8 +149,11 @@ def _column_problem(
     return None
 
 
-def _split_problem(proposal: FeatureProposal, profile: DataProfile, task: TaskType, names):
-    strategy, column = proposal.split_strategy, proposal.split_column
+def split_problem(
+    strategy: str, column: str | None, profile: DataProfile, task: TaskType, target: str
+) -> str | None:
+    """Why a split cannot be used, or None. Shared with the review of a reviewer's feedback."""
+    names = profile.column_names
     if strategy == "stratified" and task == TaskType.regression:
         return "a regression target cannot be stratified; use 'random' or 'time'."
     if strategy in ("time", "group"):
@@ -145,6 +162,8 @@ def _split_problem(proposal: FeatureProposal, profile: DataProfile, task: TaskTy
         col = profile.column(column)
         if col is None:
             return f"split_column {column!r} does not exist.{closest(column, names)}"
+        if column == target:
+            return f"split_column {column!r} is the target; split on another column."
         if strategy == "time" and col.kind not in (ColumnKind.datetime, ColumnKind.numeric):
             return (
                 f"split_column {column!r} is {col.kind.value}, not a date or a number to order by."

@@ -56,6 +56,7 @@ class PlanRequest:
     seed: int = 42
     overrides: Overrides = field(default_factory=Overrides)
     reviewer_notes: list[str] = field(default_factory=list)
+    reviewer_feedback: list[str] = field(default_factory=list)  # verbatim, for the LLM agents
 
     @property
     def chosen_target(self) -> str | None:

@@ -13,7 +13,7 @@ class Review:
     """Problems the model can act on, and the proposal without the parts they concern."""
 
     problems: list[str]
-    accepted: BaseModel
+    accepted: BaseModel | None  # None: no part of the proposal may be taken
 
 
 def closest(name: str, names: list[str], n: int = 3) -> str:

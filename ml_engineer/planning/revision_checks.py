@@ -1,16 +1,32 @@
-"""The planner's review of an LLM agent's reading of a reviewer's feedback."""
+"""The planner's review of an LLM agent's reading of a reviewer's feedback.
+
+The agent turns a person's words into the same `Overrides` the rules make, under the same
+checks as the feature agent: it cannot keep a leak, an identifier or a constant the person did
+not name, nor pick a target or split the planner cannot use. What changed is described from
+the overrides themselves, never in the model's words.
+"""
 
 from __future__ import annotations
 
-from ml_engineer.models import FeatureSpec, TaskType
+import re
+
+from ml_engineer.models import AnalystNotes, DataProfile, FeatureSpec, TaskType
 from ml_engineer.models.proposals import RevisionProposal
 from ml_engineer.models.revision import NODE_ORDER, Overrides, Revision
+from ml_engineer.planning.columns import exclusion_of
+from ml_engineer.planning.feature_checks import NEVER_KEPT_BY_A_MODEL, split_problem, target_problem
 from ml_engineer.planning.goal import TASK_METRICS
 from ml_engineer.planning.review import Review, closest
 from ml_engineer.planning.training_checks import CLASSIFIERS_ONLY, PARAM_RANGES, REGRESSORS_ONLY
 
 
-def review_revision(proposal: RevisionProposal, spec: FeatureSpec) -> Review:
+def review_revision(
+    proposal: RevisionProposal,
+    spec: FeatureSpec,
+    profile: DataProfile,
+    notes: AnalystNotes,
+    feedback: str,
+) -> Review:
     names = [c.name for c in spec.columns] + [spec.target.column]
     problems: list[str] = []
     accepted = proposal.model_copy(deep=True)
@@ -22,20 +38,43 @@ def review_revision(proposal: RevisionProposal, spec: FeatureSpec) -> Review:
         bad = [n for n in getattr(proposal, field) if missing(n)]
         problems += [f"{field}: no column {n!r}.{closest(n, names)}" for n in bad]
         setattr(accepted, field, [n for n in getattr(proposal, field) if n not in bad])
-    for field in ("target", "split_column"):
-        value = getattr(proposal, field)
-        if missing(value):
-            problems.append(f"{field}: no column {value!r}.{closest(value, names)}")
-            setattr(accepted, field, None)
+    decisions = {d.name: d for d in spec.columns}
+    for name in list(accepted.keep):
+        decision = decisions.get(name)
+        if decision is None or name == spec.target.column:
+            problems.append(f"keep: {name!r} is the target; it cannot also be an input.")
+            accepted.keep.remove(name)
+        elif exclusion_of(decision) in NEVER_KEPT_BY_A_MODEL and not _named(name, feedback):
+            problems.append(
+                f"keep: {name!r} was excluded as {decision.reason}; only when the reviewer names "
+                "it may it come back."
+            )
+            accepted.keep.remove(name)
     task = spec.goal.task
-    metric = proposal.primary_metric
-    if metric is not None and proposal.target is None and metric not in TASK_METRICS[task]:
+    if accepted.target is not None and accepted.target != spec.target.column:
+        problem = target_problem(accepted.target, profile, notes)
+        if problem:
+            problems.append(problem)
+            accepted.target = None
+    if accepted.split_strategy is not None:
+        target = accepted.target or spec.target.column
+        problem = split_problem(
+            accepted.split_strategy, accepted.split_column, profile, task, target
+        )
+        if problem:
+            problems.append(problem)
+            accepted.split_strategy = accepted.split_column = None
+    elif accepted.split_column is not None:
+        problems.append("split_column only goes with split_strategy 'time' or 'group'.")
+        accepted.split_column = None
+    metric = accepted.primary_metric
+    if metric is not None and accepted.target is None and metric not in TASK_METRICS[task]:
         problems.append(
             f"primary_metric {metric!r} does not fit a {task.value} task; one of "
             f"{', '.join(TASK_METRICS[task])}."
         )
         accepted.primary_metric = None
-    kind = proposal.model_type
+    kind = accepted.model_type
     if kind is not None:
         classification = task != TaskType.regression
         if kind not in PARAM_RANGES:
@@ -46,10 +85,12 @@ def review_revision(proposal: RevisionProposal, spec: FeatureSpec) -> Review:
         ):
             problems.append(f"model_type {kind!r} does not fit a {task.value} task.")
             accepted.model_type = None
-    if proposal.split_strategy in ("time", "group") and accepted.split_column is None:
-        problems.append(f"a {proposal.split_strategy} split needs split_column.")
-        accepted.split_strategy = None
     return Review(problems=problems, accepted=accepted)
+
+
+def _named(column: str, feedback: str) -> bool:
+    """The reviewer wrote this column's name (as a word), so bringing it back is their call."""
+    return re.search(rf"(?<!\w){re.escape(column)}(?!\w)", feedback, re.IGNORECASE) is not None
 
 
 def as_revision(proposal: RevisionProposal, feedback: str) -> Revision:
@@ -66,7 +107,29 @@ def as_revision(proposal: RevisionProposal, feedback: str) -> Revision:
         number=0,
         feedback=feedback,
         overrides=overrides,
-        acted=list(proposal.acted) or [f"changed {', '.join(touched)}"] if touched else [],
+        acted=_described(overrides),
         not_understood=list(proposal.not_understood),
         restart_at=restart,
     )
+
+
+def _described(o: Overrides) -> list[str]:
+    """What changed, in the rules' own words: the log never carries the model's account."""
+    quoted = lambda names: ", ".join(f"`{n}`" for n in names)  # noqa: E731
+    acted = []
+    if o.drop:
+        acted.append(f"dropped {quoted(o.drop)}")
+    if o.keep:
+        acted.append(f"kept {quoted(o.keep)}")
+    if o.target:
+        acted.append(f"target set to `{o.target}`")
+    if o.primary_metric:
+        acted.append(f"primary metric set to {o.primary_metric}")
+    if o.split_strategy:
+        on = f" on `{o.split_column}`" if o.split_column else ""
+        acted.append(f"{o.split_strategy} split{on}")
+    if o.model_type:
+        acted.append(f"model set to {o.model_type}")
+    if o.tracker:
+        acted.append(f"experiment tracker set to {o.tracker}")
+    return acted

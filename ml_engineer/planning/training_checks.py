@@ -44,7 +44,8 @@ DENSE_ONLY = {"hist_gradient_boosting"}  # TF-IDF would be densified: wide and s
 
 
 def review_training_plan(plan: TrainingPlan, spec: FeatureSpec, required: str | None) -> Review:
-    """`required` is a model type the reviewer asked for at approval: the agent may only tune it."""
+    """`required` is a model type the reviewer asked for at approval, which the agent may only
+    tune. A refused family takes nothing of the plan with it: the planner's model stands."""
     problems: list[str] = []
     classification = spec.goal.task != TaskType.regression
     kind = plan.model_type
@@ -62,7 +63,7 @@ def review_training_plan(plan: TrainingPlan, spec: FeatureSpec, required: str | 
     elif kind == "lightgbm" and importlib.util.find_spec("lightgbm") is None:
         problems.append("lightgbm is not installed where the script runs; choose another model.")
     if problems:
-        return Review(problems=problems, accepted=plan.model_copy(update={"params": {}}))
+        return Review(problems=problems, accepted=None)
     accepted = plan.model_copy(update={"params": {}})
     allowed = PARAM_RANGES[kind]
     for name, value in plan.params.items():
@@ -70,7 +71,12 @@ def review_training_plan(plan: TrainingPlan, spec: FeatureSpec, required: str | 
         if problem:
             problems.append(problem)
         else:
-            accepted.params[name] = value
+            whole = (
+                all(isinstance(b, int) for b in allowed[name])
+                if allowed[name] is not bool
+                else False
+            )
+            accepted.params[name] = int(value) if whole else value
     if plan.class_weight == "balanced" and not classification:
         problems.append("class_weight applies to classification only; use 'planner'.")
         accepted.class_weight = "planner"
@@ -86,9 +92,12 @@ def _param_problem(kind: str, name: str, value, allowed: dict) -> str | None:
     bounds = allowed[name]
     if bounds is bool:
         return None if isinstance(value, bool) else f"{name} takes true or false."
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return f"{name} takes a number between {bounds[0]} and {bounds[1]}."
     low, high = bounds
+    whole = isinstance(low, int) and isinstance(high, int)  # integer bounds: a count or a depth
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"{name} takes a number between {low} and {high}."
+    if whole and not float(value).is_integer():
+        return f"{name} takes a whole number between {low} and {high}, not {value}."
     if not low <= value <= high:
         return f"{name}={value} is outside the sane range [{low}, {high}]."
     return None

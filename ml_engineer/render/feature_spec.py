@@ -101,6 +101,7 @@ def _constraint_lines(spec: FeatureSpec, validation_line: str | None) -> list[st
     elif spec.goal.task != TaskType.regression:
         lines.append("Class balance: no reweighting needed.")
     lines.extend(spec.notes)
+    lines.extend(note for notes in spec.agent_notes.values() for note in notes)
     if validation_line:
         lines.append(validation_line)
     if spec.analyst_quality_notes:

@@ -86,9 +86,9 @@ def python_environment() -> Environment:
 @cache
 def markdown_environment() -> Environment:
     """The environment for generated markdown: data strings pass through the markdown filters."""
-    from ml_engineer.render.markdown_filters import cell, code, md
+    from ml_engineer.render.markdown_filters import cell, code, code_cell, md
 
     env = _environment()
-    env.filters.update(md=md, code=code, cell=cell)
+    env.filters.update(md=md, code=code, cell=cell, code_cell=code_cell)
     env.globals["pct"] = lambda x: f"{x:.0%}"
     return env

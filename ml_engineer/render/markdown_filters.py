@@ -1,8 +1,10 @@
 """Making untrusted strings safe inside generated markdown.
 
-A column name or a note from the profile can hold anything: backticks, pipes, newlines, HTML.
-These filters keep each on one line and inside the cell or code span it was put in, so the
-document's structure is ours and not the data's.
+A column name, a note from the profile or a sentence from an LLM agent can hold anything:
+backticks, pipes, newlines, HTML, links. These filters keep each on one line and inside the cell
+or code span it was put in, and show a link or an image as the text it is, so the document's
+structure is ours and not the data's: `![x](https://tracker.example/p.png)` is never fetched and
+`[click](javascript:...)` never becomes a link when GitHub renders the file.
 """
 
 from __future__ import annotations
@@ -18,14 +20,33 @@ def one_line(text: object) -> str:
 
 
 _HTML_START = re.compile(r"<(?=[A-Za-z/!?])")
+# Every link and image needs a `]` directly before `(` (inline), `[` (reference) or `:` (a
+# reference definition, which a bare `[x]` would then follow). That `]` is escaped, with the
+# backslashes before it doubled so that each shows as itself and the escape holds.
+_LINK_CLOSE = re.compile(r"(\\*)\](?=[(\[:])")
+
+
+def _no_html(text: object) -> str:
+    return _HTML_START.sub("&lt;", one_line(text))
+
+
+def no_links(text: str) -> str:
+    """Text in which no link, image or link reference definition can form.
+
+    `![x](url)` becomes `![x\\](url)`, `[x][ref]` becomes `[x\\][ref]` and `[ref]: url` becomes
+    `[ref\\]: url`: each shows as the characters it is. Other brackets (`[a, b]`, `[note] text`)
+    are left as they are, so text without `](`, `][` or `]:` is returned unchanged.
+    """
+    return _LINK_CLOSE.sub(lambda m: m.group(1) * 2 + "\\]", text)
 
 
 def md(text: object) -> str:
-    """Inline markdown text on one line; anything that could open an HTML tag is neutralised.
+    """Inline markdown text on one line; anything that could open an HTML tag or a link is
+    neutralised.
 
     Only a `<` that could start a tag is escaped, so `<9years` and `a < b` stay readable.
     """
-    return _HTML_START.sub("&lt;", one_line(text))
+    return no_links(_no_html(text))
 
 
 def code(text: object) -> str:
@@ -40,3 +61,12 @@ def code(text: object) -> str:
 def cell(text: object) -> str:
     """Text for a pipe-table cell: pipes escaped so the row keeps its columns."""
     return md(text).replace("|", "\\|")
+
+
+def code_cell(text: object) -> str:
+    """A code span inside a pipe-table cell.
+
+    Nothing inside a code span is a link, so brackets stay as they are (an escape would show);
+    pipes are escaped for the table, which GFM undoes before it reads the span.
+    """
+    return _no_html(code(text)).replace("|", "\\|")
