@@ -162,7 +162,8 @@ def choose_deployment(
         ),
     )
     proposal = agent.proposal
-    if proposal is None:
+    if proposal is None:  # the planner's deliverable, saying why the agent did not decide
+        deployment.agent_notes = list(agent.notes)
         return agent
     service, resources = deployment.service, deployment.resources
     autoscale = resources.setdefault("autoscale", {})

@@ -8,8 +8,14 @@ validated model and parsed back before it is written.
 from __future__ import annotations
 
 from ml_engineer.agents.design_reader import DesignReader
-from ml_engineer.agents.prompts import system_prompt
-from ml_engineer.agents.tool_loop import AgentResult, AgentSession, WriteTool, run_agent
+from ml_engineer.agents.prompts import reviewer_words, system_prompt
+from ml_engineer.agents.tool_loop import (
+    AgentResult,
+    AgentSession,
+    WriteTool,
+    reapply_previous,
+    run_agent,
+)
 from ml_engineer.models import ExperimentConfig, FeatureSpec
 from ml_engineer.models.proposals import ExperimentProposal
 from ml_engineer.planning.training_checks import review_experiment_proposal
@@ -24,6 +30,7 @@ def choose_experiment(
     config: ExperimentConfig,
     session: AgentSession | None,
     previous: dict | None = None,
+    feedback: list[str] | None = None,
 ) -> tuple[AgentResult | None, dict | None]:
     """Let the agent adjust `config` (and the spec's secondary metrics) in place; return its run
     and the proposal taken (re-applied from `previous` when this round falls back)."""
@@ -36,7 +43,8 @@ def choose_experiment(
         system=system_prompt(NODE),
         task=(
             f"The experiment of a {spec.goal.task.value} task, primary metric "
-            f"{config.metrics.primary}. Read what you need, then call {WRITE}."
+            f"{config.metrics.primary}. {reviewer_words(feedback or [])}"
+            f"Read what you need, then call {WRITE}."
         ),
         reads=DesignReader(spec, config).tools(),
         write=WriteTool(
@@ -46,10 +54,8 @@ def choose_experiment(
             review,
         ),
     )
+    reapply_previous(result, previous, ExperimentProposal, review)
     proposal = result.proposal
-    if proposal is None and previous is not None:
-        proposal = review(ExperimentProposal.model_validate(previous)).accepted
-        result.notes.append("The LLM agent's choices of the previous round were applied again.")
     if proposal is None:
         return result, None
     if proposal.secondary_metrics is not None:

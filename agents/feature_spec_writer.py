@@ -8,62 +8,30 @@ checks review the proposal, and only what passes reaches the spec, each change w
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
-from ml_engineer.agents.prompts import system_prompt
+from ml_engineer.agents.feature_planner import FeaturePlanner
+from ml_engineer.agents.prompts import reviewer_words, system_prompt
 from ml_engineer.agents.read_tools import InputReader
-from ml_engineer.agents.tool_loop import AgentResult, AgentSession, WriteTool, run_agent
+from ml_engineer.agents.tool_loop import (
+    AgentResult,
+    AgentSession,
+    WriteTool,
+    reapply_previous,
+    run_agent,
+)
 from ml_engineer.agents.untrusted import as_data
 from ml_engineer.errors import MLEngineerError
 from ml_engineer.inputs.load import LoadedInputs
-from ml_engineer.models import DataProfile, FeatureSpec
+from ml_engineer.models import FeatureSpec
 from ml_engineer.models.proposals import FeatureProposal
 from ml_engineer.models.revision import Overrides
 from ml_engineer.planning.feature_checks import review_feature_proposal
 from ml_engineer.planning.feature_proposal import apply_feature_proposal
-from ml_engineer.planning.goal import decide_goal
-from ml_engineer.planning.planner import PlanRequest, plan_feature_spec
+from ml_engineer.planning.planner import PlanRequest
 
 NODE = "feature_spec_writer"
 WRITE = "write_feature_spec"
-
-
-class FeaturePlanner:
-    """The planner over one run's inputs; the data is measured once per target, not per plan."""
-
-    def __init__(self, inputs: LoadedInputs, ml_dir: Path):
-        self.inputs, self.ml_dir = inputs, ml_dir
-        self._measured: dict[str, tuple] = {}
-
-    def plan(self, request: PlanRequest) -> tuple[FeatureSpec, DataProfile]:
-        inputs = self.inputs
-        profile, notes = inputs.profile, inputs.notes
-        if inputs.dataset is None:
-            return plan_feature_spec(profile, notes, request), profile
-        # Imported here: measuring needs pandas, which a profile-only run never pays for.
-        from ml_engineer.inputs.evidence import measure_evidence
-
-        # The target must be known before the data can be measured against it.
-        goal = decide_goal(
-            profile, notes, goal_text=request.goal_text, target=request.chosen_target
-        )
-        if goal.target not in self._measured:
-            self._measured[goal.target] = measure_evidence(
-                inputs.dataset, profile, goal, notes.key_columns
-            )
-        measured, evidence = self._measured[goal.target]
-        data_path = os.path.relpath(Path(inputs.dataset.path).resolve(), self.ml_dir.resolve())
-        spec = plan_feature_spec(
-            measured,
-            notes,
-            request,
-            evidence=evidence,
-            data_path=Path(data_path).as_posix(),
-            data_format=inputs.dataset.format,
-            data_sep=inputs.dataset.sep,
-        )
-        return spec, measured
 
 
 def write_feature_spec(
@@ -95,14 +63,8 @@ def write_feature_spec(
             review,
         ),
     )
+    reapply_previous(result, previous, FeatureProposal, review)
     proposal = result.proposal
-    if proposal is None and previous is not None:
-        again = review(FeatureProposal.model_validate(previous))
-        proposal = again.accepted
-        result.notes.append(
-            "The LLM agent's proposal of the previous round was reviewed and applied again."
-            + (f" Not taken now: {' '.join(again.problems)}" if again.problems else "")
-        )
     if proposal is None:
         planned.agent_notes[NODE] = result.notes
         return planned, result, None
@@ -136,10 +98,7 @@ def _task(
         "The analyst's goal sentence:\n" + as_data("analyst", inputs.notes.goal_sentence or "-"),
     ]
     if request.reviewer_feedback:
-        # The person's own words at approval: what this round must address.
-        parts.append("The reviewer's feedback, in their words:\n- " + "\n- ".join(
-            request.reviewer_feedback
-        ))  # fmt: skip
+        parts.append(reviewer_words(request.reviewer_feedback).strip())
     if request.overrides != Overrides():
         changes = json.dumps(request.overrides.model_dump(exclude_defaults=True))
         parts.append(

@@ -85,7 +85,8 @@ def choose_monitoring(
         ),
     )
     proposal = agent.proposal
-    if proposal is None:
+    if proposal is None:  # the planner's deliverable, saying why the agent did not decide
+        monitoring.agent_notes = list(agent.notes)
         return agent
     if proposal.watch_first:
         first = {name: i for i, name in enumerate(proposal.watch_first)}

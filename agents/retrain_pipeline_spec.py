@@ -102,7 +102,8 @@ def choose_retrain(
         ),
     )
     proposal = agent.proposal
-    if proposal is None:
+    if proposal is None:  # the planner's deliverable, saying why the agent did not decide
+        pipeline.agent_notes = list(agent.notes)
         return agent
     pipeline.triggers[SCHEDULE_TRIGGER] = schedule_trigger(
         spec, proposal.schedule or "monthly", proposal.min_new_labelled_rows

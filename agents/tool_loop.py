@@ -21,7 +21,8 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, ValidationError
 
-from ml_engineer.agents.untrusted import as_data, redact_keys, redact_secrets
+from ml_engineer.agents.redaction import redact_keys, redact_secrets
+from ml_engineer.agents.untrusted import as_data
 from ml_engineer.agents.usage import Budget, NodeUsage
 from ml_engineer.planning.review import Review
 
@@ -32,6 +33,10 @@ MAX_REFUSALS = 2  # refused proposals before the allowed parts are taken as they
 # request body stays under 48,000 characters (about 12,000 tokens).
 MAX_REQUEST_CHARS = 28_000
 MAX_RESULT_CHARS = 12_000
+MAX_CALLS_PER_REPLY = 8  # tool calls answered from one reply; the rest are told to wait
+MAX_REPLY_CHARS = 40_000  # a reply larger than this is not a proposal anyone can review
+MAX_OUTPUT_TOKENS = 4_096  # per reply, when a budget is set: one reply cannot overshoot it
+MAX_NOTES = 10  # refused parts listed one by one; the rest are counted
 ELIDED = "[elided to keep the request small: call the tool again if you still need it]"
 
 
@@ -108,17 +113,31 @@ def _converse(session, result, system, task, reads, write) -> BaseModel:
     messages: list[BaseMessage] = [SystemMessage(system), HumanMessage(task)]
     prose = 0
     for _turn in range(MAX_TURNS):
-        if reason := session.budget.exceeded([*session.spent_before, usage]):
-            raise _GiveUp(reason)
         _elide_old_reads(messages)
+        # The request's own size counts before it is sent (about 4 characters a token).
+        spent = [*session.spent_before, usage]
+        if reason := session.budget.exceeded(spent):
+            raise _GiveUp(reason)
+        request_tokens = sum(_chars(m) for m in messages) // 4
+        if reason := session.budget.would_exceed(spent, request_tokens):
+            raise _GiveUp(reason)
+        left = session.budget.tokens_left([*spent, NodeUsage(input_tokens=request_tokens)])
         try:
-            reply = bound.invoke(messages)
+            if left is None:
+                reply = bound.invoke(messages)
+            else:  # a budget: no single reply may run past it
+                reply = bound.bind(max_tokens=max(1, min(MAX_OUTPUT_TOKENS, left))).invoke(messages)
         except Exception as error:  # after the client's own retries with backoff
             usage.calls += 1  # sent, maybe billed; its tokens are unknown
             raise _GiveUp(f"the model call failed: {_describe(error)}") from None
         usage.add(getattr(reply, "usage_metadata", None))
         if not isinstance(reply, AIMessage):
             raise _GiveUp("the model returned no message")
+        if _chars(reply) > MAX_REPLY_CHARS:
+            raise _GiveUp(
+                f"the model's reply was too large to review ({_chars(reply):,} characters)"
+            )
+        reply = _clean(reply)
         messages.append(reply)
         if not reply.tool_calls and not reply.invalid_tool_calls:
             prose += 1
@@ -128,14 +147,21 @@ def _converse(session, result, system, task, reads, write) -> BaseModel:
             continue
         for i, bad in enumerate(reply.invalid_tool_calls):
             usage.refusals += 1
-            result.log.append(f"{node}: refused a malformed call to {bad.get('name')}.")
+            name = str(bad.get("name"))[:60]
+            result.log.append(f"{node}: refused a malformed call to {name!r}.")
             answer = (
-                f"Your call to {bad.get('name')} could not be read: its arguments are not a valid "
+                f"Your call to {name!r} could not be read: its arguments are not a valid "
                 "JSON object. Send it again."
             )
             messages.append(ToolMessage(answer, tool_call_id=bad.get("id") or f"invalid_{i}"))
+        proposed = False
         for i, call in enumerate(reply.tool_calls):
-            if call["name"] == write.name:
+            if i >= MAX_CALLS_PER_REPLY:
+                answer = f"Not run: at most {MAX_CALLS_PER_REPLY} calls are answered per message."
+            elif call["name"] == write.name and proposed:
+                answer = f"Not reviewed: one {write.name} per message; the first was reviewed."
+            elif call["name"] == write.name:
+                proposed = True
                 taken, answer = _propose(write, call["args"], usage, result)
                 if taken is not None:
                     return taken
@@ -143,7 +169,7 @@ def _converse(session, result, system, task, reads, write) -> BaseModel:
                 answer = _read(tools[call["name"]], call["args"])
             else:
                 known = ", ".join([*tools, write.name])
-                answer = f"There is no tool {call['name']!r}; use one of: {known}."
+                answer = f"There is no tool {call['name'][:60]!r}; use one of: {known}."
             messages.append(ToolMessage(answer, tool_call_id=call.get("id") or f"call_{i}"))
         if usage.refusals > MAX_REFUSALS + 1:
             raise _GiveUp(f"the model's calls were refused or malformed {usage.refusals} times")
@@ -178,8 +204,10 @@ def _propose(
         # Bounded: take what the rules allow and say, part by part, what the planner kept.
         result.notes += [
             f"Not taken from the LLM agent's {write.name}: {p} The planner's decision stands."
-            for p in review.problems
+            for p in review.problems[:MAX_NOTES]
         ]
+        if len(review.problems) > MAX_NOTES:
+            result.notes.append(f"... and {len(review.problems) - MAX_NOTES} more parts not taken.")
         if review.accepted is None:
             raise _GiveUp(f"{write.name} was refused {usage.refusals + 1} times")
         result.log.append(
@@ -189,7 +217,9 @@ def _propose(
         usage.outcome = f"partly accepted after {usage.refusals} refusal(s)"
         return review.accepted, ""
     usage.refusals += 1
-    problems = " ".join(review.problems)
+    problems = " ".join(review.problems[:MAX_NOTES])
+    if len(review.problems) > MAX_NOTES:
+        problems += f" ... and {len(review.problems) - MAX_NOTES} more problems like these."
     result.log.append(f"{node}: refused {write.name}: {problems}")
     return None, (
         "Refused by the planner's checks:\n"
@@ -246,6 +276,23 @@ def _fall_back(result: AgentResult, reason: str) -> None:
     result.log.append(f"{result.node}: LLM fallback: {reason}; the planner's decisions are used.")
 
 
+def _clean(reply: AIMessage) -> AIMessage:
+    """The reply with text that cannot be written as UTF-8 (lone surrogates) replaced: it
+    would otherwise fail later, in a checkpoint or a deliverable, far from its cause."""
+
+    def fix(value):
+        if isinstance(value, str):
+            return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
+        if isinstance(value, list):
+            return [fix(v) for v in value]
+        if isinstance(value, dict):
+            return {fix(k): fix(v) for k, v in value.items()}
+        return value
+
+    calls = [{**c, "args": fix(c["args"])} for c in reply.tool_calls]
+    return reply.model_copy(update={"content": fix(reply.content), "tool_calls": calls})
+
+
 def _describe(error: Exception) -> str:
     """What went wrong, in words: a reply that did not parse is not a pydantic dump."""
     if isinstance(error, ValidationError):
@@ -256,3 +303,25 @@ def _describe(error: Exception) -> str:
 def _short(error: object) -> str:
     text = " ".join(redact_keys(str(error)).split())
     return text if len(text) <= 300 else text[:297] + "..."
+
+
+def reapply_previous(
+    result: AgentResult, previous: dict | None, args: type[BaseModel], review: Callable
+) -> None:
+    """When this round's agent fell back, the proposal taken in the previous round, reviewed
+    again, becomes this round's: a revision should not silently undo the agent's work."""
+    if result.proposal is not None or previous is None:
+        return
+    try:
+        again = review(args.model_validate(previous))
+    except ValidationError:
+        return
+    if again.accepted is None:
+        result.notes.append("The LLM agent's previous proposal no longer passes the checks.")
+        return
+    result.proposal = again.accepted
+    result.usage.outcome += "; the previous round's proposal was applied again"
+    result.notes.append(
+        "The LLM agent's proposal of the previous round was reviewed and applied again."
+        + (f" Not taken now: {' '.join(again.problems[:MAX_NOTES])}" if again.problems else "")
+    )

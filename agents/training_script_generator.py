@@ -8,8 +8,14 @@ The script itself is always rendered from the template: no model output becomes 
 from __future__ import annotations
 
 from ml_engineer.agents.design_reader import DesignReader
-from ml_engineer.agents.prompts import system_prompt
-from ml_engineer.agents.tool_loop import AgentResult, AgentSession, WriteTool, run_agent
+from ml_engineer.agents.prompts import reviewer_words, system_prompt
+from ml_engineer.agents.tool_loop import (
+    AgentResult,
+    AgentSession,
+    WriteTool,
+    reapply_previous,
+    run_agent,
+)
 from ml_engineer.models import ExperimentConfig, FeatureSpec
 from ml_engineer.models.proposals import TrainingPlan
 from ml_engineer.planning.experiment import default_model, plan_experiment
@@ -42,6 +48,7 @@ def generate_training_script(
                 f"({spec.row_count or 'unknown'} rows, {len(spec.kept)} inputs). The planner "
                 f"chose {config.model.type}. "
                 + (f"The reviewer asked for {required}: tune it only. " if required else "")
+                + reviewer_words(request.reviewer_feedback)
                 + f"Read what you need, then call {WRITE}."
             ),
             reads=DesignReader(spec, config).tools(),
@@ -52,9 +59,7 @@ def generate_training_script(
                 review,
             ),
         )
-        if result.proposal is None and previous is not None:
-            result.proposal = review(TrainingPlan.model_validate(previous)).accepted
-            result.notes.append("The LLM agent's plan of the previous round was applied again.")
+        reapply_previous(result, previous, TrainingPlan, review)
         if result.proposal is not None:
             taken = result.proposal.model_dump(mode="json")
             config.model = _model_section(result.proposal, spec, request)

@@ -73,12 +73,38 @@ class Budget:
         tokens_out = sum(u.output_tokens for u in usages)
         return (tokens_in * self.price[0] + tokens_out * self.price[1]) / 1_000_000
 
+    def tokens_left(self, usages: list[NodeUsage]) -> int | None:
+        """Tokens that may still be spent, by --max-tokens or by the USD budget; None: no cap."""
+        spent = sum(u.total_tokens for u in usages)
+        caps = []
+        if self.max_tokens is not None:
+            caps.append(self.max_tokens - spent)
+        cost = self.cost(usages)
+        if self.max_usd is not None and cost is not None and self.price and self.price[1] > 0:
+            # Priced as output tokens, the dearer kind: the cap errs on the safe side.
+            caps.append(int((self.max_usd - cost) * 1_000_000 / self.price[1]))
+        return max(0, min(caps)) if caps else None
+
     def exceeded(self, usages: list[NodeUsage]) -> str | None:
         """Why no further call may be made, or None while there is room."""
+        overrun = self._overrun(usages)
+        return f"the {overrun[0]} is spent ({overrun[1]})" if overrun else None
+
+    def would_exceed(self, usages: list[NodeUsage], request_tokens: int) -> str | None:
+        """Why a request of about this many tokens may not be sent, or None."""
+        overrun = self._overrun([*usages, NodeUsage(input_tokens=request_tokens)])
+        if overrun is None:
+            return None
+        return (
+            f"the next request (about {request_tokens:,} tokens) would pass the {overrun[0]} "
+            f"({overrun[1]})"
+        )
+
+    def _overrun(self, usages: list[NodeUsage]) -> tuple[str, str] | None:
         spent = sum(u.total_tokens for u in usages)
         if self.max_tokens is not None and spent >= self.max_tokens:
-            return f"the token budget is spent ({spent:,} of --max-tokens {self.max_tokens:,})"
+            return "token budget", f"{spent:,} of --max-tokens {self.max_tokens:,}"
         cost = self.cost(usages)
         if self.max_usd is not None and cost is not None and cost >= self.max_usd:
-            return f"the budget is spent (${cost:.4f} of --budget-usd ${self.max_usd:.2f})"
+            return "budget", f"${cost:.4f} of --budget-usd ${self.max_usd:.2f}"
         return None

@@ -45,7 +45,11 @@ def model_name_of(llm) -> str:
 
 
 def agent_mode_line(runtime: Runtime[Context] | None) -> str:
-    context = (runtime.context if runtime else None) or Context()
+    return agent_mode_line_for((runtime.context if runtime else None) or Context())
+
+
+def agent_mode_line_for(context: Context) -> str:
+    """One line: which model proposes, or that the offline planner decides and how to change it."""
     if context.llm is None:
         return OFFLINE_NOTICE
     name = context.model_name or model_name_of(context.llm)

@@ -33,6 +33,7 @@ from ml_engineer.graphs.state import Context, MLEngineerState
 from ml_engineer.inputs.load import LoadedInputs
 from ml_engineer.models import ExperimentConfig, FeatureSpec
 from ml_engineer.models.revision import NODE_ORDER, Overrides, Revision
+from ml_engineer.planning.revision_checks import inputs_left
 
 
 class Decision(BaseModel):
@@ -193,6 +194,15 @@ def _revise(
             f"{k}={v}" for k, v in edits.model_dump(exclude_defaults=True).items()
         ))  # fmt: skip
         restart = NODE_ORDER[0]
+    if inputs_left(spec, revision.overrides) == 0:
+        # A spec with no input cannot be planned, and a run stuck there could not be answered.
+        revision.not_understood.append(
+            "dropping "
+            + ", ".join(f"`{c}`" for c in revision.overrides.drop)
+            + " would leave no input column; nothing was dropped"
+        )
+        revision.overrides = revision.overrides.model_copy(update={"drop": []})
+        revision.acted = [a for a in revision.acted if not a.startswith("dropped")]
     previous = [Revision.model_validate(r) for r in state.get("revisions", [])]
     revision.number = len(previous) + 1
     # Feedback the rules cannot act on still re-writes the spec, which records it.

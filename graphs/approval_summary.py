@@ -34,6 +34,9 @@ class ApprovalSummary(BaseModel):
     slug: str
     task: str
     target: str
+    target_by_agent: bool = Field(
+        False, description="The LLM agent chose the target, not the user, the analyst or rules."
+    )
     positive_class: str | None = None
     primary_metric: str
     split: str
@@ -80,6 +83,8 @@ def needs_a_person(summary: dict) -> str | None:
         return f"the check run of the training script {summary['validation']}"
     if status == "passed" and summary.get("beats_baseline") is False:
         return "the model does not beat the naive baseline on the held-out test part"
+    if summary.get("target_by_agent"):
+        return "the LLM agent changed what the model predicts, which a person should confirm"
     return None
 
 
@@ -105,6 +110,7 @@ def build_summary(state: MLEngineerState, context: Context | None = None) -> App
         slug=state["slug"],
         task=spec.goal.task.value,
         target=spec.target.column,
+        target_by_agent="proposed by the LLM agent" in spec.goal.target_reason,
         positive_class=spec.target.positive_class,
         primary_metric=spec.goal.primary_metric,
         split=split,

@@ -34,7 +34,8 @@ def _request(state: MLEngineerState) -> PlanRequest:
     revisions = [Revision.model_validate(r) for r in state.get("revisions", [])]
     notes = [
         f"Reviewer feedback (revision {r.number}) not turned into a change, kept here for the "
-        f"record: {'; '.join(r.not_understood)}"
+        f"record{' (as the LLM agent read it)' if r.read_by != 'rules' else ''}: "
+        f"{'; '.join(r.not_understood)}"
         for r in revisions
         if r.not_understood
     ]
@@ -51,6 +52,18 @@ def _request(state: MLEngineerState) -> PlanRequest:
 def _proposals(state: MLEngineerState, node: str, taken: dict | None) -> dict:
     """The proposals the agents took, by node, for the next round's fallback."""
     return {"agent_proposals": {**state.get("agent_proposals", {}), node: taken}}
+
+
+def _record_agent_notes(spec: FeatureSpec, node: str, agent, update: dict) -> None:
+    """The node's own agent notes in the spec, replacing any from an earlier round."""
+    notes = agent.notes if agent is not None else None
+    if spec.agent_notes.get(node) == notes:
+        return
+    if notes is None:
+        spec.agent_notes.pop(node, None)
+    else:
+        spec.agent_notes[node] = notes
+    update["feature_spec"] = spec.model_dump(mode="json")
 
 
 def load_inputs(state: MLEngineerState, runtime: Runtime[Context]) -> dict:
@@ -99,9 +112,10 @@ def training_script_generator(state: MLEngineerState, runtime: Runtime[Context])
     )
     path = write_file(Path(state["ml_dir"]) / TRAINING_SCRIPT, script, executable=True)
     update = {**agent_update("training_script_generator", agent)}
-    if agent is not None:  # the spec says who chose the model, and what was not taken
-        spec.agent_notes["training_script_generator"] = agent.notes
-        update["feature_spec"] = spec.model_dump(mode="json")
+    # The spec says who chose the model and what was not taken; a round without an agent
+    # (offline now) clears what an earlier round's agent said.
+    _record_agent_notes(spec, "training_script_generator", agent, update)
+    if agent is not None:
         update |= _proposals(state, "training_script_generator", taken)
     line = "Training script complete. Proceeding to experiment config..."
     return {
@@ -119,11 +133,12 @@ def experiment_config_writer(state: MLEngineerState, runtime: Runtime[Context]) 
     if tracker is not None:  # a revision may restart here, after the config was planned
         config.logging.tracker = tracker
     previous = state.get("agent_proposals", {}).get("experiment_config_writer")
-    agent, taken = choose_experiment(spec, config, agent_session(state, runtime), previous)
+    agent, taken = choose_experiment(
+        spec, config, agent_session(state, runtime), previous, _request(state).reviewer_feedback
+    )
     update = {**agent_update("experiment_config_writer", agent)}
+    _record_agent_notes(spec, "experiment_config_writer", agent, update)
     if agent is not None:
-        spec.agent_notes["experiment_config_writer"] = agent.notes
-        update["feature_spec"] = spec.model_dump(mode="json")
         update |= _proposals(state, "experiment_config_writer", taken)
     path = write_file(Path(state["ml_dir"]) / EXPERIMENT_CONFIG, write_experiment_config(config))
     line = "Experiment config complete. Proceeding to validation..."

@@ -53,6 +53,8 @@ class MLEngineerState(TypedDict, total=False):
     """Checkpoint lines of the mlops stage."""
     auto_approve: bool
     """Started with --yes: a resumed run approves unseen too, within the same safety rules."""
+    check_settings: dict[str, Any]
+    """How the CLI's run checks the script (validate, sample_rows, timeout_s), for `resume`."""
     llm_flags: dict[str, Any]
     """The CLI's model flags (model name, server, budget; never a key), for `resume`."""
     agent_proposals: dict[str, dict[str, Any] | None]

@@ -125,17 +125,20 @@ def _run(args: argparse.Namespace) -> int:
             "scikit-learn scripts. Run again with --framework sklearn (the default)."
         )
     _check_data_dir(args.data_dir)
-    context = Context(
-        validate=not args.no_validate,
-        sample_rows=args.sample_rows,
-        timeout_s=args.timeout,
-        train=args.train,
-        **llm_context(saved_flags(args)),
-    )
+    flags = saved_flags(args)
+    model = llm_context(flags)
+    if model["model_name"]:  # the model as resolved, from --model or ML_ENGINEER_MODEL
+        flags["model"] = model["model_name"]
+    checks = {"validate": not args.no_validate, "sample_rows": args.sample_rows,
+              "timeout_s": args.timeout}  # fmt: skip
+    context = Context(**checks, train=args.train, **model)
     state = api.initial_state(
         args.data_dir, goal=args.goal, target=args.target, tracker=args.tracker, seed=args.seed
     )
-    state["llm_flags"] = saved_flags(args)  # so `resume` goes on with the same model
+    # Kept with the run, so that `resume` goes on the same way: the model and its budget
+    # (never a key), and how the script is checked.
+    state["llm_flags"] = flags
+    state["check_settings"] = checks
     state["auto_approve"] = args.yes  # so a run killed mid-way keeps its --yes on resume
     with project_lock(api.state_dir_for(args.data_dir), state["slug"]):
         with api.open_checkpointer(args.data_dir, args.checkpointer) as saver:
@@ -149,8 +152,10 @@ def _run(args: argparse.Namespace) -> int:
 
 def _resume(args: argparse.Namespace) -> int:
     from langgraph.types import Command
+    from rich.markup import escape
 
     from ml_engineer import api
+    from ml_engineer.graphs.agent_session import agent_mode_line_for
     from ml_engineer.graphs.state import Context
     from ml_engineer.run_lock import project_lock
     from ml_engineer.terminal import out
@@ -165,7 +170,9 @@ def _resume(args: argparse.Namespace) -> int:
             if not snapshot.values:
                 raise InputsError(f"Thread {thread_id} has no saved run to resume.")
             flags = saved_flags(args, snapshot.values.get("llm_flags"))
-            context = Context(train=args.train, **llm_context(flags))
+            checks = snapshot.values.get("check_settings") or {}
+            context = Context(**checks, train=args.train, **llm_context(flags))
+            out.print(f"[dim]{escape(agent_mode_line_for(context))}[/]")
             stage = api.run_stage(snapshot)
             if stage in ("approved", "rejected"):
                 out.print(f"Run {thread_id} was {stage}; there is nothing to resume.")

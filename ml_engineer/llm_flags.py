@@ -41,7 +41,10 @@ def saved_flags(args: argparse.Namespace, saved: dict | None = None) -> dict:
     given = {name: getattr(args, name, None) for name in FLAGS}
     if "@" in (given["base_url"] or ""):  # a URL with credentials in it is not kept
         given["base_url"] = None
-    return {**(saved or {}), **{k: v for k, v in given.items() if v is not None}}
+    saved = dict(saved or {})
+    if (given["model"] or "").lower() in ("offline", "none"):  # going on offline: no budget
+        saved = {}
+    return {**saved, **{k: v for k, v in given.items() if v is not None}}
 
 
 def llm_context(flags: dict) -> dict:

@@ -152,24 +152,35 @@ def test_a_model_without_tool_calling_falls_back_with_the_reason(benefits):
 
 def test_the_token_budget_stops_llm_calls_and_the_run_finishes_with_the_planner(benefits):
     llm = fake(
-        call("overview", {}, tokens=(900, 50)),
-        call(FEATURES, {"summary": "planner is fine"}, tokens=(900, 50)),
+        call("overview", {}, tokens=(5_000, 100)),
+        call(FEATURES, {"summary": "planner is fine"}, tokens=(5_000, 100)),
         call(PLAN, {"model_type": "random_forest", "reason": "never sent"}),
     )
-    state, _, _ = design(benefits, llm, budget=Budget(max_tokens=1_500))
-    assert len(llm.seen) == 2  # no call after the budget was spent
+    state, _, _ = design(benefits, llm, budget=Budget(max_tokens=10_500))
+    assert len(llm.seen) == 2  # no request that would pass the budget was sent
     usage = {row["node"]: row for row in state["llm_usage"]}
-    # The budget is checked before each call: the call that crossed it still counts.
     assert usage["feature_spec_writer"]["outcome"] == "accepted"
-    assert usage["training_script_generator"]["outcome"] == (
-        "planner: the token budget is spent (1,900 of --max-tokens 1,500)"
+    stopped = usage["training_script_generator"]
+    assert stopped["calls"] == 0 and stopped["outcome"].startswith(
+        "planner: the next request (about "
     )
-    assert usage["training_script_generator"]["calls"] == 0
+    assert "would pass the token budget (1" in stopped["outcome"]
+    assert stopped["outcome"].endswith("of --max-tokens 10,500)")
     assert config_of(benefits)["model"]["type"] == "hist_gradient_boosting"
     summary = state["__interrupt__"][0].value["action_requests"][0]["args"]
     assert [row["node"] for row in summary["llm_usage"]] == [
         "feature_spec_writer", "training_script_generator", "experiment_config_writer",
     ]  # fmt: skip
+
+
+def test_a_spent_budget_is_said_as_spent(benefits):
+    llm = fake(call("overview", {}, tokens=(20_000, 100)), prose("never sent"))
+    state, _, _ = design(benefits, llm, budget=Budget(max_tokens=10_000))
+    usage = {row["node"]: row for row in state["llm_usage"]}
+    assert usage["feature_spec_writer"]["outcome"] == (
+        "planner: the token budget is spent (20,100 of --max-tokens 10,000)"
+    )
+    assert len(llm.seen) == 1
 
 
 def test_the_training_plan_is_held_to_the_task_and_to_known_parameters(benefits):

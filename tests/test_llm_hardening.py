@@ -21,9 +21,9 @@ from ml_engineer.agents.design_reader import DesignReader
 from ml_engineer.agents.mlops_reader import MLOpsReader
 from ml_engineer.agents.monitoring_dashboard_spec import build_monitoring_spec, choose_monitoring
 from ml_engineer.agents.read_tools import MAX_READ_CHARS, fit_json, fit_lines
+from ml_engineer.agents.redaction import redact_keys, redact_secrets
 from ml_engineer.agents.retrain_pipeline_spec import build_retrain_pipeline, choose_retrain
 from ml_engineer.agents.tool_loop import MAX_RESULT_CHARS, AgentSession
-from ml_engineer.agents.untrusted import redact_keys, redact_secrets
 from ml_engineer.errors import ModelConfigError
 from ml_engineer.llm_flags import llm_context
 from ml_engineer.models import AnalystNotes, ColumnKind, ColumnProfile, DataProfile, TopValue

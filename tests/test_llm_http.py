@@ -155,7 +155,7 @@ def test_a_hallucinated_column_is_refused_then_corrected_over_http(stub, benefit
 def test_malformed_tool_arguments_are_answered_and_the_next_call_taken(stub, benefits):
     stub.responder = ByNode().queue(FEATURES, tool_call(FEATURES, '{"columns": [{"column": '))
     state = design(benefits, chat_model(stub))
-    assert any("refused a malformed call to write_feature_spec" in x for x in state["log"])
+    assert any("refused a malformed call to 'write_feature_spec'" in x for x in state["log"])
     assert usage_by_node(state)["feature_spec_writer"]["outcome"].startswith("accepted")
 
 
@@ -184,12 +184,15 @@ def test_a_budget_spent_midway_finishes_the_run_with_the_planner(tmp_path, stub,
     first = design(benefits, chat_model(stub))
     spent = sum(first["llm_usage"][0][k] for k in ("input_tokens", "output_tokens"))
     stub.requests.clear()
-    stub.responder = script = ByNode().queue(PLAN, tool_call("design_summary", {}))
+    stub.responder = script = ByNode()
     proc = cli(tmp_path, stub, "run", str(benefits), "--model", "stub-model", "--yes",
                "--no-validate", "--max-tokens", str(spent + 1))  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "token budget is spent" in proc.stdout
-    assert len(script.requests[PLAN]) == 1  # one read, then the budget stopped it
+    assert "feature_spec_writer: LLM 1 call(s)" in proc.stdout  # accepted, within the budget
+    fallback = next(line for line in proc.stdout.splitlines() if "LLM fallback" in line)
+    assert fallback.startswith("▸ training_script_generator: LLM fallback: the ")
+    assert "token budget" in fallback and "--max-tokens" in fallback
+    assert script.requests[PLAN] == []  # no request that would pass the budget is sent
     assert script.requests[EXPERIMENT] == []
     assert config_of(benefits)["model"]["params"]["learning_rate"] == 0.06  # the planner's
 
@@ -293,3 +296,13 @@ def test_refusals_carry_data_only_inside_a_data_element(stub, benefits):
     )
     head, data = refusal.split("<data", 1)
     assert "statemb" not in head and "statemb" in data
+
+
+def test_with_a_budget_no_single_reply_may_run_past_it(stub, benefits):
+    stub.responder = ByNode()
+    design(benefits, chat_model(stub), budget=Budget(max_tokens=60_000))
+    caps = [r.body.get("max_completion_tokens") for r in stub.requests]
+    assert caps and all(cap is not None and 0 < cap <= 4_096 for cap in caps)
+    stub.requests.clear()
+    design(benefits, chat_model(stub))  # no budget: no cap is sent, servers choose
+    assert all("max_completion_tokens" not in r.body for r in stub.requests)

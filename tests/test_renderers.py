@@ -112,11 +112,11 @@ def live_links(text: str) -> list[str]:
 
 
 def test_link_and_image_syntax_shows_literally():
-    assert md(PIXEL) == "![x\\](https://attacker.example/pixel.png)"
+    assert md(PIXEL) == "![x\\](`https://attacker.example/pixel.png`)"
     assert md(SCRIPT) == "[click\\](javascript:alert(1))"
-    assert md(DEFINITION) == "[ref\\]: https://attacker.example/r"
+    assert md(DEFINITION) == "[ref\\]: `https://attacker.example/r`"
     assert md(REFERENCE) == "see [here\\][ref]"
-    assert cell("a|" + PIXEL) == "a\\|![x\\](https://attacker.example/pixel.png)"
+    assert cell("a|" + PIXEL) == "a\\|![x\\](`https://attacker.example/pixel.png`)"
     # A backslash of the text's own cannot undo the escape: the run before `]` is doubled.
     assert no_links("[x\\](http://a)") == "[x\\\\\\](http://a)"
     assert live_links(md("[x\\](http://a)")) == []
@@ -142,7 +142,7 @@ def test_a_feature_spec_shows_links_and_images_from_the_data_as_text():
     ]
     text = render_feature_spec(spec)
     assert live_close(text) is None, live_close(text)
-    assert "![x\\](https://attacker.example/pixel.png)" in text
+    assert "![x\\](`https://attacker.example/pixel.png`)" in text
     assert "`" + PIXEL + "`" in text  # a derived feature's input, in a code span, unchanged
     assert live_links(text) == []
 
@@ -174,7 +174,7 @@ def test_monitoring_and_retrain_docs_show_links_and_images_as_text():
     )  # fmt: skip
     for text in (render_monitoring_spec(monitoring), render_retrain_pipeline(pipeline)):
         assert live_close(text) is None, live_close(text)
-        assert "![x\\](https://attacker.example/pixel.png)" in text
+        assert "![x\\](`https://attacker.example/pixel.png`)" in text
         assert live_links(text) == []
 
 

@@ -9,9 +9,9 @@ the feature inside its pipeline, learning anything it needs from the training ro
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 
 class DerivedOp(StrEnum):
@@ -49,9 +49,10 @@ class DerivedFeature(BaseModel):
     """
 
     name: str = Field(
+        max_length=200,  # the pattern (64) is checked by the planner, with a message
         description="Name of the new column: letters, digits and underscores, starting with a "
         "letter or underscore, at most 64 characters (e.g. debt_to_income). It must differ from "
-        "every existing column name and from the other derived features."
+        "every existing column name and from the other derived features.",
     )
     op: DerivedOp = Field(
         description="The operation. Two inputs: ratio (first / second), difference (first - "
@@ -61,11 +62,12 @@ class DerivedFeature(BaseModel):
         "frequency (share of rows with the same value; a category, text or coded column), "
         "text_length (number of characters of a text or category column)."
     )
-    inputs: list[str] = Field(
+    inputs: list[Annotated[str, StringConstraints(max_length=300)]] = Field(
+        max_length=4,
         description="Existing column names, exactly as the profile spells them, in the order "
         "the operation uses them: two for ratio, difference, product and days_between; one for "
         "the others. Never the target, and never a column excluded as a leak, an identifier "
-        "or a constant."
+        "or a constant.",
     )
     part: DatePart | None = Field(
         None,
@@ -81,6 +83,7 @@ class DerivedFeature(BaseModel):
         json_schema_extra={"minimum": BINS_MIN, "maximum": BINS_MAX},
     )
     reason: str = Field(
+        max_length=600,
         description="Why this feature helps, in the words of the domain (e.g. 'debt-to-income: "
-        "repayment burden'); the reviewer reads it in the feature spec."
+        "repayment burden'); the reviewer reads it in the feature spec.",
     )

@@ -49,4 +49,5 @@ class Revision(BaseModel):
         default_factory=list, description="Feedback the rules could not act on; kept in the spec."
     )
     restart_at: Node | None = None
+    read_by: str = Field("rules", description="Who turned the words into changes.")
     previous_version: str | None = Field(None, description="Where the previous set was kept.")

@@ -95,13 +95,16 @@ def review_feature_proposal(
         found = check_derived(feature, profile, planned)
         if feature.name in seen:
             found.append(f"derived feature name {feature.name!r} is used twice.")
-        if any(i == target for i in feature.inputs) and not any(target in p for p in found):
-            found.append(f"derived feature {feature.name!r} uses the target {target!r}: a leak.")
+        if target != planned.target.column and target in feature.inputs:  # the new target
+            found.append(f"input {target!r} is the new target: a feature computed from it leaks.")
         if found:
             problems.append(f"derived feature {feature.name!r}: " + " ".join(found))
         else:
             accepted.derived.append(feature)
             seen.add(feature.name)
+    substance = accepted.model_dump(exclude={"summary"}, exclude_defaults=True)
+    if problems and not substance:  # nothing of it passes: the planner's design stands whole
+        return Review(problems=problems, accepted=None)
     return Review(problems=problems, accepted=accepted)
 
 

@@ -86,6 +86,5 @@ def apply_feature_proposal(
     spec.derived, refused = apply_derived(spec, proposal.derived, profile)
     notes.extend(refused)
     if proposal.summary:
-        notes.insert(0, f"The LLM agent's summary ({by.removeprefix('proposed by ')}): "
-                        f"{proposal.summary}")  # fmt: skip
+        notes.insert(0, f"Summary, {by}: {proposal.summary}")
     return spec, notes

@@ -38,6 +38,12 @@ def review_revision(
         bad = [n for n in getattr(proposal, field) if missing(n)]
         problems += [f"{field}: no column {n!r}.{closest(n, names)}" for n in bad]
         setattr(accepted, field, [n for n in getattr(proposal, field) if n not in bad])
+    if spec.target.column in accepted.drop:
+        problems.append(f"drop: {spec.target.column!r} is the target; change the target instead.")
+        accepted.drop.remove(spec.target.column)
+    if inputs_left(spec, accepted) == 0:
+        problems.append("drop: this would exclude every input column; keep at least one.")
+        accepted.drop = []
     decisions = {d.name: d for d in spec.columns}
     for name in list(accepted.keep):
         decision = decisions.get(name)
@@ -68,7 +74,8 @@ def review_revision(
         problems.append("split_column only goes with split_strategy 'time' or 'group'.")
         accepted.split_column = None
     metric = accepted.primary_metric
-    if metric is not None and accepted.target is None and metric not in TASK_METRICS[task]:
+    same_target = accepted.target in (None, spec.target.column)
+    if metric is not None and same_target and metric not in TASK_METRICS[task]:
         problems.append(
             f"primary_metric {metric!r} does not fit a {task.value} task; one of "
             f"{', '.join(TASK_METRICS[task])}."
@@ -86,6 +93,12 @@ def review_revision(
             problems.append(f"model_type {kind!r} does not fit a {task.value} task.")
             accepted.model_type = None
     return Review(problems=problems, accepted=accepted)
+
+
+def inputs_left(spec: FeatureSpec, overrides: Overrides) -> int:
+    """How many input columns a spec keeps once these overrides are applied."""
+    kept = {c.name for c in spec.kept} - set(overrides.drop)
+    return len(kept | (set(overrides.keep) - set(overrides.drop)))
 
 
 def _named(column: str, feedback: str) -> bool:
@@ -110,6 +123,7 @@ def as_revision(proposal: RevisionProposal, feedback: str) -> Revision:
         acted=_described(overrides),
         not_understood=list(proposal.not_understood),
         restart_at=restart,
+        read_by="the LLM agent",
     )
 
 

@@ -71,16 +71,20 @@ def review_training_plan(plan: TrainingPlan, spec: FeatureSpec, required: str | 
         if problem:
             problems.append(problem)
         else:
-            whole = (
-                all(isinstance(b, int) for b in allowed[name])
-                if allowed[name] is not bool
-                else False
-            )
-            accepted.params[name] = int(value) if whole else value
+            accepted.params[name] = _as_declared(value, allowed[name])
     if plan.class_weight == "balanced" and not classification:
         problems.append("class_weight applies to classification only; use 'planner'.")
         accepted.class_weight = "planner"
     return Review(problems=problems, accepted=accepted)
+
+
+def _as_declared(value, bounds):
+    """The value in its parameter's own type: scikit-learn reads max_features=1 (an int) as
+    "one feature", and 1.0 (a float) as "all of them"."""
+    if bounds is bool:
+        return value
+    whole = all(isinstance(b, int) for b in bounds)
+    return int(value) if whole else float(value)
 
 
 def _param_problem(kind: str, name: str, value, allowed: dict) -> str | None:

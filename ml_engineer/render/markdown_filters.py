@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+# Control characters, line separators and the bidirectional overrides and isolates that can make
+# text read differently from what it is (a "Trojan Source" reordering).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def one_line(text: object) -> str:
@@ -40,13 +42,21 @@ def no_links(text: str) -> str:
     return _LINK_CLOSE.sub(lambda m: m.group(1) * 2 + "\\]", text)
 
 
+# GitHub turns a bare URL into a link, but never inside a code span: a URL is shown as code.
+_BARE_URL = re.compile(r"(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>`|\\()\[\]]+", re.IGNORECASE)
+
+
+def no_autolinks(text: str) -> str:
+    return _BARE_URL.sub(lambda m: f"`{m.group()}`", text)
+
+
 def md(text: object) -> str:
     """Inline markdown text on one line; anything that could open an HTML tag or a link is
     neutralised.
 
     Only a `<` that could start a tag is escaped, so `<9years` and `a < b` stay readable.
     """
-    return no_links(_no_html(text))
+    return no_autolinks(no_links(_no_html(text)))
 
 
 def code(text: object) -> str:

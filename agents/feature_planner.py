@@ -1,0 +1,52 @@
+"""The planner over one run's inputs, measuring the data once per target.
+
+An agent's proposal can change the target, so the spec is planned again; measuring the data
+(target counts, associations, repeated keys) is the slow part, and is kept per target.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ml_engineer.inputs.load import LoadedInputs
+from ml_engineer.models import DataProfile, FeatureSpec
+from ml_engineer.planning.goal import decide_goal
+from ml_engineer.planning.planner import PlanRequest, plan_feature_spec
+
+
+class FeaturePlanner:
+    """The planner over one run's inputs; the data is measured once per target, not per plan."""
+
+    def __init__(self, inputs: LoadedInputs, ml_dir: Path):
+        self.inputs, self.ml_dir = inputs, ml_dir
+        self._measured: dict[str, tuple] = {}
+
+    def plan(self, request: PlanRequest) -> tuple[FeatureSpec, DataProfile]:
+        inputs = self.inputs
+        profile, notes = inputs.profile, inputs.notes
+        if inputs.dataset is None:
+            return plan_feature_spec(profile, notes, request), profile
+        # Imported here: measuring needs pandas, which a profile-only run never pays for.
+        from ml_engineer.inputs.evidence import measure_evidence
+
+        # The target must be known before the data can be measured against it.
+        goal = decide_goal(
+            profile, notes, goal_text=request.goal_text, target=request.chosen_target
+        )
+        if goal.target not in self._measured:
+            self._measured[goal.target] = measure_evidence(
+                inputs.dataset, profile, goal, notes.key_columns
+            )
+        measured, evidence = self._measured[goal.target]
+        data_path = os.path.relpath(Path(inputs.dataset.path).resolve(), self.ml_dir.resolve())
+        spec = plan_feature_spec(
+            measured,
+            notes,
+            request,
+            evidence=evidence,
+            data_path=Path(data_path).as_posix(),
+            data_format=inputs.dataset.format,
+            data_sep=inputs.dataset.sep,
+        )
+        return spec, measured
