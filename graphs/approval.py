@@ -28,6 +28,8 @@ from ml_engineer.graphs.approval_summary import (
     approval_request,
     build_summary,
 )
+from ml_engineer.graphs.chat_start import chat_reply
+from ml_engineer.graphs.messages import answer_message
 from ml_engineer.graphs.progress import checkpoint
 from ml_engineer.graphs.state import Context, MLEngineerState
 from ml_engineer.inputs.load import LoadedInputs
@@ -107,12 +109,18 @@ Destination = Literal[
 
 def approval(state: MLEngineerState, runtime: Runtime[Context]) -> Command[Destination]:
     # No checkpoint line before interrupt(): a node re-runs from its start on resume, so a line
-    # sent here would repeat. The question travels in the interrupt payload instead.
+    # sent here would repeat. The question travels in the interrupt payload instead, and as a
+    # chat message written by the node before this one (graphs/messages.py).
     request = approval_request(build_summary(state, runtime.context if runtime else None))
     # Whoever opens ml/ sees where the design stands (idempotent: this line re-runs on resume).
     _record_status(state, "awaiting approval")
-    decision = parse_decision(interrupt(request.model_dump(mode="json")))
-    record = {"decision": decision.model_dump(mode="json")}
+    # An answer typed in the chat is already in `messages`; any other comes back from interrupt().
+    typed = chat_reply(state)
+    answer = typed if typed is not None else interrupt(request.model_dump(mode="json"))
+    decision = parse_decision(answer)
+    record: dict[str, Any] = {"decision": decision.model_dump(mode="json")}
+    if typed is None:  # past the interrupt: written once, with the update, before its outcome
+        record["messages"] = [answer_message(answer, decision)]
     if decision.decision == "approve":
         _record_status(state, "approved")
         approved = checkpoint("approval", "ML design approved. Handing off to MLOps.")

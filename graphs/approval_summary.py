@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ml_engineer.agents.usage import NodeUsage
+from ml_engineer.graphs.messages import question_message
 from ml_engineer.graphs.state import Context, MLEngineerState
 from ml_engineer.models import ExperimentConfig, FeatureSpec
 from ml_engineer.models.revision import Revision
@@ -170,3 +171,11 @@ def approval_request(summary: ApprovalSummary) -> ApprovalRequest:
         ],
         review_configs=[{"action_name": ACTION, "allowed_decisions": ALLOWED_DECISIONS}],
     )
+
+
+def approval_question(state: MLEngineerState, update: dict, runtime: Any) -> list:
+    """The question the approval node is about to ask, as a chat message said by the node
+    that runs before it (`update` is that node's: the design as the approval will see it)."""
+    context = runtime.context if runtime is not None else None
+    request = approval_request(build_summary({**state, **update}, context))
+    return [question_message(request.action_requests[0]["description"])]

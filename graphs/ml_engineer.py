@@ -1,5 +1,6 @@
 """The ml_engineer graph: one node per sub-skill, a person's approval, then the MLOps stage.
 
+(start_from_chat, for a `/ml_engineer output/<slug>/data [goal]` chat message) ->
 load_inputs -> feature_spec_writer -> training_script_generator
     -> experiment_config_writer -> validate -> approval
 approval --approve--> train_model (only with --train) -> handoff -> mlops -> end
@@ -12,6 +13,9 @@ from __future__ import annotations
 from langgraph.graph import END, START, StateGraph
 
 from ml_engineer.graphs.approval import approval
+from ml_engineer.graphs.approval_summary import approval_question
+from ml_engineer.graphs.chat_start import entry, start_from_chat
+from ml_engineer.graphs.messages import speaking
 from ml_engineer.graphs.mlops import build_mlops_graph
 from ml_engineer.graphs.nodes import (
     experiment_config_writer,
@@ -34,15 +38,14 @@ def build_graph(checkpointer=None, mlops=DEFAULT):
     keys); None ends the run at the handoff line.
     """
     builder = StateGraph(MLEngineerState, context_schema=Context)
-    builder.add_node(load_inputs)
-    builder.add_node(feature_spec_writer)
-    builder.add_node(training_script_generator)
-    builder.add_node(experiment_config_writer)
-    builder.add_node(validate)
-    builder.add_node(approval)
-    builder.add_node(train_model)
-    builder.add_node(handoff)
-    builder.add_edge(START, "load_inputs")
+    # Each node's checkpoint lines also reach `messages`, for Studio and the Agent Chat UI.
+    for node in (start_from_chat, load_inputs, feature_spec_writer, training_script_generator):
+        builder.add_node(speaking(node))
+    builder.add_node(speaking(experiment_config_writer))
+    builder.add_node(speaking(validate, then=approval_question))  # says the approval's question
+    for node in (approval, train_model, handoff):
+        builder.add_node(speaking(node))
+    builder.add_conditional_edges(START, entry, ["start_from_chat", "load_inputs", "approval"])
     builder.add_edge("load_inputs", "feature_spec_writer")
     builder.add_edge("feature_spec_writer", "training_script_generator")
     builder.add_edge("training_script_generator", "experiment_config_writer")

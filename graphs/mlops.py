@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import operator
 from pathlib import Path
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any
 
+from langchain_core.messages import AnyMessage
 from langgraph.graph import END, START, StateGraph
+from langgraph.graph.message import add_messages
 from langgraph.runtime import Runtime
+from typing_extensions import TypedDict  # pydantic (the server's schemas) needs it on 3.11
 
 from ml_engineer.agents.deployment_config_writer import build_deployment_config, choose_deployment
 from ml_engineer.agents.monitoring_dashboard_spec import build_monitoring_spec, choose_monitoring
@@ -33,6 +36,7 @@ from ml_engineer.agents.retrain_pipeline_spec import build_retrain_pipeline, cho
 from ml_engineer.agents.tool_loop import AgentResult
 from ml_engineer.deliverables import display_path, write_file
 from ml_engineer.graphs.agent_session import agent_session, agent_update
+from ml_engineer.graphs.messages import speaking
 from ml_engineer.graphs.progress import emit
 from ml_engineer.graphs.state import Context
 from ml_engineer.inputs.load import LoadedInputs
@@ -78,6 +82,9 @@ class MLOpsState(TypedDict, total=False):
     stage's rows only, which the parent's `operator.add` reducer appends."""
     mlops_usage: Annotated[list[dict[str, Any]], operator.add]
     """NodeUsage rows of this stage's agents, in order; not a key of the parent's state."""
+    messages: Annotated[list[AnyMessage], add_messages]
+    """The parent's conversation, plus each node's lines as an AI message. The parent's
+    `add_messages` merges by message id, so the messages it passed in are not repeated."""
 
 
 def _mlops_dir(state: MLOpsState) -> Path:
@@ -176,10 +183,9 @@ def report_handoff(state: MLOpsState) -> dict:
 
 def build_mlops_graph():
     builder = StateGraph(MLOpsState, context_schema=Context)
-    builder.add_node(deployment_config_writer)
-    builder.add_node(monitoring_dashboard_spec)
-    builder.add_node(retrain_pipeline_spec)
-    builder.add_node(report_handoff)
+    writers = (deployment_config_writer, monitoring_dashboard_spec, retrain_pipeline_spec)
+    for node in (*writers, report_handoff):  # each node's lines also reach `messages`
+        builder.add_node(speaking(node, "mlops_log"))
     builder.add_edge(START, "deployment_config_writer")
     builder.add_edge("deployment_config_writer", "monitoring_dashboard_spec")
     builder.add_edge("monitoring_dashboard_spec", "retrain_pipeline_spec")

@@ -1,7 +1,8 @@
 """The graph's state and run-time context.
 
 State holds plain JSON-able dicts (pydantic `model_dump(mode="json")`), so any checkpointer,
-SQLite or Postgres, stores it without custom serialisers; nodes re-validate what they read.
+SQLite or Postgres, stores it without custom serialisers; nodes re-validate what they read. The
+one exception is `messages`, langchain messages, which langgraph's own serialiser stores.
 """
 
 from __future__ import annotations
@@ -9,7 +10,11 @@ from __future__ import annotations
 import operator
 import os
 from dataclasses import dataclass, field
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any
+
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
+from typing_extensions import TypedDict  # pydantic (the server's schemas) needs it on 3.11
 
 
 class MLEngineerState(TypedDict, total=False):
@@ -63,6 +68,9 @@ class MLEngineerState(TypedDict, total=False):
     """NodeUsage per LLM agent run, in order: tokens, calls, refusals, how it ended."""
     log: Annotated[list[str], operator.add]
     """Checkpoint lines, in order, as the person saw them."""
+    messages: Annotated[list[AnyMessage], add_messages]
+    """The run as a conversation, for LangGraph Studio and the Agent Chat UI: each node's
+    checkpoint lines as one AI message, the approval question, the person's answer."""
 
 
 def _env_int(name: str, default: int) -> int:

@@ -2,7 +2,7 @@
 
     ml-engineer run output/<slug>/data [--goal "predict churn"] [--yes]
     ml-engineer resume <slug> [--approve | --revise "drop customer_id" | --reject "reason"]
-    ml-engineer status <slug>      ml-engineer history <slug>
+    ml-engineer status <slug>      ml-engineer history <slug>      ml-engineer mcp
 
 A user's mistake ends as one paragraph and an exit code, never a traceback.
 """
@@ -15,7 +15,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from ml_engineer import __version__
+from ml_engineer import __version__, json_events
 from ml_engineer.errors import InputsError, MLEngineerError
 from ml_engineer.llm_flags import add_llm_flags, llm_context, saved_flags
 
@@ -27,12 +27,15 @@ def main(argv: list[str] | None = None) -> int:
     global _CHECKPOINTER_URL
     args = _parser().parse_args(argv)
     _CHECKPOINTER_URL = getattr(args, "checkpointer", None)
+    if getattr(args, "json", False):
+        json_events.enable()
     try:
         return args.func(args)
     except MLEngineerError as exc:
         from ml_engineer.terminal import show_error
 
         show_error(exc.message, exc.exit_code)
+        json_events.emit("error", code=exc.exit_code, message=exc.message)
         return exc.exit_code
     except KeyboardInterrupt:
         print("\nInterrupted. The run's progress is saved; continue with `ml-engineer resume`.")
@@ -47,6 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ml-engineer {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     store = argparse.ArgumentParser(add_help=False)
+    store.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON event per line on stdout (progress, the approval question, the result); "
+        "never prompts",
+    )
     store.add_argument(
         "--checkpointer",
         metavar="URL",
@@ -91,7 +100,22 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("project", help="the slug, the project folder or its data folder")
         cmd.add_argument("--thread", help="a thread id other than the project's latest run")
         cmd.set_defaults(func=func)
+
+    mcp = sub.add_parser("mcp", help="serve the tools to chat agents over MCP (stdio)")
+    mcp.add_argument(
+        "--checkpointer",
+        metavar="URL",
+        help="postgresql://... to keep runs in a shared PostgreSQL (default: SQLite in the "
+        "project's .ml_engineer folder)",
+    )
+    mcp.set_defaults(func=_mcp)
     return parser
+
+
+def _mcp(args: argparse.Namespace) -> int:
+    from ml_engineer.mcp_server import serve
+
+    return serve(args.checkpointer)
 
 
 def _stage_flags(parser: argparse.ArgumentParser) -> None:
@@ -146,6 +170,10 @@ def _run(args: argparse.Namespace) -> int:
             thread_id = api.new_thread_id(args.data_dir)
             config = {"configurable": {"thread_id": thread_id}}
             out.print(f"[dim]ml-engineer {__version__} · thread {thread_id}[/]")
+            json_events.emit(
+                "started", thread_id=thread_id, project=state["slug"],
+                data_dir=str(args.data_dir),
+            )  # fmt: skip
             payload = _stream(graph, state, config, context)
             return _conversation(graph, payload, config, context, args.data_dir, args.yes)
 
@@ -176,7 +204,9 @@ def _resume(args: argparse.Namespace) -> int:
             stage = api.run_stage(snapshot)
             if stage in ("approved", "rejected"):
                 out.print(f"Run {thread_id} was {stage}; there is nothing to resume.")
+                _emit_done(thread_id, snapshot.values, stage)
                 return 0
+            json_events.emit("resumed", thread_id=thread_id, project=_slug(data_dir))
             payload = _pending_interrupt(snapshot)
             if stage == "interrupted":  # stopped mid-run: carry on from the last finished node
                 where = ", ".join(snapshot.next) or "the step after the last one saved"
@@ -209,9 +239,15 @@ def _status(args: argparse.Namespace) -> int:
         snapshot = api.build_graph(checkpointer=saver).get_state(
             {"configurable": {"thread_id": thread_id}}
         )
-        show_status(
-            thread_id, snapshot, api.run_stage(snapshot), resume_command=_resume_cmd(data_dir)
-        )
+        stage = api.run_stage(snapshot)
+        show_status(thread_id, snapshot, stage, resume_command=_resume_cmd(data_dir))
+        values = snapshot.values or {}
+        question = _pending_interrupt(snapshot)
+        json_events.emit(
+            "status", thread_id=thread_id, stage=stage, next=list(snapshot.next),
+            revisions=len(values.get("revisions") or []),
+            question=question, answer=json_events.answer_commands(_resume_cmd(data_dir)),
+        )  # fmt: skip
     return 0
 
 
@@ -224,6 +260,15 @@ def _history(args: argparse.Namespace) -> int:
     with api.open_checkpointer(data_dir, args.checkpointer) as saver:
         graph = api.build_graph(checkpointer=saver)
         history = list(graph.get_state_history({"configurable": {"thread_id": thread_id}}))
+        if json_events.ENABLED:
+            checkpoints = [
+                {"step": (h.metadata or {}).get("step"), "next": list(h.next),
+                 "waiting": any(t.interrupts for t in h.tasks), "saved_at": h.created_at,
+                 "checkpoint_id": h.config["configurable"].get("checkpoint_id")}
+                for h in reversed(history)
+            ]  # fmt: skip
+            json_events.emit("history", thread_id=thread_id, checkpoints=checkpoints)
+            return 0
         show_history(thread_id, list(reversed(history)))
     return 0
 
@@ -246,6 +291,7 @@ def _stream(graph, value, config, context) -> dict | None:
     ):
         if mode == "custom" and chunk.get("type") == "checkpoint":
             show_checkpoint(chunk["message"])
+            json_events.emit("progress", node=chunk.get("node"), message=chunk["message"])
         elif mode == "updates" and "__interrupt__" in chunk:
             payload = chunk["__interrupt__"][0].value
     return payload
@@ -262,15 +308,24 @@ def _conversation(graph, payload, config, context, data_dir: Path, auto_approve:
         summary = summary_of(payload)
         show_summary(summary)
         unsafe = needs_a_person(summary)
+        thread = config["configurable"]["thread_id"]
         if auto_approve and unsafe:
             cmd = _resume_cmd(data_dir)
             out.print(
                 f"--yes did not approve: {unsafe}. A person should look before anything is "
                 f"handed off. The run is paused: {cmd} --approve | --revise ... | --reject ..."
             )
+            json_events.emit("paused", thread_id=thread, reason=unsafe,
+                             answer=json_events.answer_commands(cmd))  # fmt: skip
             return NOT_AUTO_APPROVED
         if auto_approve:
             answer = {"decision": "approve"}
+        elif json_events.ENABLED:  # an agent drives this: ask it, in the event stream
+            json_events.emit(
+                "approval", thread_id=thread, question=payload.get("question"), summary=summary,
+                payload=payload, answer=json_events.answer_commands(_resume_cmd(data_dir)),
+            )  # fmt: skip
+            return 0
         elif sys.stdin.isatty():
             try:
                 answer = ask_decision(summary)
@@ -279,17 +334,32 @@ def _conversation(graph, payload, config, context, data_dir: Path, auto_approve:
                 return 0
         else:
             # No one to ask (a pipe, a chat agent): stop here, say how to answer, succeed.
-            thread = config["configurable"]["thread_id"]
             out.print("No terminal to ask in, and --yes was not given: the run is paused.")
-            print(json.dumps({"thread_id": thread, "approval": payload}), flush=True)
             cmd = _resume_cmd(data_dir)
+            print(json.dumps({"thread_id": thread, "approval": payload,
+                              "answer": json_events.answer_commands(cmd)}), flush=True)  # fmt: skip
             out.print(f"Approve with: {cmd} --approve")
             out.print(f'Revise with:  {cmd} --revise "drop customer_id, use F1"')
             out.print(f'Reject with:  {cmd} --reject "reason"')
             return 0
         payload = _stream(graph, Command(resume=answer), config, context)
-    _show_outcome(graph.get_state(config).values)
+    snapshot = graph.get_state(config)
+    _show_outcome(snapshot.values)
+    from ml_engineer.api import run_stage
+
+    _emit_done(config["configurable"]["thread_id"], snapshot.values, run_stage(snapshot))
     return 0
+
+
+def _emit_done(thread_id: str, values: dict, stage: str) -> None:
+    json_events.emit(
+        "done",
+        thread_id=thread_id,
+        status=stage,
+        paths={**values.get("written", {}), **(values.get("mlops_written") or {})},
+        handoff=values.get("handoff"),
+        report_handoff=values.get("report_handoff"),
+    )
 
 
 _CHECKPOINTER_URL: str | None = None  # set per command, so resume hints name the same store

@@ -1,0 +1,100 @@
+"""Where a run starts: the graph's own input, or a chat message (LangGraph Studio, Agent Chat UI).
+
+A run started with `initial_state(...)` goes straight to load_inputs. A run whose input is a chat
+message starts here: `/ml_engineer output/<slug>/data [goal words]` begins a run on that folder
+(relative to the server's working folder, or absolute), and a message typed while the approval
+question is waiting is that question's answer. Anything else gets a reply saying how to start.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
+from langgraph.graph import END
+from langgraph.types import Command
+
+from ml_engineer.api import initial_state
+from ml_engineer.deliverables import display_path
+from ml_engineer.graphs.messages import QUESTION_NAME
+from ml_engineer.graphs.state import MLEngineerState
+
+COMMAND = "/ml_engineer"
+USAGE = (
+    f"To start, send `{COMMAND} output/<slug>/data [goal words]`, for example "
+    f"`{COMMAND} output/acme-churn/data predict churn`: the analyst's folder (relative to where "
+    "the server runs, or absolute) and, optionally, the goal. Without a goal, it is read from "
+    "the analyst's eda-report.md."
+)
+_COMMAND_RE = re.compile(
+    rf"^{re.escape(COMMAND)}\s+(?:\"([^\"]+)\"|'([^']+)'|(\S+))(?:\s+(.*))?$", re.DOTALL
+)
+# What a previous run left in the thread that would change a new one (log and usage only add).
+_FRESH_RUN: dict[str, Any] = {
+    "overrides": {}, "revisions": [], "agent_proposals": {}, "decision": None, "handoff": None,
+    "trained": None, "archived_to": None, "written": {}, "mlops_written": {}, "mlops_log": [],
+    "report_handoff": None, "auto_approve": False,
+}  # fmt: skip
+
+
+def parse_command(text: str) -> tuple[str, str | None] | None:
+    """`/ml_engineer <data-dir> [goal words]` -> (data dir, goal or None); None for anything else.
+
+    The folder may be quoted when it holds spaces."""
+    match = _COMMAND_RE.match(text.strip())
+    if match is None:
+        return None
+    folder = next(group for group in match.groups()[:3] if group)
+    goal = (match.group(4) or "").strip()
+    return folder, goal or None
+
+
+def awaiting_reply(messages: list[AnyMessage]) -> bool:
+    """The last message is a person's, typed right after the approval question."""
+    return (
+        len(messages) >= 2
+        and isinstance(messages[-1], HumanMessage)
+        and isinstance(messages[-2], AIMessage)
+        and messages[-2].name == QUESTION_NAME
+    )
+
+
+def chat_reply(state: MLEngineerState) -> str | None:
+    """The answer a person typed in the chat to the approval question, if that is the input
+    (a message with no text, an image alone, leaves the question asked again)."""
+    messages = state.get("messages") or []
+    return (messages[-1].text.strip() or None) if awaiting_reply(messages) else None
+
+
+def entry(state: MLEngineerState) -> Literal["start_from_chat", "load_inputs", "approval"]:
+    messages = state.get("messages") or []
+    if awaiting_reply(messages):
+        return "approval"
+    if not state.get("data_dir") or (messages and isinstance(messages[-1], HumanMessage)):
+        return "start_from_chat"
+    return "load_inputs"
+
+
+def start_from_chat(state: MLEngineerState) -> Command[Literal["load_inputs", "__end__"]]:
+    messages = state.get("messages") or []
+    last = messages[-1] if messages and isinstance(messages[-1], HumanMessage) else None
+    parsed = parse_command(last.text) if last is not None else None
+    if parsed is None:
+        return _reply(USAGE)
+    folder, goal = parsed
+    data_dir = Path(folder).expanduser()
+    if not data_dir.is_dir():
+        return _reply(
+            f"There is no folder {folder!r} where the server runs ({Path.cwd()}). {USAGE}"
+        )
+    line = f"Starting {COMMAND} {display_path(data_dir)}" + (f", goal: {goal}" if goal else "")
+    return Command(
+        goto="load_inputs",
+        update={**_FRESH_RUN, **initial_state(data_dir, goal=goal), "log": [line + "."]},
+    )
+
+
+def _reply(text: str) -> Command[Literal["__end__"]]:
+    return Command(goto=END, update={"messages": [AIMessage(content=text, name="ml_engineer")]})
