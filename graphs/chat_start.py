@@ -16,10 +16,10 @@ from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 from langgraph.graph import END
 from langgraph.types import Command
 
-from ml_engineer.api import initial_state
 from ml_engineer.deliverables import display_path
 from ml_engineer.graphs.messages import QUESTION_NAME
 from ml_engineer.graphs.state import MLEngineerState
+from ml_engineer.run_input import initial_state
 
 COMMAND = "/ml_engineer"
 USAGE = (

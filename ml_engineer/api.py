@@ -10,8 +10,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ml_engineer.deliverables import STATE_DIR, ml_dir_for, project_dir_for, slug_for
+from ml_engineer.deliverables import STATE_DIR, project_dir_for, slug_for
 from ml_engineer.errors import InputsError
+from ml_engineer.run_input import initial_state
+
+__all__ = ["build_graph", "initial_state"]  # initial_state lives below the graphs, which use it
 
 
 def build_graph(checkpointer: Any = None, **kwargs: Any):
@@ -23,25 +26,6 @@ def build_graph(checkpointer: Any = None, **kwargs: Any):
     from ml_engineer.graphs.ml_engineer import build_graph as _build
 
     return _build(checkpointer=checkpointer, **kwargs)
-
-
-def initial_state(
-    data_dir: str | Path,
-    *,
-    goal: str | None = None,
-    target: str | None = None,
-    tracker: str = "none",
-    seed: int = 42,
-) -> dict[str, Any]:
-    """The graph's input for the analyst's folder `output/<slug>/data`."""
-    data_dir = Path(data_dir)
-    return {
-        "data_dir": str(data_dir.resolve()),
-        "ml_dir": str(ml_dir_for(data_dir)),
-        "slug": slug_for(data_dir),
-        "request": {"goal_text": goal, "target": target, "tracker": tracker, "seed": seed},
-        "log": [],
-    }
 
 
 def state_dir_for(data_dir: Path) -> Path:
