@@ -8,7 +8,6 @@ question is waiting is that question's answer. Anything else gets a reply saying
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,6 +15,7 @@ from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 from langgraph.graph import END
 from langgraph.types import Command
 
+from ml_engineer import slash
 from ml_engineer.deliverables import display_path
 from ml_engineer.graphs.messages import QUESTION_NAME
 from ml_engineer.graphs.state import MLEngineerState
@@ -28,9 +28,6 @@ USAGE = (
     "the server runs, or absolute) and, optionally, the goal. Without a goal, it is read from "
     "the analyst's eda-report.md."
 )
-_COMMAND_RE = re.compile(
-    rf"^{re.escape(COMMAND)}\s+(?:\"([^\"]+)\"|'([^']+)'|(\S+))(?:\s+(.*))?$", re.DOTALL
-)
 # What a previous run left in the thread that would change a new one (log and usage only add).
 _FRESH_RUN: dict[str, Any] = {
     "overrides": {}, "revisions": [], "agent_proposals": {}, "decision": None, "handoff": None,
@@ -42,13 +39,23 @@ _FRESH_RUN: dict[str, Any] = {
 def parse_command(text: str) -> tuple[str, str | None] | None:
     """`/ml_engineer <data-dir> [goal words]` -> (data dir, goal or None); None for anything else.
 
-    The folder may be quoted when it holds spaces."""
-    match = _COMMAND_RE.match(text.strip())
-    if match is None:
+    The folder may be quoted when it holds spaces (the shared parser of ml_engineer.slash)."""
+    try:
+        command = slash.parse(text)
+    except slash.SlashError:
         return None
-    folder = next(group for group in match.groups()[:3] if group)
-    goal = (match.group(4) or "").strip()
-    return folder, goal or None
+    return (command.path, command.goal) if command.name == "ml_engineer" else None
+
+
+def _why_not(text: str) -> str:
+    """What to tell a person whose message did not start a run."""
+    if not slash.is_slash(text):
+        return USAGE
+    try:
+        command = slash.parse(text)
+    except slash.SlashError as error:
+        return f"{error} {USAGE}"
+    return f"/{command.name} is not run from this chat yet; use the CLI. {USAGE}"
 
 
 def awaiting_reply(messages: list[AnyMessage]) -> bool:
@@ -82,7 +89,7 @@ def start_from_chat(state: MLEngineerState) -> Command[Literal["load_inputs", "_
     last = messages[-1] if messages and isinstance(messages[-1], HumanMessage) else None
     parsed = parse_command(last.text) if last is not None else None
     if parsed is None:
-        return _reply(USAGE)
+        return _reply(_why_not(last.text) if last is not None else USAGE)
     folder, goal = parsed
     data_dir = Path(folder).expanduser()
     if not data_dir.is_dir():
