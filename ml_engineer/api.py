@@ -125,6 +125,50 @@ def _read_threads(path: Path) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
+def stream_run(graph, value, config, context, on_line) -> dict | None:
+    """Run until the graph ends or stops for approval; return the approval payload if it did.
+
+    Every surface runs a graph this way; `on_line(node, message)` receives each checkpoint line
+    as it happens (shown, emitted as an event, or sent as MCP progress).
+    """
+    payload = None
+    # durability="sync": each step's checkpoint is on disk before the next step starts, so a
+    # process killed at any point resumes from the last finished node. subgraphs=True: the
+    # mlops stage's lines arrive as they happen.
+    for _namespace, mode, chunk in graph.stream(
+        value,
+        config,
+        context=context,
+        stream_mode=["custom", "updates"],
+        durability="sync",
+        subgraphs=True,
+    ):
+        if mode == "custom" and chunk.get("type") == "checkpoint":
+            on_line(chunk.get("node"), chunk["message"])
+        elif mode == "updates" and "__interrupt__" in chunk:
+            payload = chunk["__interrupt__"][0].value
+    return payload
+
+
+def pending_question(snapshot) -> dict | None:
+    """The approval payload a saved run is waiting on, or None."""
+    for task in snapshot.tasks:
+        for item in task.interrupts:
+            return item.value
+    return None
+
+
+def check_data_dir(data_dir: Path, example: str) -> None:
+    """A clear error, before anything is written, when the data folder is not one."""
+    if not data_dir.is_dir():
+        what = "does not exist" if not data_dir.exists() else "is not a folder"
+        raise InputsError(
+            f"The data folder {data_dir} {what}. Pass the analyst's folder that holds "
+            f"profile.json (or profile.md), e.g. {example}.",
+            path=str(data_dir),
+        )
+
+
 def run_stage(snapshot) -> str:
     """Where a saved run stands: waiting (for approval), interrupted, approved or rejected.
 

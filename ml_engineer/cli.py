@@ -16,8 +16,9 @@ import sys
 from pathlib import Path
 
 from ml_engineer import __version__, json_events
+from ml_engineer.deliverables import slug_for
 from ml_engineer.errors import InputsError, MLEngineerError
-from ml_engineer.llm_flags import add_llm_flags, llm_context, saved_flags
+from ml_engineer.llm_flags import add_llm_flags, resume_context, start_settings
 
 FRAMEWORKS = ("sklearn", "lightgbm", "xgboost", "pytorch", "spark")
 NOT_AUTO_APPROVED = 8  # --yes met a design whose check run failed or lost to the baseline
@@ -139,7 +140,6 @@ def _graph(args: argparse.Namespace, saver):
 
 def _run(args: argparse.Namespace) -> int:
     from ml_engineer import api
-    from ml_engineer.graphs.state import Context
     from ml_engineer.run_lock import project_lock
     from ml_engineer.terminal import out
 
@@ -148,21 +148,14 @@ def _run(args: argparse.Namespace) -> int:
             f"--framework {args.framework} is not supported yet; this version writes "
             "scikit-learn scripts. Run again with --framework sklearn (the default)."
         )
-    _check_data_dir(args.data_dir)
-    flags = saved_flags(args)
-    model = llm_context(flags)
-    if model["model_name"]:  # the model as resolved, from --model or ML_ENGINEER_MODEL
-        flags["model"] = model["model_name"]
+    api.check_data_dir(args.data_dir, "`ml-engineer run output/<slug>/data`")
     checks = {"validate": not args.no_validate, "sample_rows": args.sample_rows,
               "timeout_s": args.timeout}  # fmt: skip
-    context = Context(**checks, train=args.train, **model)
+    context, kept = start_settings(args, checks, train=args.train)
     state = api.initial_state(
         args.data_dir, goal=args.goal, target=args.target, tracker=args.tracker, seed=args.seed
     )
-    # Kept with the run, so that `resume` goes on the same way: the model and its budget
-    # (never a key), and how the script is checked.
-    state["llm_flags"] = flags
-    state["check_settings"] = checks
+    state.update(kept)
     state["auto_approve"] = args.yes  # so a run killed mid-way keeps its --yes on resume
     with project_lock(api.state_dir_for(args.data_dir), state["slug"]):
         with api.open_checkpointer(args.data_dir, args.checkpointer) as saver:
@@ -184,30 +177,27 @@ def _resume(args: argparse.Namespace) -> int:
 
     from ml_engineer import api
     from ml_engineer.graphs.agent_session import agent_mode_line_for
-    from ml_engineer.graphs.state import Context
     from ml_engineer.run_lock import project_lock
     from ml_engineer.terminal import out
 
     data_dir = api.resolve_data_dir(args.project)
     thread_id = _thread(args, data_dir)
-    with project_lock(api.state_dir_for(data_dir), _slug(data_dir)):
+    with project_lock(api.state_dir_for(data_dir), slug_for(data_dir)):
         with api.open_checkpointer(data_dir, args.checkpointer) as saver:
             graph = _graph(args, saver)
             config = {"configurable": {"thread_id": thread_id}}
             snapshot = graph.get_state(config)
             if not snapshot.values:
                 raise InputsError(f"Thread {thread_id} has no saved run to resume.")
-            flags = saved_flags(args, snapshot.values.get("llm_flags"))
-            checks = snapshot.values.get("check_settings") or {}
-            context = Context(**checks, train=args.train, **llm_context(flags))
+            context = resume_context(args, snapshot.values, train=args.train)
             out.print(f"[dim]{escape(agent_mode_line_for(context))}[/]")
             stage = api.run_stage(snapshot)
             if stage in ("approved", "rejected"):
                 out.print(f"Run {thread_id} was {stage}; there is nothing to resume.")
                 _emit_done(thread_id, snapshot.values, stage)
                 return 0
-            json_events.emit("resumed", thread_id=thread_id, project=_slug(data_dir))
-            payload = _pending_interrupt(snapshot)
+            json_events.emit("resumed", thread_id=thread_id, project=slug_for(data_dir))
+            payload = api.pending_question(snapshot)
             if stage == "interrupted":  # stopped mid-run: carry on from the last finished node
                 where = ", ".join(snapshot.next) or "the step after the last one saved"
                 out.print(f"Resuming {thread_id} at {where}...")
@@ -242,7 +232,7 @@ def _status(args: argparse.Namespace) -> int:
         stage = api.run_stage(snapshot)
         show_status(thread_id, snapshot, stage, resume_command=_resume_cmd(data_dir))
         values = snapshot.values or {}
-        question = _pending_interrupt(snapshot)
+        question = api.pending_question(snapshot)
         json_events.emit(
             "status", thread_id=thread_id, stage=stage, next=list(snapshot.next),
             revisions=len(values.get("revisions") or []),
@@ -274,27 +264,15 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _stream(graph, value, config, context) -> dict | None:
-    """Run until the graph ends or stops for approval; return the approval payload if it did."""
+    """Run until the graph ends or stops for approval, showing each line (and its event)."""
+    from ml_engineer import api
     from ml_engineer.terminal import show_checkpoint
 
-    payload = None
-    # durability="sync": each step's checkpoint is on disk before the next step starts, so a
-    # process killed at any point resumes from the last finished node. subgraphs=True: the
-    # mlops stage's lines arrive as they happen.
-    for _namespace, mode, chunk in graph.stream(
-        value,
-        config,
-        context=context,
-        stream_mode=["custom", "updates"],
-        durability="sync",
-        subgraphs=True,
-    ):
-        if mode == "custom" and chunk.get("type") == "checkpoint":
-            show_checkpoint(chunk["message"])
-            json_events.emit("progress", node=chunk.get("node"), message=chunk["message"])
-        elif mode == "updates" and "__interrupt__" in chunk:
-            payload = chunk["__interrupt__"][0].value
-    return payload
+    def line(node: str | None, message: str) -> None:
+        show_checkpoint(message)
+        json_events.emit("progress", node=node, message=message)
+
+    return api.stream_run(graph, value, config, context, line)
 
 
 def _conversation(graph, payload, config, context, data_dir: Path, auto_approve: bool) -> int:
@@ -382,13 +360,6 @@ def _show_outcome(final: dict) -> None:
         out.print(f"  {name}: {path}")
 
 
-def _pending_interrupt(snapshot) -> dict | None:
-    for task in snapshot.tasks:
-        for item in task.interrupts:
-            return item.value
-    return None
-
-
 def _thread(args: argparse.Namespace, data_dir: Path) -> str:
     from ml_engineer import api
 
@@ -399,22 +370,6 @@ def _thread(args: argparse.Namespace, data_dir: Path) -> str:
             path=str(data_dir),
         )
     return thread_id
-
-
-def _slug(data_dir: Path) -> str:
-    from ml_engineer.deliverables import slug_for
-
-    return slug_for(data_dir)
-
-
-def _check_data_dir(data_dir: Path) -> None:
-    if not data_dir.is_dir():
-        what = "does not exist" if not data_dir.exists() else "is not a folder"
-        raise InputsError(
-            f"The data folder {data_dir} {what}. Pass the analyst's folder that holds "
-            "profile.json (or profile.md), e.g. `ml-engineer run output/<slug>/data`.",
-            path=str(data_dir),
-        )
 
 
 def _shell(path: Path) -> str:

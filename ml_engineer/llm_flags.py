@@ -1,4 +1,7 @@
-"""The CLI's model flags, shared by `run` and `resume`, and the context they make."""
+"""The CLI's model flags, shared by `run` and `resume`, and the context they make.
+
+The MCP server starts and resumes runs with the same functions, with no flags given (None).
+"""
 
 from __future__ import annotations
 
@@ -35,7 +38,7 @@ def add_llm_flags(parser: argparse.ArgumentParser) -> None:
 FLAGS = ("model", "base_url", "max_tokens", "budget_usd", "price", "llm_timeout")
 
 
-def saved_flags(args: argparse.Namespace, saved: dict | None = None) -> dict:
+def saved_flags(args: argparse.Namespace | None, saved: dict | None = None) -> dict:
     """The model flags to keep in the run's state (never a key), so `resume` goes on with the
     same model and budget; flags given to `resume` win over the saved ones."""
     given = {name: getattr(args, name, None) for name in FLAGS}
@@ -126,3 +129,26 @@ def _price(text: str | None) -> tuple[float, float] | None:
             field="--price",
         )
     return low, high
+
+
+def start_settings(args: argparse.Namespace | None, checks: dict, *, train: bool):
+    """The context a run starts with, and what its state keeps so that `resume` goes on the
+    same way: the model as resolved (from the flag or ML_ENGINEER_MODEL) and its budget, never
+    a key; and how the script is checked."""
+    from ml_engineer.graphs.state import Context
+
+    flags = saved_flags(args)
+    model = llm_context(flags)
+    if model["model_name"]:
+        flags["model"] = model["model_name"]
+    context = Context(**checks, train=train, **model)
+    return context, {"llm_flags": flags, "check_settings": checks}
+
+
+def resume_context(args: argparse.Namespace | None, values: dict, *, train: bool):
+    """The context a saved run goes on with: its own settings, under any flags given now."""
+    from ml_engineer.graphs.state import Context
+
+    flags = saved_flags(args, values.get("llm_flags"))
+    checks = values.get("check_settings") or {}
+    return Context(**checks, train=train, **llm_context(flags))

@@ -29,6 +29,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import CallToolResult, TextContent
 
 from ml_engineer import __version__
+from ml_engineer.deliverables import slug_for
 from ml_engineer.errors import InputsError, MLEngineerError
 
 ML_FILES = ("feature-spec.md", "training_script.py", "experiment-config.yaml", "approval.json")
@@ -164,7 +165,7 @@ def start(
     progress: Progress | None = None,
 ) -> dict:
     from ml_engineer import api
-    from ml_engineer.graphs.state import Context as RunContext
+    from ml_engineer.llm_flags import start_settings
     from ml_engineer.run_lock import project_lock
 
     if framework != "sklearn":
@@ -174,16 +175,12 @@ def start(
             field="framework",
         )
     path = Path(data_dir)
-    _check_data_dir(path)
-    flags = _model_flags()
-    model = _llm_context(flags)
-    if model["model_name"]:  # the model as resolved from ML_ENGINEER_MODEL, kept for resume
-        flags["model"] = model["model_name"]
+    api.check_data_dir(path, "output/<slug>/data")
     checks = {"validate": validate, "sample_rows": 50_000, "timeout_s": 600}
-    context = RunContext(**checks, train=False, **model)
+    # No flags over MCP: the model, if any, comes from ML_ENGINEER_MODEL, as for the CLI.
+    context, kept = start_settings(None, checks, train=False)
     state = api.initial_state(path, goal=goal, target=target, tracker=tracker)
-    state["llm_flags"] = flags
-    state["check_settings"] = checks
+    state.update(kept)
     state["auto_approve"] = False
     log: list[str] = []
     with project_lock(api.state_dir_for(path), state["slug"]):
@@ -191,7 +188,7 @@ def start(
             graph = api.build_graph(checkpointer=saver)
             thread_id = api.new_thread_id(path)
             config = {"configurable": {"thread_id": thread_id}}
-            payload = _stream(graph, state, config, context, _collect(log, progress))
+            payload = api.stream_run(graph, state, config, context, _collect(log, progress))
             return _outcome(graph, config, payload, data_dir, thread_id, log, checkpointer_url)
 
 
@@ -207,8 +204,7 @@ def resume(
     from langgraph.types import Command
 
     from ml_engineer import api
-    from ml_engineer.graphs.state import Context as RunContext
-    from ml_engineer.llm_flags import saved_flags
+    from ml_engineer.llm_flags import resume_context
     from ml_engineer.run_lock import project_lock
 
     answer = _answer(decision, feedback)
@@ -216,27 +212,25 @@ def resume(
     thread_id = _thread(data_dir, thread, project)
     log: list[str] = []
     emit = _collect(log, progress)
-    with project_lock(api.state_dir_for(data_dir), _slug(data_dir)):
+    with project_lock(api.state_dir_for(data_dir), slug_for(data_dir)):
         with api.open_checkpointer(data_dir, checkpointer_url) as saver:
             graph = api.build_graph(checkpointer=saver)
             config = {"configurable": {"thread_id": thread_id}}
             snapshot = graph.get_state(config)
             if not snapshot.values:
                 raise InputsError(f"Thread {thread_id} has no saved run to resume.")
-            flags = saved_flags(_no_flags(), snapshot.values.get("llm_flags"))
-            checks = snapshot.values.get("check_settings") or {}
-            context = RunContext(**checks, train=False, **_llm_context(flags))
+            context = resume_context(None, snapshot.values, train=False)
             stage = api.run_stage(snapshot)
             if stage in ("approved", "rejected"):
                 result = _outcome(graph, config, None, project, thread_id, log, checkpointer_url)
                 result["text"] = f"Run {thread_id} was already {stage}; nothing was resumed.\n\n"
                 result["text"] += _final_text(result)
                 return result
-            payload = _pending_interrupt(snapshot)
+            payload = api.pending_question(snapshot)
             if stage == "interrupted":  # stopped mid-run: carry on from the last finished node
-                payload = _stream(graph, None, config, context, emit)
+                payload = api.stream_run(graph, None, config, context, emit)
             if payload is not None:
-                payload = _stream(graph, Command(resume=answer), config, context, emit)
+                payload = api.stream_run(graph, Command(resume=answer), config, context, emit)
             return _outcome(graph, config, payload, project, thread_id, log, checkpointer_url)
 
 
@@ -258,7 +252,7 @@ def status(
         if not snapshot.values:
             raise InputsError(f"Thread {thread_id} has no saved run.")
         stage = api.run_stage(snapshot)
-        payload = _pending_interrupt(snapshot)
+        payload = api.pending_question(snapshot)
         result = _outcome(graph, config, payload, project, thread_id, [], checkpointer_url)
     values = snapshot.values
     result["revisions"] = len(values.get("revisions") or [])
@@ -318,26 +312,10 @@ def read_text(project: str, name: str) -> str:
 # Helpers
 
 
-def _stream(graph, value, config, context, progress: Progress) -> dict | None:
-    """Run until the graph ends or stops for approval; return the approval payload if it did."""
-    payload = None
-    for _namespace, mode, chunk in graph.stream(
-        value,
-        config,
-        context=context,
-        stream_mode=["custom", "updates"],
-        durability="sync",
-        subgraphs=True,
-    ):
-        if mode == "custom" and chunk.get("type") == "checkpoint":
-            progress(chunk["message"])
-        elif mode == "updates" and "__interrupt__" in chunk:
-            payload = chunk["__interrupt__"][0].value
-    return payload
+def _collect(log: list[str], progress: Progress | None):
+    """The line callback of `api.stream_run`: each line kept for the result, and sent on."""
 
-
-def _collect(log: list[str], progress: Progress | None) -> Progress:
-    def emit(line: str) -> None:
+    def emit(node: str | None, line: str) -> None:
         log.append(line)
         if progress is not None:
             progress(line)
@@ -463,13 +441,6 @@ def _answer(decision: str, feedback: str | None) -> dict:
     )
 
 
-def _pending_interrupt(snapshot) -> dict | None:
-    for task in snapshot.tasks:
-        for item in task.interrupts:
-            return item.value
-    return None
-
-
 def _thread(data_dir: Path, thread: str | None, project: str) -> str:
     from ml_engineer import api
 
@@ -480,41 +451,6 @@ def _thread(data_dir: Path, thread: str | None, project: str) -> str:
             path=str(data_dir),
         )
     return thread_id
-
-
-def _slug(data_dir: Path) -> str:
-    from ml_engineer.deliverables import slug_for
-
-    return slug_for(data_dir)
-
-
-def _check_data_dir(data_dir: Path) -> None:
-    if not data_dir.is_dir():
-        what = "does not exist" if not data_dir.exists() else "is not a folder"
-        raise InputsError(
-            f"The data folder {data_dir} {what}. Pass the analyst's folder that holds "
-            "profile.json (or profile.md), e.g. output/<slug>/data.",
-            path=str(data_dir),
-        )
-
-
-def _no_flags() -> argparse.Namespace:
-    from ml_engineer.llm_flags import FLAGS
-
-    return argparse.Namespace(**dict.fromkeys(FLAGS))
-
-
-def _model_flags() -> dict:
-    """The CLI's flags with none given: the model comes from ML_ENGINEER_MODEL, if set."""
-    from ml_engineer.llm_flags import saved_flags
-
-    return saved_flags(_no_flags())
-
-
-def _llm_context(flags: dict) -> dict:
-    from ml_engineer.llm_flags import llm_context
-
-    return llm_context(flags)
 
 
 def main(argv: list[str] | None = None) -> int:
