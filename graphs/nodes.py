@@ -129,12 +129,13 @@ def training_script_generator(state: MLEngineerState, runtime: Runtime[Context])
 def experiment_config_writer(state: MLEngineerState, runtime: Runtime[Context]) -> dict:
     spec = FeatureSpec.model_validate(state["feature_spec"])
     config = ExperimentConfig.model_validate(state["experiment_config"])
-    tracker = _request(state).overrides.tracker
+    request = _request(state)
+    tracker = request.overrides.tracker
     if tracker is not None:  # a revision may restart here, after the config was planned
         config.logging.tracker = tracker
     previous = state.get("agent_proposals", {}).get("experiment_config_writer")
     agent, taken = choose_experiment(
-        spec, config, agent_session(state, runtime), previous, _request(state).reviewer_feedback
+        spec, config, agent_session(state, runtime), previous, request.reviewer_feedback
     )
     update = {**agent_update("experiment_config_writer", agent)}
     _record_agent_notes(spec, "experiment_config_writer", agent, update)

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 
-from ml_engineer.models import AnalystNotes, DataProfile, FeatureSpec, TaskType
+from ml_engineer.models import AnalystNotes, DataProfile, FeatureSpec
 from ml_engineer.models.proposals import RevisionProposal
 from ml_engineer.models.revision import NODE_ORDER, Overrides, Revision
 from ml_engineer.planning.columns import exclusion_of
 from ml_engineer.planning.feature_checks import NEVER_KEPT_BY_A_MODEL, split_problem, target_problem
 from ml_engineer.planning.goal import TASK_METRICS
 from ml_engineer.planning.review import Review, closest
-from ml_engineer.planning.training_checks import CLASSIFIERS_ONLY, PARAM_RANGES, REGRESSORS_ONLY
+from ml_engineer.planning.training_checks import family_problem
 
 
 def review_revision(
@@ -81,16 +81,9 @@ def review_revision(
             f"{', '.join(TASK_METRICS[task])}."
         )
         accepted.primary_metric = None
-    kind = accepted.model_type
-    if kind is not None:
-        classification = task != TaskType.regression
-        if kind not in PARAM_RANGES:
-            problems.append(f"model_type {kind!r} is not one of {', '.join(PARAM_RANGES)}.")
-            accepted.model_type = None
-        elif (kind in CLASSIFIERS_ONLY and not classification) or (
-            kind in REGRESSORS_ONLY and classification
-        ):
-            problems.append(f"model_type {kind!r} does not fit a {task.value} task.")
+    if accepted.model_type is not None:
+        if unfit := family_problem(accepted.model_type, task):
+            problems.append(unfit)
             accepted.model_type = None
     return Review(problems=problems, accepted=accepted)
 

@@ -51,10 +51,8 @@ def review_training_plan(plan: TrainingPlan, spec: FeatureSpec, required: str | 
     kind = plan.model_type
     if required is not None and kind != required:
         problems.append(f"the reviewer asked for {required}; tune it rather than change it.")
-    elif kind in CLASSIFIERS_ONLY and not classification:
-        problems.append(f"{kind} is a classifier and this is a regression task; use ridge.")
-    elif kind in REGRESSORS_ONLY and classification:
-        problems.append(f"{kind} is a regressor and this is a classification task.")
+    elif unfit := family_problem(kind, spec.goal.task):
+        problems.append(unfit)
     elif kind in DENSE_ONLY and spec.columns_for(Treatment.text):
         problems.append(
             f"{kind} needs dense input, and the text columns' TF-IDF is wide and sparse; use "
@@ -76,6 +74,18 @@ def review_training_plan(plan: TrainingPlan, spec: FeatureSpec, required: str | 
         problems.append("class_weight applies to classification only; use 'planner'.")
         accepted.class_weight = "planner"
     return Review(problems=problems, accepted=accepted)
+
+
+def family_problem(kind: str, task: TaskType) -> str | None:
+    """Why a model family cannot serve this task, or None. Shared with the review of a
+    reviewer's feedback read by the agent."""
+    if kind not in PARAM_RANGES:
+        return f"model_type {kind!r} is not one of {', '.join(PARAM_RANGES)}."
+    if kind in CLASSIFIERS_ONLY and task == TaskType.regression:
+        return f"{kind} is a classifier and this is a regression task; use ridge."
+    if kind in REGRESSORS_ONLY and task != TaskType.regression:
+        return f"{kind} is a regressor and this is a classification task."
+    return None
 
 
 def _as_declared(value, bounds):
