@@ -3,6 +3,8 @@
     ml-engineer run output/<slug>/data [--goal "predict churn"] [--yes]
     ml-engineer resume <slug> [--approve | --revise "drop customer_id" | --reject "reason"]
     ml-engineer status <slug>      ml-engineer history <slug>      ml-engineer mcp
+    ml-engineer feature-spec-writer output/<slug>/data   (each sub-skill alone: skill_commands)
+    ml-engineer slash -- /ml_engineer output/<slug>/data predict churn
 
 A user's mistake ends as one paragraph and an exit code, never a traceback.
 """
@@ -15,12 +17,14 @@ import shlex
 import sys
 from pathlib import Path
 
-from ml_engineer import __version__, json_events
+from ml_engineer import __version__, json_events, slash
 from ml_engineer.deliverables import slug_for
 from ml_engineer.errors import InputsError, MLEngineerError
 from ml_engineer.llm_flags import add_llm_flags, resume_context, start_settings
+from ml_engineer.skill_commands import add_skill_commands
 
-FRAMEWORKS = ("sklearn", "lightgbm", "xgboost", "pytorch", "spark")
+FRAMEWORKS = slash.FRAMEWORKS
+TRACKERS = slash.TRACKERS
 NOT_AUTO_APPROVED = 8  # --yes met a design whose check run failed or lost to the baseline
 
 
@@ -69,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--goal", help='the goal in words, e.g. "predict churn"')
     run.add_argument("--target", help="the target column, when the goal does not name it")
     run.add_argument("--framework", default="sklearn", choices=FRAMEWORKS)
-    run.add_argument("--tracker", default="none", choices=("none", "mlflow", "wandb"))
+    run.add_argument("--tracker", default="none", choices=TRACKERS)
     run.add_argument("--seed", type=int, default=42)
     run.add_argument("--yes", action="store_true", help="approve without asking")
     run.add_argument("--no-validate", action="store_true", help="do not run the script")
@@ -92,6 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     _stage_flags(resume)
     add_llm_flags(resume)
     resume.set_defaults(func=_resume)
+
+    add_skill_commands(sub, store, FRAMEWORKS, TRACKERS)  # each sub-skill alone, and `slash`
 
     for name, func, text in (
         ("status", _status, "where the project's latest run stands"),

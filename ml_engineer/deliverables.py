@@ -8,6 +8,7 @@ nothing leaves no copy behind.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -81,11 +82,17 @@ def discard_if_unchanged(version_dir: Path | None, ml_dir: Path) -> bool:
         if not new.is_file() or _design(old) != _design(new):
             return False
     shutil.rmtree(version_dir)
+    with contextlib.suppress(OSError):  # the versions/ folder itself, when that was its only copy
+        version_dir.parent.rmdir()
     return True
 
 
 def _design(path: Path) -> str:
-    text = path.read_text(encoding="utf-8", errors="replace")
+    return without_timing(path.read_text(encoding="utf-8", errors="replace"))
+
+
+def without_timing(text: str) -> str:
+    """A deliverable's text with its validation line's timing and scores left out."""
     return re.sub(r"(?m)^- Validation: .*$", "- Validation: ...", text)
 
 
@@ -120,9 +127,10 @@ def write_file(path: Path, text: str, *, executable: bool = False) -> Path:
     return path
 
 
-def snapshot_deliverables(ml_dir: Path) -> Path | None:
-    """Copy the current deliverables to `versions/vN/` before a revision rewrites them."""
-    existing = [name for name in DELIVERABLES if (ml_dir / name).is_file()]
+def snapshot_deliverables(ml_dir: Path, names: tuple[str, ...] = DELIVERABLES) -> Path | None:
+    """Copy the current deliverables (or the named files) to `versions/vN/` before they are
+    rewritten; `discard_if_unchanged` removes the copy when nothing changed."""
+    existing = [name for name in names if (ml_dir / name).is_file()]
     if not existing:
         return None
     target = _next_version(ml_dir)

@@ -90,11 +90,13 @@ HOSTILE = [PIXEL, SCRIPT, DEFINITION, REFERENCE]
 # A `]` that closes a link: before `(`, `[` or `:`, after an even run of backslashes (none).
 _LIVE_CLOSE = re.compile(r"(?<!\\)(?:\\\\)*\](?=[(\[:])")
 _CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
+_FENCED = re.compile(r"^```[^\n]*\n.*?^```$", re.DOTALL | re.MULTILINE)  # shown verbatim
 
 
 def live_close(text: str) -> str | None:
-    """The first `]` that could close a link outside a code span (inside one, none can)."""
-    found = _LIVE_CLOSE.search(_CODE_SPAN.sub("", text))
+    """The first `]` that could close a link outside a code span or fenced block (inside
+    them, none can)."""
+    found = _LIVE_CLOSE.search(_CODE_SPAN.sub("", _FENCED.sub("", text)))
     return found and found.string[max(0, found.start() - 40) : found.end() + 20]
 
 

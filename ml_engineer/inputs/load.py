@@ -21,7 +21,8 @@ class LoadedInputs(BaseModel):
     log: list[str] = Field(default_factory=list)
 
 
-def load_inputs(data_dir: Path) -> LoadedInputs:
+def load_inputs(data_dir: Path, profile_path: Path | None = None) -> LoadedInputs:
+    """The analyst's folder; `profile_path` names the profile when the user chose one."""
     if not data_dir.exists():
         raise InputsError(
             f"The data folder {data_dir} does not exist. Pass the analyst's folder, e.g. "
@@ -34,7 +35,7 @@ def load_inputs(data_dir: Path) -> LoadedInputs:
             "(or profile.md), e.g. `ml-engineer run output/<slug>/data`.",
             path=str(data_dir),
         )
-    profile = read_profile(find_profile(data_dir))
+    profile = read_profile(profile_path or find_profile(data_dir))
     notes = read_analyst_notes(data_dir, profile.column_names)
     location = find_dataset(data_dir, profile.dataset_path)
     log = [

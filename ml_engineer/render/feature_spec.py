@@ -6,6 +6,7 @@ from ml_engineer import __version__
 from ml_engineer.models import DerivedFeature, DerivedOp, FeatureSpec, TaskType
 from ml_engineer.models.derived import BINS_DEFAULT
 from ml_engineer.render.jinja_env import markdown_environment
+from ml_engineer.spec_block import with_block
 
 _TASK_LABELS = {
     TaskType.binary: "binary classification",
@@ -26,7 +27,7 @@ def render_feature_spec(
     label = _TASK_LABELS[task]
     if spec.goal.forecasting:
         label += " (forecast: rows ordered in time)"
-    return (
+    text = (
         markdown_environment()
         .get_template("feature_spec.md.j2")
         .render(
@@ -40,6 +41,8 @@ def render_feature_spec(
             preprocessing_order=_preprocessing_order(spec),
         )
     )
+    # The sub-skills run alone read the design from this block, never from the prose.
+    return with_block(text, spec, seed)
 
 
 _OPERATIONS = {

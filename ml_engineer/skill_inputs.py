@@ -1,0 +1,214 @@
+"""What each sub-skill run alone reads, from the files its contract names, as its graph's input.
+
+    feature_spec_writer         <data-dir or profile file>   the analyst's folder
+    training_script_generator   <feature-spec.md>            the spec's machine-readable block
+    experiment_config_writer    <feature-spec.md>            the same, and the script beside it
+    mlops and its three parts   <ml-dir>                     the three deliverables, the check
+                                                             run's metrics, the analyst's profile
+
+A missing or unreadable file is an InputsError naming the file and the command that writes it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ml_engineer.deliverables import (
+    APPROVAL_FILE,
+    EXPERIMENT_CONFIG,
+    FEATURE_SPEC,
+    TRAINING_SCRIPT,
+    display_path,
+    ml_dir_for,
+    slug_for,
+)
+from ml_engineer.errors import InputsError
+from ml_engineer.inputs.load import load_inputs
+from ml_engineer.render.experiment_config import load_experiment_config
+from ml_engineer.spec_block import read_spec_file
+from ml_engineer.validation import ValidationResult
+
+DESIGN_SKILLS = ("training_script_generator", "experiment_config_writer")
+MLOPS_SKILLS = (
+    "mlops", "deployment_config_writer", "monitoring_dashboard_spec", "retrain_pipeline_spec",
+)  # fmt: skip
+_MODEL_LINE = re.compile(r"^# Model: ([a-z_]+)$", re.MULTILINE)
+
+
+def feature_spec_input(path: Path, *, goal: str | None, target: str | None) -> dict[str, Any]:
+    """The analyst's folder, or one profile file in it (the folder is then the file's)."""
+    if path.is_file():
+        data_dir, profile = path.parent, path
+    elif path.is_dir():
+        data_dir, profile = path, None
+    else:
+        raise InputsError(
+            f"{path} does not exist. Pass the analyst's folder (output/<slug>/data) or its "
+            "profile file, e.g. `ml-engineer feature-spec-writer output/acme/data`.",
+            path=str(path),
+        )
+    return {
+        "data_dir": str(data_dir.resolve()),
+        "profile_path": str(profile.resolve()) if profile else None,
+        "ml_dir": str(ml_dir_for(data_dir)),
+        "slug": slug_for(data_dir),
+        "request": {"goal_text": goal, "target": target, "tracker": "none", "seed": 42},
+        "log": [],
+    }
+
+
+def design_input(spec_path: Path, *, tracker: str | None = None) -> dict[str, Any]:
+    """A feature-spec.md's design; its folder is where the script and config are written."""
+    spec_path = _file_in(spec_path, FEATURE_SPEC)
+    read = read_spec_file(spec_path)
+    ml_dir = spec_path.parent.resolve()
+    return {
+        "slug": read.spec.slug,
+        "ml_dir": str(ml_dir),
+        "feature_spec": read.spec.model_dump(mode="json"),
+        "request": {"tracker": tracker or "none", "seed": read.seed},
+        "script_model": script_model(ml_dir / TRAINING_SCRIPT),
+        "log": list(read.warnings),
+    }
+
+
+def script_model(script: Path) -> str | None:
+    """The model family a training_script.py beside the spec was generated for (its header
+    says so), so a config written afterwards agrees with the script a person reviewed."""
+    if not script.is_file():
+        return None
+    head = script.read_text(encoding="utf-8", errors="replace")[:4000]
+    found = _MODEL_LINE.search(head)
+    return found.group(1) if found else None
+
+
+def mlops_input(path: Path) -> dict[str, Any]:
+    """The approved design in output/<slug>/ml, for the mlops stage run alone."""
+    ml_dir = path / "ml" if path.is_dir() and (path / "ml").is_dir() else path
+    if not ml_dir.is_dir():
+        raise InputsError(
+            f"{path} is not a folder. Pass the ml folder the design stage wrote, e.g. "
+            "`ml-engineer mlops output/acme/ml`.",
+            path=str(path),
+        )
+    ml_dir = ml_dir.resolve()
+    spec = read_spec_file(_file_in(ml_dir / FEATURE_SPEC, FEATURE_SPEC))
+    config_path = _file_in(ml_dir / EXPERIMENT_CONFIG, EXPERIMENT_CONFIG)
+    config = _read_config(config_path)
+    data_dir = ml_dir.parent / "data"
+    if not data_dir.is_dir():
+        raise InputsError(
+            f"{display_path(data_dir)} is missing: the mlops stage reads the analyst's profile "
+            "there for the service's input schema and the drift baselines. Run it on the ml "
+            "folder of a project that still has its data folder beside it.",
+            path=str(data_dir),
+        )
+    inputs = load_inputs(data_dir)
+    validation, final = _runs(ml_dir)
+    trained = None
+    if final is not None:  # as the design stage's --train leaves it: the served model's path
+        model = ml_dir / "runs" / "final" / "model.joblib"
+        trained = final.model_dump(mode="json") | {"model_path": str(model)}
+    return {
+        "slug": spec.spec.slug,
+        "ml_dir": str(ml_dir),
+        "inputs": inputs.model_dump(mode="json"),
+        "feature_spec": spec.spec.model_dump(mode="json"),
+        "experiment_config": config.model_dump(mode="json"),
+        "validation": validation.model_dump(mode="json"),
+        "trained": trained,
+        "llm_usage": [],
+        "mlops_log": [*spec.warnings, *_approval_warning(ml_dir)],
+    }
+
+
+def _file_in(path: Path, name: str) -> Path:
+    if path.is_dir():
+        path = path / name
+    if not path.is_file():
+        writer = {
+            FEATURE_SPEC: "ml-engineer feature-spec-writer output/<slug>/data",
+            EXPERIMENT_CONFIG: "ml-engineer experiment-config-writer output/<slug>/ml/"
+            "feature-spec.md",
+        }[name]
+        raise InputsError(
+            f"{display_path(path)} does not exist. Write it first with `{writer}` (or the "
+            "whole design with `ml-engineer run output/<slug>/data`).",
+            path=str(path),
+        )
+    return path
+
+
+def _read_config(path: Path):
+    try:
+        return load_experiment_config(path.read_text(encoding="utf-8"))
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        raise InputsError(
+            f"{display_path(path)} is not a valid experiment config: field {where}: "
+            f"{error['msg']}. Fix that field, or write it again with `ml-engineer "
+            "experiment-config-writer <feature-spec.md>`.",
+            path=str(path),
+            field=where,
+        ) from None
+    except Exception as exc:  # YAML syntax, or not a mapping at all
+        raise InputsError(
+            f"{display_path(path)} cannot be read as YAML ({str(exc).splitlines()[0]}). Undo "
+            "the last edit, or write it again with `ml-engineer experiment-config-writer "
+            "<feature-spec.md>`.",
+            path=str(path),
+        ) from None
+
+
+def _runs(ml_dir: Path) -> tuple[ValidationResult, ValidationResult | None]:
+    """The check run's result and the full training's, from the metrics their runs left."""
+    results = []
+    for name in ("validation", "final"):
+        metrics = _metrics(ml_dir / "runs" / name / "metrics.json")
+        results.append(
+            ValidationResult(
+                status="passed",
+                reason="read from its metrics.json",
+                metrics=metrics,
+                output_dir=str(ml_dir / "runs" / name),
+            )  # fmt: skip
+            if metrics is not None
+            else None
+        )
+    validation, trained = results
+    if trained is not None and not (ml_dir / "runs" / "final" / "model.joblib").is_file():
+        trained = None
+    if validation is None:
+        validation = trained or ValidationResult(
+            status="skipped", reason="no check run's metrics were found in runs/validation"
+        )
+    return validation, trained
+
+
+def _metrics(path: Path) -> dict | None:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _approval_warning(ml_dir: Path) -> list[str]:
+    """The mlops stage normally follows a person's approval; say when this design has none."""
+    try:
+        status = json.loads((ml_dir / APPROVAL_FILE).read_text(encoding="utf-8")).get("status")
+    except (OSError, ValueError, AttributeError):
+        status = None
+    if status == "approved":
+        return []
+    said = f"its approval.json says {status!r}" if status else "it has no approval.json"
+    return [
+        f"The design in {display_path(ml_dir)} was not approved ({said}); the mlops files are "
+        "written for it as asked, but review it before deploying."
+    ]

@@ -1,0 +1,203 @@
+"""Each sub-skill run alone: it reads the files its contract names and writes only its own
+deliverable, and the chain of them builds the design a full run builds."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import EXAMPLES, copy_upstream
+from fake_chat import call, fake
+from test_renderers import tricky_spec
+
+from ml_engineer.graphs.state import Context
+from ml_engineer.skill_runner import run_skill
+from ml_engineer.spec_block import read_spec_file, with_block
+
+CHAIN = [
+    ("feature-spec-writer", "data"),
+    ("training-script-generator", "ml/feature-spec.md"),
+    ("experiment-config-writer", "ml/feature-spec.md"),
+    ("mlops", "ml"),
+]
+
+
+def cli(cwd, *args):
+    proc = subprocess.run(
+        [sys.executable, "-m", "ml_engineer", *args], capture_output=True, text=True,
+        timeout=300, stdin=subprocess.DEVNULL, check=False, cwd=cwd,
+    )  # fmt: skip
+    return proc, [json.loads(line) for line in proc.stdout.splitlines()]
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".ml_engineer" not in p.parts
+    }
+
+
+@pytest.fixture
+def benefits(tmp_path):
+    return copy_upstream(EXAMPLES / "ui-benefit-claims", tmp_path / "alone")
+
+
+def test_the_chain_of_sub_skills_writes_the_full_runs_design_one_file_each(tmp_path, benefits):
+    project = benefits.parent
+    for command, path in CHAIN:
+        before = tree(project)
+        proc, events = cli(tmp_path, command, str(project / path), "--json")
+        assert proc.returncode == 0, proc.stderr
+        done = events[-1]
+        assert done["event"] == "done" and done["status"] == "written"
+        changed = {k for k, v in tree(project).items() if before.get(k) != v}
+        assert changed == {Path(p).relative_to(project).as_posix() for p in done["paths"].values()}
+    assert done["next_slash"].startswith("/report_owner ")
+    # A full run on a copy of the same folder writes the same script and config.
+    full = copy_upstream(EXAMPLES / "ui-benefit-claims", tmp_path / "full")
+    proc, _ = cli(tmp_path, "run", str(full), "--yes", "--json")
+    assert proc.returncode == 0, proc.stderr
+    for name in ("training_script.py", "experiment-config.yaml"):
+        assert (project / "ml" / name).read_bytes() == (full.parent / "ml" / name).read_bytes()
+    # And the script the chain wrote runs on the data and beats the naive baseline.
+    run = subprocess.run(
+        [sys.executable, "training_script.py", "--output-dir", str(tmp_path / "run")],
+        cwd=project / "ml", capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["beats_baseline"] is True
+
+
+def test_each_step_names_the_next_and_an_unapproved_design_is_said_to_be(tmp_path, benefits):
+    ml = benefits.parent / "ml"
+    spec = run_skill("feature_spec_writer", benefits)
+    assert spec.next_command.split()[:2] == ["ml-engineer", "training-script-generator"]
+    run_skill("training_script_generator", ml / "feature-spec.md")
+    run_skill("experiment_config_writer", ml / "feature-spec.md")
+    lines: list[str] = []
+    alone = run_skill("monitoring_dashboard_spec", ml, on_line=lambda n, m: lines.append(m))
+    assert list(alone.paths) == ["monitoring-spec.md"]
+    assert sorted(p.name for p in (ml.parent / "mlops").iterdir()) == ["monitoring-spec.md"]
+    assert any("was not approved" in line for line in lines)
+    assert alone.next_slash.startswith("/retrain_pipeline_spec ")
+
+
+def test_a_hand_edit_of_the_block_is_followed_and_an_edit_of_the_prose_is_reported(benefits):
+    ml = benefits.parent / "ml"
+    run_skill("feature_spec_writer", benefits)
+    path = ml / "feature-spec.md"
+    text = path.read_text()
+    head, block = text.split("<details>")
+    payload = json.loads(block.split("```json ml-engineer:feature-spec\n")[1].split("\n```")[0])
+    kept = [c for c in payload["spec"]["columns"] if c["keep"]]
+    dropped = kept[0]["name"]
+    kept[0].update(keep=False, treatment=None, exclusion="reviewer", reason="hand edit")
+    edited = block.split("```json")[0] + "```json ml-engineer:feature-spec\n"
+    edited += json.dumps(payload, indent=1) + "\n```\n\n</details>\n"
+    path.write_text(head + "<details>" + edited)
+    run_skill("experiment_config_writer", path)
+    config = yaml.safe_load((ml / "experiment-config.yaml").read_text())
+    inputs = [n for names in config["data"]["features"].values() for n in names]
+    assert dropped not in inputs and dropped in config["data"]["drop"]
+
+    path.write_text(path.read_text().replace("## Goal", "## Goal (edited by hand)"))
+    lines: list[str] = []
+    run_skill("experiment_config_writer", path, on_line=lambda n, m: lines.append(m))
+    assert any("edited above its machine-readable block" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("damage", "said"),
+    [
+        (lambda t: t.split("<details>")[0], "has no machine-readable block"),
+        (lambda t: t.replace('"seed": 42', '"seed": 42,,'), "is not valid JSON"),
+        (lambda t: t.replace('"strategy": "stratified"', '"strategy": "sideways"'),
+         "field spec.split.strategy"),
+        (lambda t: t.replace('"target": {\n   "column": "ui"', '"target": {\n   "column": "age"'),
+         "is also kept as an input"),
+    ],
+)  # fmt: skip
+def test_a_broken_spec_gets_a_clear_error_and_writes_nothing(tmp_path, benefits, damage, said):
+    ml = benefits.parent / "ml"
+    run_skill("feature_spec_writer", benefits)
+    spec = ml / "feature-spec.md"
+    spec.write_text(damage(spec.read_text()))
+    proc, events = cli(tmp_path, "training-script-generator", str(spec), "--json")
+    assert proc.returncode == 2
+    assert events[-1]["event"] == "error" and said in events[-1]["message"]
+    assert str(spec) in events[-1]["message"] and "Traceback" not in proc.stderr
+    assert not (ml / "training_script.py").exists()
+
+
+def test_a_rewrite_keeps_the_previous_version_and_an_identical_one_leaves_no_copy(benefits):
+    ml = benefits.parent / "ml"
+    run_skill("feature_spec_writer", benefits)
+    run_skill("feature_spec_writer", benefits)
+    assert not (ml / "versions").exists()
+    first = (ml / "feature-spec.md").read_text()
+    again = run_skill("feature_spec_writer", benefits, goal="predict ui, optimise f1")
+    assert again.kept_previous
+    assert (Path(again.kept_previous) / "feature-spec.md").read_text() == first
+
+
+def test_the_profile_file_itself_may_be_named(tmp_path, benefits):
+    profile = benefits / "profile.json"
+    renamed = benefits / "profile-v2.json"
+    renamed.write_text(profile.read_text())
+    profile.unlink()
+    (benefits / "profile-old.json").write_text("{not json")  # two profiles: the named one wins
+    result = run_skill("feature_spec_writer", renamed)
+    assert "profile-v2.json" in " ".join(result.log)
+
+
+def test_the_config_written_alone_names_the_model_the_llm_chose_for_the_script(benefits):
+    ml = benefits.parent / "ml"
+    run_skill("feature_spec_writer", benefits)
+    llm = fake(call("write_training_plan", {"model_type": "random_forest", "reason": "robust"}))
+    run_skill("training_script_generator", ml / "feature-spec.md", context=Context(llm=llm))
+    assert "# Model: random_forest" in (ml / "training_script.py").read_text()
+    run_skill("experiment_config_writer", ml / "feature-spec.md")  # offline: follows the script
+    assert yaml.safe_load((ml / "experiment-config.yaml").read_text())["model"]["type"] == (
+        "random_forest"
+    )
+
+
+def test_hostile_strings_round_trip_through_the_block_and_cannot_close_it():
+    spec = tricky_spec()
+    spec.columns[0].reason = "```\n</details>\n<script>x</script> & `tick`"
+    text = with_block("# Feature spec\n", spec, 7)
+    block = text.split("<details>", 1)[1]
+    assert "</details>" not in block.split("```json")[1].split("\n```")[0]
+    assert "`" not in block.split("```json ml-engineer:feature-spec\n")[1].split("\n```")[0]
+    path = Path("/tmp") / f"spec-{id(text)}.md"
+    try:
+        path.write_text(text)
+        read = read_spec_file(path)
+    finally:
+        path.unlink()
+    assert read.spec == spec and read.seed == 7 and read.warnings == []
+
+
+def test_slash_runs_the_pipelines_commands_as_typed_and_a_bad_one_gets_its_usage(
+    tmp_path, benefits
+):
+    proc, events = cli(
+        tmp_path, "slash", "--json", "--", "/feature_spec_writer", str(benefits)
+    )  # fmt: skip
+    assert proc.returncode == 0 and events[-1]["paths"]
+    proc, events = cli(tmp_path, "slash", "--json", "--", "/mlops", "x", "--framework", "spark")
+    assert proc.returncode == 2 and "Usage: /mlops <ml-dir>" in events[-1]["message"]
+    proc, events = cli(
+        tmp_path, "slash", f"/ml_engineer {benefits} predict ui --tracker mlflow", "--json",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    approval = events[-1]
+    assert approval["event"] == "approval" and approval["answer"]["approve"].endswith("--json")
+    config = yaml.safe_load((benefits.parent / "ml" / "experiment-config.yaml").read_text())
+    assert config["logging"]["tracker"] == "mlflow"
