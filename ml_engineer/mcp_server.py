@@ -3,6 +3,7 @@
     start_run(data_dir, goal?, target?, tracker?, validate?)  -> the approval question
     resume_run(project, decision, feedback?, thread?)         -> the next question, or the result
     run_status(project, thread?)                              -> where the latest run stands
+    run_step(command)                                         -> one sub-skill alone
     read_deliverable(project, name)                           -> the text of one deliverable
 
 Runs use the CLI's checkpointer (SQLite in output/<slug>/.ml_engineer/, or `--checkpointer
@@ -100,6 +101,17 @@ def build_server(checkpointer_url: str | None = None) -> MCPServer:
         question), interrupted, approved (with the handoff) or rejected; its revisions, written
         files and last progress lines."""
         return await _call(ctx, status, project, thread=thread, checkpointer_url=checkpointer_url)
+
+    @server.tool()
+    async def run_step(command: str, ctx: Context) -> CallToolResult:
+        """Run one sub-skill alone, typed as its pipeline slash command: it reads only the
+        files its contract names and writes only its own deliverable, then names the next
+        step. E.g. "/feature_spec_writer output/acme/data", "/training_script_generator
+        output/acme/ml/feature-spec.md --framework sklearn", "/experiment_config_writer
+        output/acme/ml/feature-spec.md --tracker mlflow", "/mlops output/acme/ml" (also
+        /deployment_config_writer, /monitoring_dashboard_spec, /retrain_pipeline_spec). The
+        whole stage with its approval question is start_run."""
+        return await _call(ctx, step, command)
 
     @server.tool()
     async def read_deliverable(project: str, name: str) -> CallToolResult:
@@ -232,6 +244,39 @@ def resume(
             if payload is not None:
                 payload = api.stream_run(graph, Command(resume=answer), config, context, emit)
             return _outcome(graph, config, payload, project, thread_id, log, checkpointer_url)
+
+
+def step(command: str, *, progress: Progress | None = None) -> dict:
+    """One sub-skill alone, from its slash command."""
+    from ml_engineer import slash
+    from ml_engineer.graphs.state import Context as RunContext
+    from ml_engineer.llm_flags import llm_context, saved_flags
+    from ml_engineer.skill_runner import run_skill
+
+    try:
+        parsed = slash.parse(command)
+    except slash.SlashError as error:
+        raise InputsError(str(error), field="command") from None
+    if parsed.name == "ml_engineer":
+        raise InputsError(
+            "/ml_engineer is the whole stage, with its approval question: call start_run with "
+            "the data folder (and the goal) instead.",
+            field="command",
+        )
+    log: list[str] = []
+    result = run_skill(
+        parsed.name, parsed.path, framework=parsed.framework, tracker=parsed.tracker,
+        context=RunContext(**llm_context(saved_flags(None))),
+        on_line=_collect(log, progress),
+    )  # fmt: skip
+    written = "\n".join(f"- {name}: {path}" for name, path in result.paths.items())
+    text = f"/{parsed.name} wrote:\n{written}"
+    if result.next_slash:
+        text += f"\n\nNext: {result.next_slash}"
+    return {
+        "text": text, "skill": parsed.name, "paths": result.paths, "log": log,
+        "next_slash": result.next_slash, "kept_previous": result.kept_previous,
+    }  # fmt: skip
 
 
 def status(

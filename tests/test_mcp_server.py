@@ -61,10 +61,13 @@ def project(tmp_path: Path) -> Path:
     return copy_upstream(EXAMPLES / SLUG, tmp_path)
 
 
-def test_lists_the_four_tools_with_their_arguments(tmp_path):
+def test_lists_the_tools_with_their_arguments(tmp_path):
     async def client(session):
         tools = {tool.name: tool for tool in (await session.list_tools()).tools}
-        assert set(tools) == {"start_run", "resume_run", "run_status", "read_deliverable"}
+        assert set(tools) == {
+            "start_run", "resume_run", "run_status", "run_step", "read_deliverable",
+        }  # fmt: skip
+        assert tools["run_step"].input_schema["required"] == ["command"]
         start = tools["start_run"].input_schema
         assert start["required"] == ["data_dir"]
         assert {"goal", "target", "tracker", "validate"} <= set(start["properties"])
@@ -258,3 +261,29 @@ def test_the_readme_mcp_example_runs(tmp_path):
     assert "Approve before handing off to MLOps" in proc.stdout
     assert f"/mlops output/{SLUG}/ml" in proc.stdout
     assert (tmp_path / "output" / SLUG / "mlops" / "monitoring-spec.md").is_file()
+
+
+def test_each_sub_skill_runs_alone_from_its_slash_command(tmp_path):
+    data_dir = project(tmp_path)
+    ml = data_dir.parent / "ml"
+
+    async def client(session):
+        result = await call(session, "run_step", command=f"/feature_spec_writer output/{SLUG}/data")
+        assert not result.is_error, text_of(result)
+        step = result.structured_content
+        assert list(step["paths"]) == ["feature-spec.md"]
+        assert step["next_slash"] == f"/training_script_generator output/{SLUG}/ml/feature-spec.md"
+        for command in (step["next_slash"], f"/experiment_config_writer {ml / 'feature-spec.md'}"):
+            result = await call(session, "run_step", command=command)
+            assert not result.is_error, text_of(result)
+        assert sorted(p.name for p in ml.iterdir()) == [
+            "experiment-config.yaml", "feature-spec.md", "training_script.py",
+        ]  # fmt: skip
+        result = await call(session, "run_step", command=f"/retrain_pipeline_spec {ml}")
+        assert not result.is_error and "retrain-pipeline.md" in text_of(result)
+        bad = await call(session, "run_step", command="/training_script_generator")
+        assert bad.is_error and "Usage: /training_script_generator" in text_of(bad)
+        whole = await call(session, "run_step", command=f"/ml_engineer output/{SLUG}/data")
+        assert whole.is_error and "start_run" in text_of(whole)
+
+    serve(tmp_path, client)

@@ -4,6 +4,7 @@ deliverable, and the chain of them builds the design a full run builds."""
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -201,3 +202,33 @@ def test_slash_runs_the_pipelines_commands_as_typed_and_a_bad_one_gets_its_usage
     assert approval["event"] == "approval" and approval["answer"]["approve"].endswith("--json")
     config = yaml.safe_load((benefits.parent / "ml" / "experiment-config.yaml").read_text())
     assert config["logging"]["tracker"] == "mlflow"
+
+
+def readme_commands(title: str) -> list[list[str]]:
+    """The `ml-engineer` lines of the first bash block in the README section `title`."""
+    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split(f"### {title}\n", 1)[1].split("\n##", 1)[0]
+    block = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    lines = [line.split("  #", 1)[0] for line in block.splitlines()]
+    return [shlex.split(line)[1:] for line in lines if line.startswith("ml-engineer ")]
+
+
+@pytest.mark.parametrize(
+    "title", ["One step at a time: each sub-skill alone", "From another program: `--json`"]
+)
+def test_the_readme_examples_run_as_written(tmp_path, title):
+    copy_upstream(EXAMPLES / "ui-benefit-claims", tmp_path)
+    commands = readme_commands(title)
+    assert len(commands) >= 3
+    for words in commands:
+        proc = subprocess.run(
+            [sys.executable, "-m", "ml_engineer", *words], capture_output=True, text=True,
+            timeout=300, stdin=subprocess.DEVNULL, check=False, cwd=tmp_path,
+        )  # fmt: skip
+        assert proc.returncode == 0, (words, proc.stderr)
+        if "--json" in words:
+            assert [json.loads(line) for line in proc.stdout.splitlines()]
+    mlops = tmp_path / "output" / "ui-benefit-claims" / "mlops"
+    assert sorted(p.name for p in mlops.iterdir() if p.is_file()) == [
+        "deployment-config.yaml", "monitoring-spec.md", "retrain-pipeline.md",
+    ]  # fmt: skip
