@@ -3,7 +3,10 @@
 A run started with `initial_state(...)` goes straight to load_inputs. A run whose input is a chat
 message starts here: `/ml_engineer output/<slug>/data [goal words]` begins a run on that folder
 (relative to the server's working folder, or absolute), and a message typed while the approval
-question is waiting is that question's answer. Anything else gets a reply saying how to start.
+question is waiting is that question's answer. A sub-skill's own command
+(`/training_script_generator output/<slug>/ml/feature-spec.md`, `/mlops output/<slug>/ml`, ...)
+runs that step alone and replies with what it wrote. Anything else gets a reply saying how to
+start.
 """
 
 from __future__ import annotations
@@ -13,12 +16,15 @@ from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 from langgraph.graph import END
+from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from ml_engineer import slash
 from ml_engineer.deliverables import display_path
+from ml_engineer.errors import MLEngineerError
 from ml_engineer.graphs.messages import QUESTION_NAME
-from ml_engineer.graphs.state import MLEngineerState
+from ml_engineer.graphs.progress import emit
+from ml_engineer.graphs.state import Context, MLEngineerState
 from ml_engineer.run_input import initial_state
 
 COMMAND = "/ml_engineer"
@@ -52,10 +58,37 @@ def _why_not(text: str) -> str:
     if not slash.is_slash(text):
         return USAGE
     try:
-        command = slash.parse(text)
+        slash.parse(text)
     except slash.SlashError as error:
         return f"{error} {USAGE}"
-    return f"/{command.name} is not run from this chat yet; use the CLI. {USAGE}"
+    return USAGE
+
+
+def sub_skill(text: str) -> slash.SlashCommand | None:
+    """A sub-skill's own command (`/training_script_generator <feature-spec.md>`, ...)."""
+    try:
+        command = slash.parse(text)
+    except slash.SlashError:
+        return None
+    return None if command.name == "ml_engineer" else command
+
+
+def _run_step(command: slash.SlashCommand, context: Context | None) -> str:
+    """One sub-skill alone, as the CLI runs it; the reply says what it wrote and what is next."""
+    from ml_engineer.graphs.skill_run import run_skill
+
+    try:
+        result = run_skill(
+            command.name, command.path, framework=command.framework, tracker=command.tracker,
+            context=context, on_line=emit,
+        )  # fmt: skip
+    except MLEngineerError as error:
+        return error.message
+    written = "\n".join(
+        f"- {name}: {display_path(Path(path))}" for name, path in result.paths.items()
+    )
+    reply = f"/{command.name} wrote:\n{written}"
+    return reply + (f"\n\nNext: `{result.next_slash}`" if result.next_slash else "")
 
 
 def awaiting_reply(messages: list[AnyMessage]) -> bool:
@@ -84,9 +117,14 @@ def entry(state: MLEngineerState) -> Literal["start_from_chat", "load_inputs", "
     return "load_inputs"
 
 
-def start_from_chat(state: MLEngineerState) -> Command[Literal["load_inputs", "__end__"]]:
+def start_from_chat(
+    state: MLEngineerState, runtime: Runtime[Context]
+) -> Command[Literal["load_inputs", "__end__"]]:
     messages = state.get("messages") or []
     last = messages[-1] if messages and isinstance(messages[-1], HumanMessage) else None
+    step = sub_skill(last.text) if last is not None else None
+    if step is not None:
+        return _reply(_run_step(step, runtime.context if runtime else None))
     parsed = parse_command(last.text) if last is not None else None
     if parsed is None:
         return _reply(_why_not(last.text) if last is not None else USAGE)

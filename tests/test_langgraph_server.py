@@ -197,6 +197,22 @@ def test_a_chat_message_starts_a_run_and_the_answers_come_as_the_chat_ui_sends_t
     assert (root / "output" / SLUG / "mlops" / "deployment-config.yaml").is_file()
 
 
+def test_a_sub_skills_command_in_the_chat_runs_that_step_alone(server):
+    client, root, _ = server
+    tid = client.threads.create()["thread_id"]
+    say = lambda text: {"messages": [{"role": "user", "content": text}]}  # noqa: E731
+    client.runs.wait(tid, "ml_engineer", input=say(f"/feature_spec_writer output/{SLUG}/data"))
+    reply = _messages(client, tid)[-1]
+    assert reply["type"] == "ai" and f"output/{SLUG}/ml/feature-spec.md" in reply["content"]
+    assert f"Next: `/training_script_generator output/{SLUG}/ml/feature-spec.md`" in (
+        reply["content"]
+    )
+    assert (root / "output" / SLUG / "ml" / "feature-spec.md").is_file()
+    assert client.threads.get_state(tid)["next"] == []  # no run started, nothing waits
+    client.runs.wait(tid, "ml_engineer", input=say("/training_script_generator"))
+    assert "Usage: /training_script_generator" in _messages(client, tid)[-1]["content"]
+
+
 def readme_example(readme: str) -> str | None:
     """The python example of the README's LangGraph server section, or None without one."""
     section = re.search(r"(?ms)^#{2,3} [^\n]*\bLangGraph server\b.*?(?=^#{1,3} |\Z)", readme)
