@@ -19,7 +19,12 @@ from pydantic import BaseModel, Field
 
 from ml_engineer.agents.feedback_interpreter import read_feedback
 from ml_engineer.agents.tool_loop import AgentSession
-from ml_engineer.deliverables import APPROVAL_FILE, snapshot_deliverables, write_file
+from ml_engineer.deliverables import (
+    APPROVAL_FILE,
+    design_digests,
+    snapshot_deliverables,
+    write_file,
+)
 from ml_engineer.graphs.agent_session import agent_session, agent_update
 from ml_engineer.graphs.approval_summary import (
     ALLOWED_DECISIONS,
@@ -179,6 +184,7 @@ def _record_status(state: MLEngineerState, status: str, **details: str | None) -
         "question": QUESTION,
         "revisions": len(state.get("revisions") or []),
         **{k: v for k, v in details.items() if v},
+        "design": design_digests(Path(state["ml_dir"])),
     }
     write_file(Path(state["ml_dir"]) / APPROVAL_FILE, json.dumps(record, indent=2) + "\n")
 

@@ -100,6 +100,10 @@ def run_skill(
             kept = None
     if kept is not None:
         show(name, f"The previous version was kept in {display_path(kept)}.")
+    status, changed = skill_inputs.approval_of(Path(state["ml_dir"]))
+    if name not in skill_inputs.MLOPS_SKILLS and status == "approved" and changed:
+        said = f"{', '.join(changed)} changed since the design was approved"
+        show(name, f"{said}: approval.json no longer covers it, and /mlops will say so.")
     paths = values.get("written") or values.get("mlops_written") or {}
     next_slash, next_command = _next(name, Path(state["ml_dir"]))
     if next_slash:

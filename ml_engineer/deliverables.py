@@ -9,6 +9,7 @@ nothing leaves no copy behind.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import shutil
@@ -89,6 +90,16 @@ def discard_if_unchanged(version_dir: Path | None, ml_dir: Path) -> bool:
 
 def _design(path: Path) -> str:
     return without_timing(path.read_text(encoding="utf-8", errors="replace"))
+
+
+def design_digests(ml_dir: Path) -> dict[str, str]:
+    """A digest of each deliverable there, as approval.json records them: a design changed
+    after its approval (a sub-skill run alone, a hand edit) is then seen to be."""
+    return {
+        name: hashlib.sha256(_design(ml_dir / name).encode("utf-8")).hexdigest()[:16]
+        for name in DELIVERABLES
+        if (ml_dir / name).is_file()
+    }
 
 
 def without_timing(text: str) -> str:

@@ -23,6 +23,7 @@ from ml_engineer.deliverables import (
     EXPERIMENT_CONFIG,
     FEATURE_SPEC,
     TRAINING_SCRIPT,
+    design_digests,
     display_path,
     ml_dir_for,
     slug_for,
@@ -201,14 +202,27 @@ def _metrics(path: Path) -> dict | None:
 
 def _approval_warning(ml_dir: Path) -> list[str]:
     """The mlops stage normally follows a person's approval; say when this design has none."""
-    try:
-        status = json.loads((ml_dir / APPROVAL_FILE).read_text(encoding="utf-8")).get("status")
-    except (OSError, ValueError, AttributeError):
-        status = None
-    if status == "approved":
+    status, changed = approval_of(ml_dir)
+    if status == "approved" and not changed:
         return []
-    said = f"its approval.json says {status!r}" if status else "it has no approval.json"
+    if status == "approved":
+        said = f"{', '.join(changed)} changed since it was approved"
+    else:
+        said = f"its approval.json says {status!r}" if status else "it has no approval.json"
     return [
         f"The design in {display_path(ml_dir)} was not approved ({said}); the mlops files are "
         "written for it as asked, but review it before deploying."
     ]
+
+
+def approval_of(ml_dir: Path) -> tuple[str | None, list[str]]:
+    """approval.json's status, and the deliverables changed since it recorded them."""
+    try:
+        record = json.loads((ml_dir / APPROVAL_FILE).read_text(encoding="utf-8"))
+        status, recorded = record.get("status"), record.get("design")
+    except (OSError, ValueError, AttributeError):
+        return None, []
+    if not isinstance(recorded, dict):  # written before approval.json kept digests
+        return status, []
+    changed = [n for n, d in design_digests(ml_dir).items() if recorded.get(n) != d]
+    return status, sorted(changed)

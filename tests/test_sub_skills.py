@@ -232,3 +232,20 @@ def test_the_readme_examples_run_as_written(tmp_path, title):
     assert sorted(p.name for p in mlops.iterdir() if p.is_file()) == [
         "deployment-config.yaml", "monitoring-spec.md", "retrain-pipeline.md",
     ]  # fmt: skip
+
+
+def test_a_design_changed_after_its_approval_is_said_to_be_by_the_step_and_by_mlops(tmp_path):
+    data = copy_upstream(EXAMPLES / "ui-benefit-claims", tmp_path)
+    ml = data.parent / "ml"
+    proc, _ = cli(tmp_path, "run", str(data), "--yes", "--no-validate", "--no-mlops")
+    assert proc.returncode == 0, proc.stderr
+    lines: list[str] = []
+    run_skill("mlops", ml, on_line=lambda n, m: lines.append(m))
+    assert not any("not approved" in line for line in lines)  # approved, unchanged
+
+    run_skill("experiment_config_writer", ml / "feature-spec.md", tracker="mlflow",
+              on_line=lambda n, m: lines.append(m))  # fmt: skip
+    assert any("experiment-config.yaml changed since the design was approved" in x for x in lines)
+    said: list[str] = []
+    run_skill("deployment_config_writer", ml, on_line=lambda n, m: said.append(m))
+    assert any("experiment-config.yaml changed since it was approved" in x for x in said)
