@@ -237,7 +237,7 @@ def test_the_readme_examples_run_as_written(tmp_path, title):
 def test_a_design_changed_after_its_approval_is_said_to_be_by_the_step_and_by_mlops(tmp_path):
     data = copy_upstream(EXAMPLES / "ui-benefit-claims", tmp_path)
     ml = data.parent / "ml"
-    proc, _ = cli(tmp_path, "run", str(data), "--yes", "--no-validate", "--no-mlops")
+    proc, _ = cli(tmp_path, "run", str(data), "--yes", "--no-validate", "--no-mlops", "--json")
     assert proc.returncode == 0, proc.stderr
     lines: list[str] = []
     run_skill("mlops", ml, on_line=lambda n, m: lines.append(m))
