@@ -116,6 +116,12 @@ def _parser() -> argparse.ArgumentParser:
         "project's .ml_engineer folder)",
     )
     mcp.set_defaults(func=_mcp)
+    from ml_engineer.chat import add_chat_command  # the terminal chat: ml_engineer/chat.py
+
+    add_chat_command(sub)
+    from ml_engineer.skills_install import add_skills_command
+
+    add_skills_command(sub)  # `ml-engineer skills install`
     return parser
 
 

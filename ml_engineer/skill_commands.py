@@ -82,9 +82,11 @@ def run_skill_command(args: argparse.Namespace) -> int:
     )  # fmt: skip
     for name, path in result.paths.items():
         out.print(f"  {name}: {path}")
+    # An agent reading events runs the next step with events too.
+    follow = f"{result.next_command} --json" if result.next_command else None
     json_events.emit(
         "done", skill=result.skill, status="written", paths=result.paths,
-        next_slash=result.next_slash, next_command=result.next_command,
+        next_slash=result.next_slash, next_command=follow,
         kept_previous=result.kept_previous,
     )  # fmt: skip
     return 0

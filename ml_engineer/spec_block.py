@@ -56,6 +56,12 @@ def with_block(text: str, spec: FeatureSpec, seed: int) -> str:
     return f"{text.rstrip()}\n{_HEADER}```{INFO}\n{body}\n```\n\n</details>\n"
 
 
+def prose_of(text: str) -> str:
+    """The part of a feature-spec.md a person reads: everything above the block."""
+    match = _BLOCK.search(text)
+    return text[: match.start()] if match else text
+
+
 def read_spec_file(path: Path) -> SpecFile:
     """The FeatureSpec of a feature-spec.md written by ml-engineer, or a clear InputsError."""
     rewrite = "write it again with `ml-engineer feature-spec-writer output/<slug>/data`"

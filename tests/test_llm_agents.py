@@ -22,6 +22,7 @@ from ml_engineer import build_graph, initial_state
 from ml_engineer.agents.tool_loop import MAX_REQUEST_CHARS
 from ml_engineer.agents.usage import Budget
 from ml_engineer.graphs.state import Context
+from ml_engineer.spec_block import prose_of
 
 FEATURES, PLAN, EXPERIMENT = "write_feature_spec", "write_training_plan", "write_experiment_config"
 
@@ -401,7 +402,7 @@ def test_a_revision_round_replaces_the_agents_notes_and_keeps_its_earlier_choice
     # The round that fell back re-applied the first round's choices instead of undoing them.
     assert config_of(benefits)["model"]["type"] == "random_forest"
     assert config_of(benefits)["metrics"]["secondary"] == ["recall"]
-    spec = deliverables(benefits)["feature-spec.md"]
+    spec = prose_of(deliverables(benefits)["feature-spec.md"])  # the JSON block repeats the notes
     assert spec.count("chosen by the LLM agent (fake-model): round one") == 1
     assert spec.count("Experiment, by the LLM agent (fake-model): E1") == 1
     assert "applied again" in spec

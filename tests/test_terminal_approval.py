@@ -93,10 +93,8 @@ def test_terminal_user_shows_revises_then_approves(tmp_path):
     spec = (ml_dir / "feature-spec.md").read_text()
     assert "excluded by the reviewer" in spec and "make it fair" in spec
     assert (ml_dir / "versions" / "v1" / "feature-spec.md").is_file()
-    assert (
-        "tenure"
-        not in (ml_dir / "versions" / "v1" / "feature-spec.md").read_text().split("### Excluded")[1]
-    )
+    before = (ml_dir / "versions" / "v1" / "feature-spec.md").read_text()
+    assert "tenure" not in before.split("### Excluded")[1].split("## Target")[0]
 
 
 def test_terminal_revise_of_target_split_model_and_tracker_at_once(tmp_path):
