@@ -232,3 +232,19 @@ def test_an_empty_or_malformed_answer_is_refused_and_the_question_stays(paused):
         with pytest.raises(ValueError, match="empty|exactly one|Unrecognised"):
             graph.invoke(Command(resume=bad), config, context=NO_CHECK)
         assert graph.get_state(config).next == ("approval",)
+
+
+def test_a_column_dropped_at_revision_takes_its_risk_line_with_it(shared_fixture):
+    """The analyst's warning about a kept column is a risk; once dropped, it is not one."""
+    data_dir = shared_fixture("penguin-species")
+    graph = build_graph(checkpointer=InMemorySaver(), mlops=None)
+    config = {"configurable": {"thread_id": "t"}}
+    state = graph.invoke(initial_state(data_dir), config, context=Context(validate=False))
+    risks = state["feature_spec"]["risks"]
+    assert any(r.startswith("`island` is kept") for r in risks)
+    state = graph.invoke(
+        Command(resume={"decision": "revise", "feedback": "drop island"}), config,
+        context=Context(validate=False),
+    )  # fmt: skip
+    assert "island" not in {c["name"] for c in state["feature_spec"]["columns"] if c["keep"]}
+    assert not any("island" in r for r in state["feature_spec"]["risks"])

@@ -55,11 +55,10 @@ def decide_columns(
     notes: AnalystNotes,
     *,
     association: dict[str, float] | None = None,
-) -> tuple[list[ColumnDecision], list[str]]:
-    """One decision per input column (the target excluded), and the risks found on the way."""
+) -> list[ColumnDecision]:
+    """One decision per input column (the target excluded)."""
     rows = profile.row_count
     decisions: list[ColumnDecision] = []
-    risks: list[str] = []
     names = profile.column_names
     for col in profile.columns:
         if col.name == goal.target:
@@ -70,18 +69,29 @@ def decide_columns(
         decision = _decide(col, goal, notes, rows, col_notes, association or {})
         decision.notes = _dedupe(col_notes)
         decisions.append(decision)
-        if decision.keep:  # an excluded column's reason is already in the spec's table
-            risk = _risk_line(col.name, decision.notes)
-            if risk:
-                risks.append(risk)
-            strength = (association or {}).get(col.name)
-            if strength is not None and strength >= STRONG_ASSOCIATION:
-                risks.append(
-                    f"`{col.name}` alone predicts the target very well on the data (association "
-                    f"{strength:.3f}). Kept as a strong input; confirm it is known when a "
-                    "prediction is made, or exclude it as a leak."
-                )
-    return decisions, risks
+    return decisions
+
+
+def column_risks(
+    decisions: list[ColumnDecision], association: dict[str, float] | None = None
+) -> list[str]:
+    """The risks of the columns kept, once a reviewer's drops and keeps are applied (an
+    excluded column's reason is already in the spec's table)."""
+    risks: list[str] = []
+    for decision in decisions:
+        if not decision.keep:
+            continue
+        risk = _risk_line(decision.name, decision.notes)
+        if risk:
+            risks.append(risk)
+        strength = (association or {}).get(decision.name)
+        if strength is not None and strength >= STRONG_ASSOCIATION:
+            risks.append(
+                f"`{decision.name}` alone predicts the target very well on the data (association "
+                f"{strength:.3f}). Kept as a strong input; confirm it is known when a "
+                "prediction is made, or exclude it as a leak."
+            )
+    return risks
 
 
 def _risk_line(name: str, notes: list[str]) -> str | None:

@@ -20,7 +20,7 @@ from ml_engineer.models import (
     Treatment,
 )
 from ml_engineer.models.revision import Overrides
-from ml_engineer.planning.columns import decide_columns
+from ml_engineer.planning.columns import column_risks, decide_columns
 from ml_engineer.planning.goal import decide_goal
 from ml_engineer.planning.overrides import (
     apply_drops,
@@ -83,9 +83,10 @@ def plan_feature_spec(
     )
     review_notes = list(request.reviewer_notes)
     apply_metric_override(goal, request.overrides, review_notes)
-    decisions, risks = decide_columns(profile, goal, notes, association=evidence.association)
+    decisions = decide_columns(profile, goal, notes, association=evidence.association)
     apply_drops(decisions, request.overrides)
     apply_keeps(decisions, profile, request.overrides, review_notes)
+    risks = column_risks(decisions, evidence.association)  # of the columns still kept
     if not any(d.keep for d in decisions):
         raise GoalError(
             f"Every input column of {profile.profile_path} was excluded, so there is nothing to "
