@@ -18,10 +18,12 @@ import sys
 from pathlib import Path
 
 from ml_engineer import __version__, json_events, slash
+from ml_engineer.chat import add_chat_command
 from ml_engineer.deliverables import slug_for
 from ml_engineer.errors import InputsError, MLEngineerError
 from ml_engineer.llm_flags import add_llm_flags, resume_context, start_settings
 from ml_engineer.skill_commands import add_skill_commands
+from ml_engineer.skills_install import add_skills_command
 
 FRAMEWORKS = slash.FRAMEWORKS
 TRACKERS = slash.TRACKERS
@@ -53,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Turn a data analyst's profile into a reviewed, runnable ML design.",
     )
     parser.add_argument("--version", action="version", version=f"ml-engineer {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     store = argparse.ArgumentParser(add_help=False)
     store.add_argument(
         "--json",
@@ -97,8 +99,6 @@ def _parser() -> argparse.ArgumentParser:
     add_llm_flags(resume)
     resume.set_defaults(func=_resume)
 
-    add_skill_commands(sub, store, FRAMEWORKS, TRACKERS)  # each sub-skill alone, and `slash`
-
     for name, func, text in (
         ("status", _status, "where the project's latest run stands"),
         ("history", _history, "the checkpoints of the project's latest run"),
@@ -108,6 +108,9 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--thread", help="a thread id other than the project's latest run")
         cmd.set_defaults(func=func)
 
+    add_chat_command(sub)  # the terminal chat: ml_engineer/chat.py
+    add_skill_commands(sub, store, FRAMEWORKS, TRACKERS)  # each sub-skill alone, and `slash`
+
     mcp = sub.add_parser("mcp", help="serve the tools to chat agents over MCP (stdio)")
     mcp.add_argument(
         "--checkpointer",
@@ -116,11 +119,6 @@ def _parser() -> argparse.ArgumentParser:
         "project's .ml_engineer folder)",
     )
     mcp.set_defaults(func=_mcp)
-    from ml_engineer.chat import add_chat_command  # the terminal chat: ml_engineer/chat.py
-
-    add_chat_command(sub)
-    from ml_engineer.skills_install import add_skills_command
-
     add_skills_command(sub)  # `ml-engineer skills install`
     return parser
 
