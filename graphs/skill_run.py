@@ -17,6 +17,7 @@ from ml_engineer import skill_inputs
 from ml_engineer.deliverables import (
     EXPERIMENT_CONFIG,
     FEATURE_SPEC,
+    STATE_DIR,
     TRAINING_SCRIPT,
     discard_if_unchanged,
     display_path,
@@ -26,6 +27,7 @@ from ml_engineer.errors import InputsError
 from ml_engineer.graphs.agent_session import agent_mode_line_for
 from ml_engineer.graphs.single_skills import build_skill_graph
 from ml_engineer.graphs.state import Context
+from ml_engineer.run_lock import project_lock
 
 MLOPS_FILES = ("deployment-config.yaml", "monitoring-spec.md", "retrain-pipeline.md")
 WRITES: dict[str, tuple[str, ...]] = {
@@ -85,19 +87,22 @@ def run_skill(
     show = on_line or (lambda node, message: None)
     show(None, agent_mode_line_for(context))
     folder = _out_folder(name, state)
-    kept = snapshot_deliverables(folder, WRITES[name])
+    project = Path(state["ml_dir"]).parent
     values: dict = {}
-    try:
-        for mode, chunk in build_skill_graph(name).stream(
-            state, context=context, stream_mode=["custom", "values"]
-        ):
-            if mode == "custom" and chunk.get("type") == "checkpoint":
-                show(chunk.get("node"), chunk["message"])
-            elif mode == "values":
-                values = chunk
-    finally:
-        if discard_if_unchanged(kept, folder):
-            kept = None
+    # The same lock as a full run's: a step never writes under a run of the same project.
+    with project_lock(project / STATE_DIR, state["slug"]):
+        kept = snapshot_deliverables(folder, WRITES[name])
+        try:
+            for mode, chunk in build_skill_graph(name).stream(
+                state, context=context, stream_mode=["custom", "values"]
+            ):
+                if mode == "custom" and chunk.get("type") == "checkpoint":
+                    show(chunk.get("node"), chunk["message"])
+                elif mode == "values":
+                    values = chunk
+        finally:
+            if discard_if_unchanged(kept, folder):
+                kept = None
     if kept is not None:
         show(name, f"The previous version was kept in {display_path(kept)}.")
     status, changed = skill_inputs.approval_of(Path(state["ml_dir"]))

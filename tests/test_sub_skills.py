@@ -249,3 +249,12 @@ def test_a_design_changed_after_its_approval_is_said_to_be_by_the_step_and_by_ml
     said: list[str] = []
     run_skill("deployment_config_writer", ml, on_line=lambda n, m: said.append(m))
     assert any("experiment-config.yaml changed since it was approved" in x for x in said)
+
+
+def test_a_step_does_not_write_while_a_run_of_the_same_project_holds_it(tmp_path, benefits):
+    from ml_engineer.run_lock import project_lock
+
+    with project_lock(benefits.parent / ".ml_engineer", "ui-benefit-claims"):
+        proc, events = cli(tmp_path, "feature-spec-writer", str(benefits), "--json")
+    assert proc.returncode == 7 and "is in progress" in events[-1]["message"]
+    assert not (benefits.parent / "ml").exists()
