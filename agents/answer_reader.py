@@ -3,8 +3,10 @@
 With a chat model, one agent (one write tool, no reads) classifies the reply as approve,
 revise (with the change in the person's words), reject (with the reason) or unclear. The rules
 of ml_engineer.plain_answers stay the guard: the agent's approval is taken only when the rules
-see nothing that holds it back ("not yet", "no", a change), and an agent that fails or says
-unclear leaves the reading to the rules. When they cannot tell either, the chat asks again.
+see nothing that holds it back ("not yet", "no", a change, "yeah right", "looks good 🤔"). An
+agent that says unclear holds back the rules' approval too (a handoff needs both to see a clear
+yes); it leaves a change or a rejection to the rules. An agent that fails leaves the reading to
+the rules. When they cannot tell either, the chat asks again.
 """
 
 from __future__ import annotations
@@ -65,9 +67,12 @@ def read_reply(text: str, session: AgentSession | None) -> tuple[dict | None, Ag
 
 def combine(text: str, reading: AnswerReading | None, rules: dict | None) -> dict | None:
     """The agent's reading, checked against the rules'. When one of them approves and the
-    other reads something else, the person is asked again: a handoff needs a clear yes."""
-    if reading is None or reading.decision == "unclear":
+    other reads something else (unclear included), the person is asked again: a handoff needs
+    a clear yes."""
+    if reading is None:
         return rules
+    if reading.decision == "unclear":
+        return None if rules and rules["decision"] == "approve" else rules
     if reading.decision == "approve":
         held_back = plain_answers.refuses_approval(text)
         return None if held_back or (rules and rules["decision"] != "approve") else dict(

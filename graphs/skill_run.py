@@ -82,7 +82,14 @@ def run_skill(
             f"--framework {framework} is not supported yet; this version writes scikit-learn "
             "scripts. Run again with --framework sklearn (the default)."
         )
-    state = _input(name, Path(path).expanduser(), goal=goal, target=target, tracker=tracker)
+    try:
+        state = _input(name, Path(path).expanduser(), goal=goal, target=target, tracker=tracker)
+    except (OSError, RuntimeError) as exc:  # a name too long, an unknown ~user, no permission
+        shown = str(path) if len(str(path)) <= 120 else str(path)[:120] + "..."
+        why = str(getattr(exc, "strerror", None) or exc).rstrip(".")
+        raise InputsError(
+            f"{shown} cannot be read ({why}). Pass {skill_inputs.WHAT[name]}.", path=shown
+        ) from None
     context = context or Context()
     show = on_line or (lambda node, message: None)
     show(None, agent_mode_line_for(context))

@@ -26,16 +26,22 @@ APPROVAL_FILE = "approval.json"  # the design's status: awaiting approval, appro
 STATE_DIR = ".ml_engineer"
 
 
+def _absolute(path: Path) -> Path:
+    """The path made absolute without following links: a data folder that is a link to
+    another project's must not make this one write beside that project."""
+    return Path(os.path.abspath(path))
+
+
 def slug_for(data_dir: Path) -> str:
     """`output/acme-churn/data` -> `acme-churn`; a folder not named data is its own slug."""
-    data_dir = data_dir.resolve()
+    data_dir = _absolute(data_dir)
     name = data_dir.parent.name if data_dir.name == "data" else data_dir.name
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "project"
 
 
 def project_dir_for(data_dir: Path) -> Path:
     """`output/<slug>/`: the folder that holds data/, ml/, mlops/ and the run state."""
-    data_dir = data_dir.resolve()
+    data_dir = _absolute(data_dir)
     return data_dir.parent if data_dir.name == "data" else data_dir
 
 
@@ -65,6 +71,12 @@ def archive_previous(ml_dir: Path) -> Path | None:
 
 def _next_version(ml_dir: Path) -> Path:
     versions = ml_dir / "versions"
+    if ml_dir.is_symlink() or versions.is_symlink():
+        raise OutputError(
+            f"{versions} (or its folder) is a symbolic link; ml-engineer does not keep copies "
+            "through links. Remove it and run again.",
+            path=str(versions),
+        )
     taken = [int(m.group(1)) for p in versions.glob("v*") if (m := re.fullmatch(r"v(\d+)", p.name))]
     target = versions / f"v{max(taken, default=0) + 1}"
     target.mkdir(parents=True)
@@ -116,6 +128,12 @@ def _umask() -> int:
 def write_file(path: Path, text: str, *, executable: bool = False) -> Path:
     """Write through a temporary file and an atomic rename: a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.parent.is_symlink():  # ml/, mlops/ or a version folder planted as a link
+        raise OutputError(
+            f"{path.parent} is a symbolic link; ml-engineer does not write through links. "
+            "Remove it and run again.",
+            path=str(path.parent),
+        )
     if path.is_symlink():
         raise OutputError(
             f"{path} is a symbolic link; ml-engineer does not write through links. Remove it "

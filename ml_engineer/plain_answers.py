@@ -4,38 +4,73 @@
     "drop customer_id and optimise F1"         -> {"decision": "revise", "feedback": ...}
     "no, stop", "reject: wrong population"     -> {"decision": "reject", "reason": ...}
     "hmm", "what?", "not yet", "yes, stop"     -> None: the chat asks again
+    "yeah right", "looks good 🤔", "ok :("     -> None: a yes with doubt beside it
 
-Approval hands the design off, so the rules approve only when every word says yes and nothing
-says no, wait or change. A change request wins over a yes ("yes but drop x" revises): a
-revision is never harmful, it reruns the affected steps and asks again. Anything the rules
-cannot read with confidence is None, never a guess. Core module: no langgraph, no model.
+Approval hands the design off, so the rules approve only a clear, unqualified yes: yes words,
+a few harmless fillers ("please", "thanks", "the design"), plain punctuation and a positive
+sign (👍, ✅, ":)"), and nothing else. Any other word, symbol, emoji or emoticon, a
+strikethrough, a trailing "...", sarcasm ("yeah right", "oh great", "just perfect", "sure,
+whatever") or anything that says no, wait or change holds the yes back. A change request
+wins over a yes ("yes but drop x" revises): a revision is never harmful, it reruns the
+affected steps and asks again. Anything the rules cannot read with confidence is None, never
+a guess. Core module: no langgraph, no model.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 APPROVE: dict = {"decision": "approve"}
 
 # Whole phrases that say yes. Longest first, so "looks good to me" is taken before "good".
+# A sign is a yes only when it means yes or OK (👍 👌 ✅ ✔️ ☑️); a smile is not (see _POSITIVE_RE).
+_TONE = r"[\U0001F3FB-\U0001F3FF]?\ufe0f?"  # a skin tone, an emoji presentation selector
 _YES = sorted(
     [
-        r"i approve", r"approved?", r"approve it", r"lgtm", r"yes", r"yep", r"yeah", r"yup",
-        r"ya", r"y", r"ok(?:ay)?", r"k", r"sure", r"fine", r"good", r"great", r"perfect",
-        r"excellent", r"nice", r"cool", r"ship it", r"go ahead", r"go for it", r"go",
-        r"proceed", r"carry on", r"continue", r"accept(?:ed)?", r"confirm(?:ed)?", r"agreed?",
-        r"all good", r"all set", r"(?:looks?|sounds?|seems?) (?:good|great|fine|ok(?:ay)?|right|"
-        r"correct|reasonable|sensible|solid)(?: to me)?", r"that'?s (?:fine|good|great|ok(?:ay)?|"
-        r"right)", r"it'?s (?:fine|good|great|ok(?:ay)?)", r"fine by me", r"good to go",
-        r"hand (?:it )?off", r"do it", r"let'?s go", r"let'?s do it", r"no (?:further )?changes?"
-        r"(?: (?:needed|necessary))?", r"without changes", r"nothing to change",
-        r"(?:keep|leave) it as (?:it )?is", r"as is", r"no problems?", r"no objections?",
-        r"no worries", r"no complaints", r"thumbs up", r"👍", r"✅",
+        r"i approve", r"approved?", r"approve it", r"lgtm", r"yes", r"yep", r"yeah", r"yea",
+        r"yup", r"ya", r"y", r"ok(?:ay)?", r"k", r"sure", r"sure thing", r"fine", r"good",
+        r"great", r"perfect", r"excellent", r"nice", r"cool", r"alright", r"all right",
+        r"ship it", r"go ahead", r"go for it", r"go", r"proceed", r"carry on", r"continue",
+        r"accept(?:ed)?", r"confirm(?:ed)?", r"agreed?", r"all good", r"all set",
+        r"(?:(?:it|this|that|everything|all) )?(?:looks?|sounds?|seems?) (?:good|great|fine|"
+        r"ok(?:ay)?|right|correct|reasonable|sensible|solid)(?: to me)?",
+        r"that'?s (?:fine|good|great|ok(?:ay)?|right)", r"it'?s (?:fine|good|great|ok(?:ay)?)",
+        r"(?:fine|ok(?:ay)?|good) (?:by|with|for) me", r"good to go", r"good enough",
+        r"(?:(?:that|this|it) )?works for me", r"(?:that|this|it) works",
+        r"(?:i'?m|i am|we'?re|we are) (?:happy|fine|ok(?:ay)?|good|satisfied|content)"
+        r"(?: with (?:it|this|that|the design)| to go)?", r"(?:good|great|nice) (?:job|work)",
+        r"well done", r"hand (?:it )?off", r"do it", r"let'?s go", r"let'?s do it",
+        r"no (?:further )?changes?(?: (?:needed|necessary))?", r"without changes",
+        r"nothing to change", r"no need to change (?:anything|a thing|it)",
+        r"(?:keep|leave) it as (?:it )?is", r"as is", r"no problems?(?: at all)?",
+        r"no objections?", r"no worries", r"no complaints", r"no concerns", r"no issues",
+        r"thumbs up", rf"👍{_TONE}", rf"👌{_TONE}", r"✅", r"✔\ufe0f?", r"☑\ufe0f?",
     ],
     key=len,
     reverse=True,
 )  # fmt: skip
 _YES_RE = re.compile(rf"(?<![\w'-])(?:{'|'.join(_YES)})(?![\w'-])", re.IGNORECASE)
+# A glad sign that may stand beside a yes (never a yes alone): "looks good 🚀", "ok :)".
+_POSITIVE_RE = re.compile(r"(?:[🚀🎉💯😊😀😃😄]\ufe0f?|:-?\)(?!\))|:-?D\b)")
+# Sarcasm, or a joke: the yes words say the opposite. Never an approval, whoever reads it.
+_SARCASM_RE = re.compile(
+    r"\b(?:yeah|yea|ya|yep|sure)[\s,.!]*right\b|\boh[\s,.!]+(?:great|perfect|wonderful|"
+    r"fantastic|brilliant|lovely|joy|sure|nice|good|cool|yes|yeah|goody|well|boy)\b|"
+    r"\bjust (?:great|perfect|wonderful|fantastic|brilliant|lovely|peachy|dandy|super)\b|"
+    r"\bwhatever\b|\bas if\b|\b(?:yeah|sure)[\s,]+(?:yeah|sure)\b|(?<!\w)/s\b|"
+    r"\b(?:lol|lmao|rofl|jk|j/k|kidding|ha(?:ha)+|he(?:he)+)\b",
+    re.IGNORECASE,
+)
+# An emoticon that is not a smile (":(", ":/", ":-(", ":|", ":p", "D:", "-_-"), and the
+# marks of a doubt or a crossed-out word: a trailing "..." and a "~~strikethrough~~".
+_EMOTICON_RE = re.compile(
+    r"[:;=]['\-^o]?[()\[\]{}<>/\\|@$*#pPsSoOxXcC3D0]|\bD-?[:;=]|"
+    r"(?<!\w)[-^>T;oO0.]_+[-^<T;oO0.](?!\w)"
+)
+_MARKS_RE = re.compile(r"\.\.|…|~")
+# Unicode categories of marks that are not words nor plain punctuation (emoji selectors, joins).
+_SIGNS = {"Mn", "Me", "Cf", "Co", "Cn"}
 
 # Words that ask for a change: a verb, or a thing the design decides (metric, model, tracker).
 _CHANGE_RE = re.compile(
@@ -53,6 +88,14 @@ _STOP_RE = re.compile(
     r"refuse[sd]?)\b",
     re.IGNORECASE,
 )
+# ... of which a "no" before another word ("no further questions", "no need", "no idea") is
+# not a rejection, unless the word is one more no ("no thanks", "no way", "no, stop").
+_REJECT_WORD_RE = re.compile(
+    r"\b(?:no(?!\s+(?!(?:thanks?|thank|way|no|nope|nah|stop|please|pls|sorry|reject|cancel|"
+    r"abort)\b)[\w'])|nope|nah|n|reject(?:ed)?|stop|cancel|abort|halt|scrap|discard|"
+    r"decline[sd]?|refuse[sd]?)\b",
+    re.IGNORECASE,
+)
 # Hesitation and negation: never read as a yes, nor as a no.
 _HESITATE = (
     r"not|never|don'?t|dont|doesn'?t|isn'?t|can'?t|cannot|won'?t|wouldn'?t|shouldn'?t|wait|"
@@ -61,16 +104,25 @@ _HESITATE = (
 _HESITATE_RE = re.compile(rf"(?:\b(?:{_HESITATE})\b|n't\b|\?)", re.IGNORECASE)
 # ... and a doubt beside a yes: "looks good but", "yes, why", "fine, it's wrong".
 _DOUBT_RE = re.compile(
-    rf"(?:\b(?:{_HESITATE}|but|why|what|how|wrong|bad|worse|worried|concerned)\b|n't\b|\?)",
+    rf"(?:\b(?:{_HESITATE}|but|why|what|how|wrong|bad|worse|worried|concerned|hardly|barely|"
+    r"scarcely|far from|neither|nor)\b|n't\b|\?)",
     re.IGNORECASE,
 )
-# What may stand beside a yes without changing it.
+# What may stand beside a yes without changing it: a small set. A word that hedges, mocks or
+# redirects ("right", "just", "oh", "so", "well", "it", "on", "guess", "pretty") is not here:
+# "yeah right", "cool it", "go on", "ok, on it" and "ok so" are asked again.
 _FILLER = {
-    "please", "pls", "thanks", "thank", "you", "thx", "ty", "it", "this", "that", "the",
-    "design", "all", "i", "think", "so", "well", "now", "then", "very", "really", "just",
-    "pretty", "to", "me", "and", "we", "can", "let's", "lets", "is", "looks", "much", "oh",
-    "alright", "right", "indeed", "absolutely", "definitely", "totally", "quite", "for",
-    "here", "mate", "guess", "ahead", "a", "on", "with", "job", "work", "done", "nicely",
+    "please", "pls", "plz", "thanks", "thank", "you", "thx", "ty", "cheers", "this", "that",
+    "the", "design", "i", "think", "very", "really", "much", "is", "and", "we", "then",
+    "indeed", "absolutely", "definitely", "mate",
+}  # fmt: skip
+# What may stand beside a yes in a bare approval, besides words: plain punctuation.
+_PLAIN_RE = re.compile(r"[\w'\s,.!]*")
+# What a rejection's reason may be made of and still be no reason ("I reject it", "no thanks").
+_EMPTY_REASON = _FILLER | {
+    "it", "so", "well", "now", "just", "pretty", "to", "me", "can", "let's", "lets", "looks",
+    "oh", "alright", "right", "totally", "quite", "for", "here", "guess", "ahead", "a", "on",
+    "with", "all", "way",
 }  # fmt: skip
 _QUESTION_WORDS = re.compile(
     r"^(?:what|why|how|which|who|where|when|is|are|does|did|should|shall|am|was|were)\b",
@@ -89,9 +141,12 @@ _HALT = re.compile(
     r"(?:\s*[:,.;!—–-]+\s*|\s+(?=(?:because|since|as|due to)\b)|\s*$)",
     re.IGNORECASE,
 )
+# A leading no rejects, unless a noun follows it: "no problem" says yes, "no further
+# questions", "no need" and "no idea" say neither.
 _NO = re.compile(
     r"^\s*(?:no|nope|nah|n)\b(?!\s+(?:problems?|worries|objections?|complaints|changes?|"
-    r"further|need)\b)[\s:,.;!—–-]*",
+    r"further|need|idea|clue|questions?|comments?|concerns?|issues?|doubt|rush|hurry|more|"
+    r"opinion|preference)\b)[\s:,.;!—–-]*",
     re.IGNORECASE,
 )
 _BECAUSE = re.compile(r"^(?:because|since|as|due to|the reason is|reason)\b[\s:,-]*", re.I)
@@ -139,20 +194,22 @@ def read_answer(text: str) -> dict | None:
         return _revise(clean)
     if _DOUBT_RE.search(rest):
         return None
-    if _STOP_RE.search(rest):
+    if _REJECT_WORD_RE.search(rest):
         # "please stop" rejects; "looks good, stop" says yes and no at once: ask again.
         return None if said_yes else _reject("")
-    if said_yes and set(_words(rest)) <= _FILLER:
+    if said_yes and _bare(rest) and not _doubt_signs(clean):
         return dict(APPROVE)
     return None
 
 
 def refuses_approval(text: str) -> bool:
-    """The words hold back a yes ("don't approve", "not yet", "wait", "no"): whoever reads
-    them, an LLM included, must not approve on them."""
+    """The words hold back a yes ("don't approve", "not yet", "wait", "no", "yeah right",
+    "looks good 🤔", "ok :("): whoever reads them, an LLM included, must not approve on them."""
     clean = _normalise(text)
     rest = _YES_RE.sub(" ", clean)
-    return bool(_DOUBT_RE.search(rest) or _STOP_RE.search(rest) or _NO.match(clean))
+    return bool(
+        _DOUBT_RE.search(rest) or _STOP_RE.search(rest) or _NO.match(clean) or _doubt_signs(clean)
+    )
 
 
 def show_request(text: str) -> str | None:
@@ -180,7 +237,7 @@ def _revise(clean: str) -> dict:
 def _reject(rest: str) -> dict:
     """A rejection; the reason is what follows the stop word, if it is more than another one."""
     reason = _BECAUSE.sub("", rest.strip(" ,;:.!-—–")).strip(" ,;:.!-—–")
-    if not reason or not (set(_words(_STOP_RE.sub(" ", reason))) - _FILLER):
+    if not reason or not (set(_words(_STOP_RE.sub(" ", reason))) - _EMPTY_REASON):
         return {"decision": "reject", "reason": None}
     return {"decision": "reject", "reason": reason}
 
@@ -195,6 +252,26 @@ def _after_no(clean: str, rest: str) -> dict | None:
     if m := (_REJECT.match(rest) or _HALT.match(rest)):
         rest = rest[m.end() :]
     return _reject(rest)
+
+
+def _bare(rest: str) -> bool:
+    """What is left beside the yes words is only fillers, plain punctuation and glad signs:
+    no other word, symbol, emoji or emoticon, and no "..." or "and" trailing off."""
+    rest = _POSITIVE_RE.sub(" ", rest)
+    words = _words(rest)
+    # "ok and" trails off: more was to come.
+    return bool(_PLAIN_RE.fullmatch(rest)) and set(words) <= _FILLER and words[-1:] != ["and"]
+
+
+def _doubt_signs(clean: str) -> bool:
+    """Sarcasm, a trailing "...", a "~~strikethrough~~", an emoticon that is not a smile, or
+    any symbol or emoji but a yes sign or a glad one ("🤔", "🙄", "👎", "❌", ":(", ":/")."""
+    if _SARCASM_RE.search(clean) or _MARKS_RE.search(clean):
+        return True
+    rest = _POSITIVE_RE.sub(" ", _YES_RE.sub(" ", unicodedata.normalize("NFC", clean)))
+    if _EMOTICON_RE.search(rest):
+        return True
+    return any(unicodedata.category(c)[0] == "S" or unicodedata.category(c) in _SIGNS for c in rest)
 
 
 def _is_question(clean: str) -> bool:

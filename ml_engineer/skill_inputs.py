@@ -30,6 +30,7 @@ from ml_engineer.deliverables import (
 )
 from ml_engineer.errors import InputsError
 from ml_engineer.inputs.load import load_inputs
+from ml_engineer.planning.training_checks import family_problem
 from ml_engineer.render.experiment_config import load_experiment_config
 from ml_engineer.spec_block import read_spec_file
 from ml_engineer.validation import ValidationResult
@@ -38,6 +39,13 @@ DESIGN_SKILLS = ("training_script_generator", "experiment_config_writer")
 MLOPS_SKILLS = (
     "mlops", "deployment_config_writer", "monitoring_dashboard_spec", "retrain_pipeline_spec",
 )  # fmt: skip
+# What each sub-skill's path must be, for the messages that say it was not.
+WHAT = {
+    "feature_spec_writer": "the analyst's folder (output/<slug>/data) or its profile file",
+    "training_script_generator": "a feature-spec.md written by ml-engineer",
+    "experiment_config_writer": "a feature-spec.md written by ml-engineer",
+    **dict.fromkeys(MLOPS_SKILLS, "the ml folder the design stage wrote (output/<slug>/ml)"),
+}
 _MODEL_LINE = re.compile(r"^# Model: ([a-z_]+)$", re.MULTILINE)
 
 
@@ -48,9 +56,10 @@ def feature_spec_input(path: Path, *, goal: str | None, target: str | None) -> d
     elif path.is_dir():
         data_dir, profile = path, None
     else:
+        what = "is not a folder or a regular file" if path.exists() else "does not exist"
         raise InputsError(
-            f"{path} does not exist. Pass the analyst's folder (output/<slug>/data) or its "
-            "profile file, e.g. `ml-engineer feature-spec-writer output/acme/data`.",
+            f"{path} {what}. Pass the analyst's folder (output/<slug>/data) or its profile "
+            "file, e.g. `ml-engineer feature-spec-writer output/acme/data`.",
             path=str(path),
         )
     return {
@@ -74,7 +83,7 @@ def design_input(spec_path: Path, *, tracker: str | None = None) -> dict[str, An
         "feature_spec": read.spec.model_dump(mode="json"),
         "request": {"tracker": tracker or "none", "seed": read.seed},
         "script_model": script_model(ml_dir / TRAINING_SCRIPT),
-        "log": list(read.warnings),
+        "log": [*read.warnings, *_slug_warning(read.spec.slug, ml_dir)],
     }
 
 
@@ -101,6 +110,7 @@ def mlops_input(path: Path) -> dict[str, Any]:
     spec = read_spec_file(_file_in(ml_dir / FEATURE_SPEC, FEATURE_SPEC))
     config_path = _file_in(ml_dir / EXPERIMENT_CONFIG, EXPERIMENT_CONFIG)
     config = _read_config(config_path)
+    _check_config_fits(config, spec.spec, config_path)
     data_dir = ml_dir.parent / "data"
     if not data_dir.is_dir():
         raise InputsError(
@@ -110,7 +120,8 @@ def mlops_input(path: Path) -> dict[str, Any]:
             path=str(data_dir),
         )
     inputs = load_inputs(data_dir)
-    validation, final = _runs(ml_dir)
+    _check_design_fits(spec.spec, inputs.profile.column_names, ml_dir, data_dir)
+    validation, final = _runs(ml_dir, config)
     trained = None
     if final is not None:  # as the design stage's --train leaves it: the served model's path
         model = ml_dir / "runs" / "final" / "model.joblib"
@@ -124,8 +135,57 @@ def mlops_input(path: Path) -> dict[str, Any]:
         "validation": validation.model_dump(mode="json"),
         "trained": trained,
         "llm_usage": [],
-        "mlops_log": [*spec.warnings, *_approval_warning(ml_dir)],
+        "mlops_log": [
+            *spec.warnings,
+            *_slug_warning(spec.spec.slug, ml_dir),
+            *_approval_warning(ml_dir),
+        ],
     }
+
+
+def _check_config_fits(config, spec, path: Path) -> None:
+    """experiment-config.yaml (perhaps edited by hand) is of the same design as the spec."""
+    problem = None
+    if config.data.target != spec.target.column:
+        problem = (
+            f"its target {config.data.target!r} is not the feature spec's {spec.target.column!r}"
+        )
+    elif config.data.task != spec.goal.task.value:
+        problem = f"its task {config.data.task} is not the feature spec's {spec.goal.task.value}"
+    else:
+        problem = family_problem(config.model.type, spec.goal.task)
+    if problem:
+        raise InputsError(
+            f"{display_path(path)} does not fit the design: {problem.rstrip('.')}. Write it "
+            "again from the spec with `ml-engineer experiment-config-writer "
+            f"{display_path(path.parent / FEATURE_SPEC)}`.",
+            path=str(path),
+        )
+
+
+def _check_design_fits(spec, columns: list[str], ml_dir: Path, data_dir: Path) -> None:
+    """The design names only columns of this project's profile: a spec copied from another
+    project would give the service another input schema and drift baselines of other data."""
+    known = set(columns)
+    missing = [c.name for c in spec.kept if c.name not in known]
+    if spec.target.column not in known:
+        missing.insert(0, spec.target.column)
+    if missing:
+        shown = ", ".join(repr(name) for name in missing[:5])
+        raise InputsError(
+            f"{display_path(ml_dir / FEATURE_SPEC)} names columns that the profile in "
+            f"{display_path(data_dir)} does not have ({shown}{' ...' if len(missing) > 5 else ''})"
+            ": it is not this project's design. Write it again for this project with "
+            f"`ml-engineer feature-spec-writer {display_path(data_dir)}`.",
+            path=str(ml_dir / FEATURE_SPEC),
+        )
+
+
+def _slug_warning(slug: str, ml_dir: Path) -> list[str]:
+    here = slug_for(ml_dir.parent)
+    if slug == here:
+        return []
+    return [f"feature-spec.md was written for project {slug!r}; this folder is {here!r}."]
 
 
 def _file_in(path: Path, name: str) -> Path:
@@ -151,10 +211,10 @@ def _read_config(path: Path):
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"])
+        said = f"field {where}: {error['msg']}" if where else "it is empty or not a mapping"
         raise InputsError(
-            f"{display_path(path)} is not a valid experiment config: field {where}: "
-            f"{error['msg']}. Fix that field, or write it again with `ml-engineer "
-            "experiment-config-writer <feature-spec.md>`.",
+            f"{display_path(path)} is not a valid experiment config: {said}. Fix it, or "
+            "write it again with `ml-engineer experiment-config-writer <feature-spec.md>`.",
             path=str(path),
             field=where,
         ) from None
@@ -167,11 +227,15 @@ def _read_config(path: Path):
         ) from None
 
 
-def _runs(ml_dir: Path) -> tuple[ValidationResult, ValidationResult | None]:
-    """The check run's result and the full training's, from the metrics their runs left."""
+def _runs(ml_dir: Path, config) -> tuple[ValidationResult, ValidationResult | None]:
+    """The check run's result and the full training's, from the metrics their runs left, when
+    they are of this design (same target, task, model and metric): old numbers of another
+    design must not become the monitoring's thresholds."""
     results = []
     for name in ("validation", "final"):
         metrics = _metrics(ml_dir / "runs" / name / "metrics.json")
+        if metrics is not None and not _of_design(metrics, config):
+            metrics = None
         results.append(
             ValidationResult(
                 status="passed",
@@ -187,9 +251,18 @@ def _runs(ml_dir: Path) -> tuple[ValidationResult, ValidationResult | None]:
         trained = None
     if validation is None:
         validation = trained or ValidationResult(
-            status="skipped", reason="no check run's metrics were found in runs/validation"
+            status="skipped", reason="no check run of this design was found in runs/validation"
         )
     return validation, trained
+
+
+def _of_design(metrics: dict, config) -> bool:
+    return (
+        metrics.get("target") == config.data.target
+        and metrics.get("task") == config.data.task
+        and metrics.get("model_type") == config.model.type
+        and metrics.get("primary_metric") == config.metrics.primary
+    )
 
 
 def _metrics(path: Path) -> dict | None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -206,12 +207,24 @@ def _check_writable(path: Path) -> None:
             "another --target / --commands folder. Nothing was written.",
             path=str(path),
         )
+    if path.parent.is_symlink():  # a planted link would carry the file somewhere else
+        raise OutputError(
+            f"{path.parent} is a symbolic link; ml-engineer does not write through links. "
+            "Remove it and run the install again. Nothing was written.",
+            path=str(path.parent),
+        )
     for parent in path.parents:
         if parent.exists():
             if not parent.is_dir():
                 raise OutputError(
                     f"{parent} is a file, not a folder, so {path} cannot be written. Choose "
                     "another --target / --commands folder. Nothing was written.",
+                    path=str(parent),
+                )
+            if not os.access(parent, os.W_OK | os.X_OK):  # found before any file is written
+                raise OutputError(
+                    f"{parent} is not writable, so {path} cannot be written. Choose another "
+                    "--target / --commands folder, or make it writable. Nothing was written.",
                     path=str(parent),
                 )
             return

@@ -22,8 +22,11 @@ from pydantic import ValidationError
 from ml_engineer.deliverables import without_timing
 from ml_engineer.errors import InputsError
 from ml_engineer.models import FeatureSpec
+from ml_engineer.planning.derived import check_spec_derived
 
 INFO = "json ml-engineer:feature-spec"
+MAX_FOLDS = 20
+_SLUG = re.compile(r"[A-Za-z0-9._-]{1,200}")
 MAX_BYTES = 50_000_000
 _BLOCK = re.compile(
     r"\n<details>\n<summary>Machine-readable form</summary>\n.*?^```" + re.escape(INFO)
@@ -113,14 +116,8 @@ def read_spec_file(path: Path) -> SpecFile:
             path=str(path),
             field=where,
         ) from None
-    _check_consistent(spec, path)
     seed = payload.get("seed", 42)
-    if not isinstance(seed, int) or isinstance(seed, bool):
-        raise InputsError(
-            f"The machine-readable block of {path} has seed {seed!r}; it must be a whole number.",
-            path=str(path),
-            field="seed",
-        )
+    _check_consistent(spec, seed, path)
     warnings = []
     if payload.get("prose_digest") != _digest(text[: match.start()]):
         warnings.append(
@@ -130,25 +127,45 @@ def read_spec_file(path: Path) -> SpecFile:
     return SpecFile(spec=spec, seed=seed, warnings=warnings)
 
 
-def _check_consistent(spec: FeatureSpec, path: Path) -> None:
+def _check_consistent(spec: FeatureSpec, seed: object, path: Path) -> None:
     """What a hand edit of the block could break and pydantic does not see."""
-    names = [column.name for column in spec.columns]
-    problem = None
-    duplicated = sorted({name for name in names if names.count(name) > 1})
-    if duplicated:
-        problem = f"column {duplicated[0]!r} is listed more than once"
-    elif spec.target.column in {column.name for column in spec.kept}:
-        problem = f"the target {spec.target.column!r} is also kept as an input (a leak)"
-    elif not spec.kept and not spec.derived:
-        problem = "no column is kept as an input"
-    elif spec.split.time_column and spec.split.time_column not in names:
-        problem = f"the split's time_column {spec.split.time_column!r} is not a column"
+    problem = _problem(spec, seed)
     if problem:
         raise InputsError(
             f"The machine-readable block of {path} does not hold together: {problem}. Fix the "
             "block, or write it again with `ml-engineer feature-spec-writer output/<slug>/data`.",
             path=str(path),
         )
+
+
+def _problem(spec: FeatureSpec, seed: object) -> str | None:
+    names = [column.name for column in spec.columns]
+    duplicated = sorted({name for name in names if names.count(name) > 1})
+    split = spec.split
+    ratios = (split.train, split.val, split.test)
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
+        return f"seed {seed!r} must be a whole number from 0 to 4294967295"
+    if not _SLUG.fullmatch(spec.slug):
+        return f"slug {spec.slug!r} must be letters, digits, '.', '_' or '-' (at most 200)"
+    if duplicated:
+        return f"column {duplicated[0]!r} is listed more than once"
+    if spec.target.column in {column.name for column in spec.kept}:
+        return f"the target {spec.target.column!r} is also kept as an input (a leak)"
+    if not spec.kept and not spec.derived:
+        return "no column is kept as an input"
+    if split.time_column and split.time_column not in names:
+        return f"the split's time_column {split.time_column!r} is not a column"
+    if min(ratios) < 0 or split.train <= 0 or split.test <= 0 or abs(sum(ratios) - 1) > 1e-6:
+        return (
+            f"split train {split.train}, val {split.val}, test {split.test} must be shares "
+            "that add up to 1, with train and test above 0"
+        )
+    if split.cv_folds is not None and not 2 <= split.cv_folds <= MAX_FOLDS:
+        return f"split.cv_folds {split.cv_folds} must be empty or from 2 to {MAX_FOLDS}"
+    if spec.data_path is not None and (len(spec.data_path) > 4096 or "\x00" in spec.data_path):
+        return "data_path must be a path of at most 4096 characters, without NUL"
+    derived = check_spec_derived(spec)
+    return derived[0].rstrip(".") if derived else None
 
 
 def _digest(prose: str) -> str:

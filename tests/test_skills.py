@@ -319,6 +319,29 @@ def test_install_into_a_path_that_is_a_file_is_refused_with_the_fix(tmp_path):
     assert proc.returncode == 6 and "is a file, not a folder" in event["message"]
 
 
+def test_install_never_writes_through_a_planted_link_or_half_into_a_read_only_folder(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (tmp_path / "skills").mkdir()
+    (tmp_path / "skills" / "mlops").symlink_to(outside, target_is_directory=True)
+    proc, (event,) = run(tmp_path, "ml-engineer skills install --target skills --json")
+    assert proc.returncode == 6 and "is a symbolic link" in event["message"]
+    assert list(outside.iterdir()) == [] and not (tmp_path / "skills" / "ml-engineer").exists()
+
+    (tmp_path / "commands").mkdir()
+    (tmp_path / "commands").chmod(0o500)
+    try:
+        if os.access(tmp_path / "commands", os.W_OK):
+            pytest.skip("this user can write in a read-only folder (root)")
+        proc, (event,) = run(
+            tmp_path, "ml-engineer skills install --target fresh --commands commands --json"
+        )
+    finally:
+        (tmp_path / "commands").chmod(0o700)
+    assert proc.returncode == 6 and "is not writable" in event["message"]
+    assert not (tmp_path / "fresh").exists()  # nothing written before the refusal
+
+
 # -- the commands each SKILL.md names, run ------------------------------------------------------
 
 

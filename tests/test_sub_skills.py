@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -136,6 +137,45 @@ def test_a_broken_spec_gets_a_clear_error_and_writes_nothing(tmp_path, benefits,
     assert not (ml / "training_script.py").exists()
 
 
+def edit_block(path: Path, change) -> None:
+    """Apply `change(payload)` to the JSON block of a feature-spec.md, as a person would."""
+    head, block = path.read_text().split("<details>")
+    fence = "```json ml-engineer:feature-spec\n"
+    payload = json.loads(block.split(fence)[1].split("\n```")[0])
+    change(payload)
+    body = block.split(fence)[0] + fence + json.dumps(payload, indent=1) + "\n```\n\n</details>\n"
+    path.write_text(head + "<details>" + body)
+
+
+def _derived(**fields):
+    base = {"name": "new_ratio", "op": "ratio", "inputs": ["age", "tenure"], "reason": "burden"}
+    return lambda p: p["spec"].__setitem__("derived", [base | fields])
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (lambda p: p.__setitem__("seed", 10**30), "seed 1000000000000000000000000000000"),
+        (lambda p: p["spec"]["split"].update(train=0.9, val=0.5), "must be shares that add up"),
+        (lambda p: p["spec"]["split"].update(cv_folds=10**9), "cv_folds 1000000000"),
+        (lambda p: p["spec"].update(slug="../x\nimport os"), "slug '../x\\nimport os'"),
+        (_derived(inputs=["age", "nope"]), "input 'nope' is not a column"),
+        (_derived(inputs=["age", "ui"]), "is the target"),
+        (_derived(inputs=["bluecol", "age"]), "excluded by the planner as constant"),
+        (_derived(name="age"), "already a column"),
+        (_derived(op="bins", inputs=["age"], bins=10**9), "bins must be between"),
+    ],
+)  # fmt: skip
+def test_a_hand_edit_that_breaks_the_design_is_refused_naming_it(tmp_path, benefits, change, said):
+    ml = benefits.parent / "ml"
+    run_skill("feature_spec_writer", benefits)
+    edit_block(ml / "feature-spec.md", change)
+    proc, events = cli(tmp_path, "experiment-config-writer", str(ml / "feature-spec.md"), "--json")
+    assert proc.returncode == 2, proc.stderr
+    assert said in events[-1]["message"] and "does not hold together" in events[-1]["message"]
+    assert not (ml / "experiment-config.yaml").exists()
+
+
 def test_a_rewrite_keeps_the_previous_version_and_an_identical_one_leaves_no_copy(benefits):
     ml = benefits.parent / "ml"
     run_skill("feature_spec_writer", benefits)
@@ -258,3 +298,56 @@ def test_a_step_does_not_write_while_a_run_of_the_same_project_holds_it(tmp_path
         proc, events = cli(tmp_path, "feature-spec-writer", str(benefits), "--json")
     assert proc.returncode == 7 and "is in progress" in events[-1]["message"]
     assert not (benefits.parent / "ml").exists()
+
+
+def test_no_step_writes_through_a_linked_folder_or_beside_a_linked_data_folder(tmp_path, benefits):
+    project = benefits.parent
+    run_skill("feature_spec_writer", benefits)
+    run_skill("training_script_generator", project / "ml" / "feature-spec.md")
+    run_skill("experiment_config_writer", project / "ml" / "feature-spec.md")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (project / "mlops").symlink_to(outside, target_is_directory=True)
+    proc, events = cli(tmp_path, "mlops", str(project / "ml"), "--json")
+    assert proc.returncode == 6 and "symbolic link" in events[-1]["message"]
+    assert list(outside.iterdir()) == []
+
+    # A data folder that is a link to another project's: this project's ml/ gets the spec.
+    other = copy_upstream(EXAMPLES / "ui-benefit-claims", tmp_path / "other")
+    linked = tmp_path / "mine" / "output" / "mine" / "data"
+    linked.parent.mkdir(parents=True)
+    linked.symlink_to(other, target_is_directory=True)
+    proc, events = cli(tmp_path, "feature-spec-writer", str(linked), "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert (linked.parent / "ml" / "feature-spec.md").is_file()
+    assert not (other.parent / "ml").exists()
+
+
+def test_mlops_refuses_another_projects_design_and_ignores_numbers_of_an_older_one(
+    tmp_path, shared_fixture
+):
+    data = copy_upstream(EXAMPLES / "ui-benefit-claims", tmp_path / "mine")
+    ml = data.parent / "ml"
+    proc, _ = cli(tmp_path, "run", str(data), "--yes", "--no-mlops", "--json")
+    assert proc.returncode == 0, proc.stderr
+    score = json.loads((ml / "runs" / "validation" / "metrics.json").read_text())["model"]
+    score = f"{score['test']['roc_auc']:.4f}"
+    run_skill("monitoring_dashboard_spec", ml)
+    assert score in (ml.parent / "mlops" / "monitoring-spec.md").read_text()
+
+    # The primary metric changed by hand: the check run's numbers are of another design.
+    edit_block(ml / "feature-spec.md", lambda p: p["spec"]["goal"].update(primary_metric="f1"))
+    run_skill("experiment_config_writer", ml / "feature-spec.md")
+    run_skill("monitoring_dashboard_spec", ml)
+    assert score not in (ml.parent / "mlops" / "monitoring-spec.md").read_text()
+
+    # Another project's spec copied in: refused, naming the columns this profile lacks.
+    penguins = shared_fixture("penguin-species")
+    run_skill("feature_spec_writer", penguins)
+    shutil.copy(penguins.parent / "ml" / "feature-spec.md", ml / "feature-spec.md")
+    lines: list[str] = []
+    spec = ml / "feature-spec.md"
+    run_skill("experiment_config_writer", spec, on_line=lambda n, m: lines.append(m))
+    assert any("written for project 'penguin-species'" in line for line in lines)
+    proc, events = cli(tmp_path, "mlops", str(ml), "--json")
+    assert proc.returncode == 2 and "it is not this project's design" in events[-1]["message"]

@@ -53,10 +53,14 @@ _DATE_VALUE = re.compile(
 )
 
 
-def check_derived(feature: DerivedFeature, profile: DataProfile, spec: FeatureSpec) -> list[str]:
+def check_derived(
+    feature: DerivedFeature, profile: DataProfile, spec: FeatureSpec, *, types: bool = True
+) -> list[str]:
     """What is wrong with one derived feature, one actionable sentence each; [] when it fits.
 
     `spec.derived` holds the features already accepted; the name must differ from theirs.
+    `types=False` skips the checks that need the profile's statistics (a spec read alone has
+    only the columns' kinds; the script still refuses a wrong type when it runs).
     """
     problems = _name_problems(feature, profile, spec)
     if not feature.reason.strip():
@@ -75,7 +79,7 @@ def check_derived(feature: DerivedFeature, profile: DataProfile, spec: FeatureSp
         )
     decisions = {d.name: d for d in spec.columns}
     for name in dict.fromkeys(feature.inputs):
-        problems += _input_problems(name, feature.op, profile, spec, decisions.get(name))
+        problems += _input_problems(name, feature.op, profile, spec, decisions.get(name), types)
     return problems + _parameter_problems(feature)
 
 
@@ -128,6 +132,7 @@ def _input_problems(
     profile: DataProfile,
     spec: FeatureSpec,
     decision: ColumnDecision | None,
+    types: bool = True,
 ) -> list[str]:
     if name == spec.target.column:
         return [
@@ -147,8 +152,25 @@ def _input_problems(
         ]
     if why == Exclusion.reviewer:
         return [f"input {name!r} cannot be used: {_REVIEWER_DROP}; use other columns."]
-    problem = _type_problem(col, op, decision)
+    problem = _type_problem(col, op, decision) if types else None
     return [problem] if problem else []
+
+
+def check_spec_derived(spec: FeatureSpec) -> list[str]:
+    """The derived features of a spec read back (e.g. edited by hand), against its own columns:
+    each refusal names the feature. Types are not checked: only kinds are known here."""
+    profile = DataProfile(
+        source_format="feature-spec", profile_path="feature-spec.md",
+        columns=[ColumnProfile(name=c.name, kind=c.kind) for c in spec.columns],
+    )  # fmt: skip
+    if len(spec.derived) > MAX_DERIVED:
+        return [f"{len(spec.derived)} derived features; at most {MAX_DERIVED} are used."]
+    problems = []
+    for i, feature in enumerate(spec.derived):
+        before = spec.model_copy(update={"derived": spec.derived[:i]})
+        for problem in check_derived(feature, profile, before, types=False):
+            problems.append(f"derived feature {feature.name!r}: {problem}")
+    return problems
 
 
 def _type_problem(col: ColumnProfile, op: DerivedOp, decision: ColumnDecision | None) -> str | None:
