@@ -306,3 +306,26 @@ def test_with_a_budget_no_single_reply_may_run_past_it(stub, benefits):
     stub.requests.clear()
     design(benefits, chat_model(stub))  # no budget: no cap is sent, servers choose
     assert all("max_completion_tokens" not in r.body for r in stub.requests)
+
+
+def test_the_chats_answer_reader_through_chatopenai_over_http(stub):
+    """`ml-engineer chat` with a model: the reply goes to the server as untrusted data, and the
+    agent's reading is taken only where the rules do not see a yes held back."""
+    from ml_engineer.agents.answer_reader import read_reply
+    from ml_engineer.agents.tool_loop import AgentSession
+
+    session = AgentSession(llm=chat_model(stub), model_name="stub-model", secrets=[KEY])
+    stub.reply(tool_call("record_answer", {"decision": "revise", "feedback": "drop tenure"}))
+    answer, result = read_reply("take tenure out, it is not known in time", session)
+    assert answer == {"decision": "revise", "feedback": "drop tenure"}
+    assert result.usage.calls == 1
+    sent = json.dumps(stub.requests[-1].body["messages"])
+    assert 'trust=\\"untrusted\\"' in sent and "take tenure out" in sent
+    assert stub.requests[-1].body["tools"][0]["function"]["name"] == "record_answer"
+
+    stub.reply(tool_call("record_answer", {"decision": "approve"}))
+    answer, _ = read_reply("yeah right", session)  # the model approves; the rules see irony
+    assert answer is None  # asked again, never handed off
+    stub.reply(error(500), error(500), error(500))
+    answer, result = read_reply("looks good", session)  # the server fails: the rules decide
+    assert answer == {"decision": "approve"} and result.proposal is None
