@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -49,6 +50,17 @@ def test_wheel_holds_only_ml_engineer_with_its_subpackages_and_templates(tmp_pat
         timeout=120, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
+
+    # The Agent Skills travel in the wheel, and install from it alone.
+    bundled = sorted(p.parent.name for p in (REPO / "skills").glob("*/SKILL.md"))
+    assert bundled and all(f"ml_engineer/skills/{n}/SKILL.md" in names for n in bundled)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ml_engineer", "skills", "install", "--target", "skills", "--json"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(json.loads(proc.stdout)["skills"]) == bundled
+    assert all((tmp_path / "skills" / n / "SKILL.md").is_file() for n in bundled)
 
 
 def test_editable_install_maps_the_top_level_folders_into_the_package(tmp_path):
