@@ -351,3 +351,14 @@ def test_mlops_refuses_another_projects_design_and_ignores_numbers_of_an_older_o
     assert any("written for project 'penguin-species'" in line for line in lines)
     proc, events = cli(tmp_path, "mlops", str(ml), "--json")
     assert proc.returncode == 2 and "it is not this project's design" in events[-1]["message"]
+
+
+def test_a_step_that_changes_nothing_in_an_approved_design_keeps_no_copy_and_no_warning(tmp_path):
+    data = copy_upstream(EXAMPLES / "ui-benefit-claims", tmp_path)
+    ml = data.parent / "ml"
+    proc, _ = cli(tmp_path, "run", str(data), "--yes", "--no-mlops", "--json")
+    assert proc.returncode == 0, proc.stderr
+    lines: list[str] = []
+    result = run_skill("feature_spec_writer", data, on_line=lambda n, m: lines.append(m))
+    assert result.kept_previous is None and not (ml / "versions").exists()
+    assert not any("changed since" in line for line in lines)
