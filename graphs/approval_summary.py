@@ -55,6 +55,11 @@ class ApprovalSummary(BaseModel):
     )
     metrics_test: dict | None = None
     baseline_test: dict | None = None
+    top_inputs: list[str] = Field(
+        default_factory=list,
+        description="The inputs that matter most: how much the primary metric fell on test "
+        "when each was shuffled (permutation importance of the check run).",
+    )
     stderr_tail: str | None = None
     risks: list[str] = Field(default_factory=list)
     paths: dict[str, str]
@@ -125,6 +130,7 @@ def build_summary(state: MLEngineerState, context: Context | None = None) -> App
         beats_baseline=metrics.get("beats_baseline") if result.status == "passed" else None,
         metrics_test=(metrics.get("model") or {}).get("test"),
         baseline_test=(metrics.get("baseline") or {}).get("test"),
+        top_inputs=_top_inputs(metrics.get("importances"), metrics.get("lower_is_better")),
         stderr_tail=result.stderr_tail,
         risks=[*spec.risks, *filter(None, [tracker_warning(config.logging.tracker)])],
         paths=dict(state.get("written", {})),
@@ -134,6 +140,22 @@ def build_summary(state: MLEngineerState, context: Context | None = None) -> App
         llm_usage=usage_table(state.get("llm_usage", [])),
         llm_cost_usd=_cost(state.get("llm_usage", []), context),
     )
+
+
+def _top_inputs(importances: dict | None, lower_is_better: object, shown: int = 5) -> list[str]:
+    """`tenure (roc_auc falls 0.0196 when shuffled)`: the check run's most important inputs."""
+    if not isinstance(importances, dict):
+        return []
+    metric = importances.get("metric", "the score")
+    moves = "rises" if lower_is_better is True else "falls"  # the script reports the harm
+    lines = []
+    for item in (importances.get("top") or [])[:shown]:
+        try:
+            drop = float(item["drop"])
+            lines.append(f"{item['column']} ({metric} {moves} {drop:.4g} when shuffled)")
+        except (KeyError, TypeError, ValueError):  # the metrics file is the script's, not ours
+            continue
+    return lines
 
 
 def usage_table(records: list[dict]) -> list[dict]:

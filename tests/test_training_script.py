@@ -167,6 +167,14 @@ def test_benefits_binary_with_positive_class(tmp_path_factory):
     assert metrics["model"]["test"]["roc_auc"] > 0.6
     loaded = load_and_predict(run, data, "ui")
     assert loaded["proba_shape"][1] == 2
+    # Which inputs matter: measured on test, largest loss first, only the inputs the model read.
+    importance = metrics["importances"]
+    assert importance["metric"] == "roc_auc" and importance["part"] == "test"
+    drops = [item["drop"] for item in importance["top"]]
+    assert drops == sorted(drops, reverse=True) and drops[0] > 0
+    used = {c for group in config.data.features.model_dump().values() for c in group}
+    assert {item["column"] for item in importance["top"]} <= used
+    assert "Inputs that matter most" in run.process.stdout
 
 
 def test_diabetes_regression_with_cv(tmp_path_factory):
@@ -195,6 +203,13 @@ def test_diabetes_regression_with_cv(tmp_path_factory):
     assert test["roc_auc"] is None
     assert "not a regression metric" in metrics["unavailable_metrics"]["model.test.roc_auc"]
     assert metrics["cv"]["splitter"] == "KFold" and metrics["cv"]["mean"] > 0
+    # Body mass index and s5 (log of serum triglycerides) carry diabetes progression most.
+    top = [item["column"] for item in metrics["importances"]["top"][:3]]
+    assert {"bmi", "s5"} & set(top), top
+    from ml_engineer.graphs.approval_summary import _top_inputs
+
+    shown = _top_inputs(metrics["importances"], metrics["lower_is_better"])
+    assert shown[0].startswith(f"{top[0]} (rmse rises ") and shown[0].endswith("when shuffled)")
     loaded = load_and_predict(run, data, "target")
     assert loaded["n_predictions"] == len(frame) and "proba_shape" not in loaded
 
