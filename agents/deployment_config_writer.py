@@ -31,8 +31,14 @@ _TYPES = {
 
 
 def build_deployment_config(
-    spec: FeatureSpec, config: ExperimentConfig, profile: DataProfile, artifact: str | None
+    spec: FeatureSpec,
+    config: ExperimentConfig,
+    profile: DataProfile,
+    artifact: str | None,
+    trained_type: str | None = None,
 ) -> DeploymentConfig:
+    """`trained_type`: the family the script's run trained (its search may choose another
+    than `model`); the served model is that run's."""
     fields = [_field(c.name, c.treatment, profile, spec.split.time_column) for c in spec.kept]
     # The pipeline computes derived features from raw columns, so a request must carry those
     # columns too, even the ones the model does not use directly.
@@ -45,7 +51,8 @@ def build_deployment_config(
                 treatment = Treatment.datetime if dated else None
                 fields.append(_field(name, treatment, profile, spec.split.time_column))
     packages = ["pandas", "numpy", "scikit-learn", "pyyaml", "joblib"]
-    if config.model.type == "lightgbm":
+    candidates = config.candidate_types()
+    if "lightgbm" in candidates:  # the search may choose it at any retraining
         packages.append("lightgbm")
     if config.logging.tracker != "none":
         packages.append(config.logging.tracker)
@@ -68,7 +75,12 @@ def build_deployment_config(
             "load": "joblib.load(artifact) with ml/ on sys.path (the pipeline's conversions "
             "live in training_script.py)",
             "framework": config.model.framework,
-            "type": config.model.type,
+            "type": trained_type or config.model.type,
+            **(
+                {"chosen_among": candidates, "chosen_by": "the training script's search"}
+                if len(candidates) > 1
+                else {}
+            ),
             "task": spec.goal.task.value,
             "target": spec.target.column,
         },

@@ -63,6 +63,9 @@ def generate_training_script(
         if result.proposal is not None:
             taken = result.proposal.model_dump(mode="json")
             config.model = _model_section(result.proposal, spec, request)
+            if config.search:  # the script still measures the others against the agent's pick
+                others = [m for m in config.search.alternatives if m.type != config.model.type]
+                config.search.alternatives = others
             result.notes.insert(
                 0,
                 f"Model {config.model.type}, chosen by the LLM agent ({session.model_name}): "

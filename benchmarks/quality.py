@@ -226,13 +226,18 @@ def run_product(data_dir: Path, target: str) -> tuple[Path, float, int, str]:
     return data_dir.parent / "ml", seconds, proc.returncode, " | ".join(tail)
 
 
-def run_script(ml_dir: Path, data_csv: Path, out_dir: Path) -> tuple[float, int, str]:
+def run_script(ml_dir: Path, data_csv: Path, out_dir: Path, threads: int | None):
+    """The generated script as a user runs it; returns its wall time, exit code, output tail."""
     cmd = [sys.executable, str(ml_dir / "training_script.py"), "--data", str(data_csv),
            "--output-dir", str(out_dir)]  # fmt: skip
+    env = dict(os.environ)
+    if threads:
+        env["OMP_NUM_THREADS"] = str(threads)
     started = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ml_dir, check=False)
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ml_dir, env=env, check=False)
     seconds = time.perf_counter() - started
-    (out_dir.parent / "script-output.txt").write_text(proc.stdout + proc.stderr, encoding="utf-8")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "script-output.txt").write_text(proc.stdout + proc.stderr, encoding="utf-8")
     tail = (proc.stdout + proc.stderr).strip().splitlines()[-2:]
     return seconds, proc.returncode, " | ".join(tail)
 
@@ -255,7 +260,7 @@ def load_model(ml_dir: Path, out_dir: Path):
         return joblib.load(out_dir / "model.joblib")
 
 
-def run_ours(ds: Dataset, work: Path, test: pd.DataFrame, result: Result) -> None:
+def run_ours(ds: Dataset, work: Path, test: pd.DataFrame, threads: int | None, result: Result):
     data_dir = work / "output" / ds.name.lower() / "data"
     train_csv = data_dir / "data.csv"
     ml_dir, result.product_s, code, tail = run_product(data_dir, ds.target)
@@ -265,7 +270,7 @@ def run_ours(ds: Dataset, work: Path, test: pd.DataFrame, result: Result) -> Non
         result.notes.append("no training_script.py written")
         return
     out_dir = work / "ours" / "run"
-    result.ours_s, code, tail = run_script(ml_dir, train_csv, out_dir)
+    result.ours_s, code, tail = run_script(ml_dir, train_csv, out_dir, threads)
     if code != 0:
         result.notes.append(f"training_script.py exit {code}: {tail}")
         return
@@ -277,6 +282,19 @@ def run_ours(ds: Dataset, work: Path, test: pd.DataFrame, result: Result) -> Non
 # --- FLAML --------------------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def quiet_workers() -> Iterator[None]:
+    before = os.environ.get("PYTHONWARNINGS")
+    os.environ["PYTHONWARNINGS"] = "ignore"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PYTHONWARNINGS")
+        else:
+            os.environ["PYTHONWARNINGS"] = before
+
+
 def run_flaml(ds: Dataset, train: pd.DataFrame, test: pd.DataFrame, budget: float, result: Result):
     from flaml import AutoML
 
@@ -285,7 +303,8 @@ def run_flaml(ds: Dataset, train: pd.DataFrame, test: pd.DataFrame, budget: floa
         y = pd.Series(label_key(y), index=y.index)
     automl = AutoML()
     started = time.perf_counter()
-    with warnings.catch_warnings():
+    # FLAML's joblib workers warn about sklearn's `delayed` thousands of times: quiet them too.
+    with warnings.catch_warnings(), quiet_workers():
         warnings.simplefilter("ignore")
         automl.fit(
             X, y, task="regression" if ds.task == "regression" else "classification",
@@ -299,7 +318,7 @@ def run_flaml(ds: Dataset, train: pd.DataFrame, test: pd.DataFrame, budget: floa
 # --- One dataset, the table, the targets --------------------------------------------------------
 
 
-def run_dataset(ds: Dataset, work: Path, budget: float, skip_flaml: bool) -> Result:
+def run_dataset(ds: Dataset, work: Path, args: argparse.Namespace) -> Result:
     result = Result(ds.name, ds.task, METRIC[ds.task])
     train, test = split(ds.load(), ds)
     data_dir = work / "output" / ds.name.lower() / "data"
@@ -311,28 +330,39 @@ def run_dataset(ds: Dataset, work: Path, budget: float, skip_flaml: bool) -> Res
     result.rows_train, result.rows_test = len(train), len(test)
     result.naive = naive_score(ds.task, train[ds.target], test[ds.target])
     try:
-        run_ours(ds, work, test, result)
+        run_ours(ds, work, test, args.omp_threads, result)
     except Exception as err:  # report and go on to the next method and dataset
         result.notes.append(f"ours failed: {type(err).__name__}: {err}")
-    if not skip_flaml:
+    if not args.skip_flaml:
         try:
-            run_flaml(ds, train, test, budget, result)
+            run_flaml(ds, train, test, args.flaml_budget, result)
         except Exception as err:
             result.notes.append(f"FLAML failed: {type(err).__name__}: {err}")
     return result
 
 
 def fmt(value: float | None, digits: int = 4) -> str:
+    """4 significant digits for scores (3981, 552.4, 0.9841); fixed decimals for times."""
     if value is None:
         return "-"
-    return f"{value:.{digits}g}" if abs(value) >= 100 else f"{value:.{digits}f}"
+    if abs(value) >= 10 ** (digits - 1):
+        return f"{value:.0f}"
+    return f"{value:.{digits}g}" if abs(value) >= 1 else f"{value:.{digits}f}"
+
+
+def ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
 
 
 def print_table(results: list[Result]) -> None:
     header = ("dataset", "metric", "ours", "FLAML", "naive", "ratio", "ours s", "FLAML s", "model")
     rows = [
-        (r.dataset, r.metric, fmt(r.ours), fmt(r.flaml), fmt(r.naive), fmt(r.ratio, 3),
-         fmt(r.ours_s, 1), fmt(r.flaml_s, 0), r.our_model or "-")
+        (r.dataset, r.metric, fmt(r.ours), fmt(r.flaml), fmt(r.naive), ratio(r.ratio),
+         seconds(r.ours_s), seconds(r.flaml_s), r.our_model or "-")
         for r in results
     ]  # fmt: skip
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
@@ -374,6 +404,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-flaml", action="store_true", help="ours and naive only")
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "results" / f"quality-{today}.csv")
     parser.add_argument(
+        "--omp-threads", type=int, help="set OMP_NUM_THREADS for our script (default: inherit)"
+    )
+    parser.add_argument(
         "--workdir", type=Path, help="kept working folders (default: a new /tmp one)"
     )
     return parser.parse_args(argv)
@@ -383,11 +416,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     work = args.workdir or Path(tempfile.mkdtemp(prefix="ml-engineer-quality-"))
     load = "/".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"workdir {work}; {os.cpu_count()} cores, load average {load} at start")
+    import ml_engineer
+
+    print(f"product: {CLI} (package {Path(ml_engineer.__file__).parent})")
+    threads = args.omp_threads or os.environ.get("OMP_NUM_THREADS") or "unset"
+    print(f"workdir {work}; {os.cpu_count()} cores, load average {load} at start; "
+          f"OMP_NUM_THREADS for our script: {threads}")  # fmt: skip
     results = []
     for name in args.datasets:
         print(f"{name} ...", flush=True)
-        results.append(run_dataset(DATASETS[name], work / name, args.flaml_budget, args.skip_flaml))
+        results.append(run_dataset(DATASETS[name], work / name, args))
     load = "/".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"\nload average {load} at end (1/5/15 min; timings are wall times)\n")
     print_table(results)

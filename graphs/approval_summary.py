@@ -55,6 +55,9 @@ class ApprovalSummary(BaseModel):
     )
     metrics_test: dict | None = None
     baseline_test: dict | None = None
+    search: str | None = Field(
+        None, description="What the script's model search tried in the check run, and chose."
+    )
     top_inputs: list[str] = Field(
         default_factory=list,
         description="The inputs that matter most: how much the primary metric fell on test "
@@ -130,6 +133,7 @@ def build_summary(state: MLEngineerState, context: Context | None = None) -> App
         beats_baseline=metrics.get("beats_baseline") if result.status == "passed" else None,
         metrics_test=(metrics.get("model") or {}).get("test"),
         baseline_test=(metrics.get("baseline") or {}).get("test"),
+        search=_search_line(metrics.get("search"), metrics.get("primary_metric")),
         top_inputs=_top_inputs(metrics.get("importances"), metrics.get("lower_is_better")),
         stderr_tail=result.stderr_tail,
         risks=[*spec.risks, *filter(None, [tracker_warning(config.logging.tracker)])],
@@ -140,6 +144,26 @@ def build_summary(state: MLEngineerState, context: Context | None = None) -> App
         llm_usage=usage_table(state.get("llm_usage", [])),
         llm_cost_usd=_cost(state.get("llm_usage", []), context),
     )
+
+
+def _search_line(search: dict | None, metric: str | None) -> str | None:
+    """`3-fold CV on train+val, roc_auc: chose lightgbm 0.6712; hist_gradient_boosting 0.6583,
+    ...`: what the check run's search measured."""
+    if not isinstance(search, dict) or not search.get("tried"):
+        return None
+    try:
+        tried = search["tried"]
+        chosen = tried[int(search.get("chosen", 0))]
+        others = [
+            f"{t['type']} {t['score']:.4g}" if t.get("score") is not None
+            else f"{t['type']} (not measured)" for t in tried if t is not chosen
+        ]  # fmt: skip
+        best = f"{chosen['type']} {chosen['score']:.4g}" if chosen.get("score") is not None else (
+            chosen["type"]
+        )  # fmt: skip
+        return f"{search.get('how')}, {metric}: chose {best}; " + ", ".join(others)
+    except (KeyError, TypeError, ValueError, IndexError):  # the metrics file is the script's
+        return None
 
 
 def _top_inputs(importances: dict | None, lower_is_better: object, shown: int = 5) -> list[str]:

@@ -123,8 +123,10 @@ def deployment_config_writer(state: MLOpsState, runtime: Runtime[Context]) -> di
     artifact = trained.get("model_path")
     if artifact:  # as the deployment sees it: relative to the project folder
         artifact = Path(artifact).relative_to(Path(state["ml_dir"]).parent).as_posix()
-    deployment = build_deployment_config(spec, config, profile, artifact)
-    agent = choose_deployment(deployment, spec, config, _result(state), _session(state, runtime))
+    result = _result(state)
+    trained_type = ((result.metrics or {}).get("model_type") if result else None) or None
+    deployment = build_deployment_config(spec, config, profile, artifact, trained_type)
+    agent = choose_deployment(deployment, spec, config, result, _session(state, runtime))
     update = _agent_update("deployment_config_writer", agent)
     path = write_file(_mlops_dir(state) / DEPLOYMENT_CONFIG, render_deployment_config(deployment))
     line = "Deployment config complete. Proceeding to monitoring spec..."

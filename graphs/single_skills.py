@@ -28,8 +28,7 @@ from ml_engineer.graphs.progress import checkpoint, emit
 from ml_engineer.graphs.state import Context
 from ml_engineer.inputs.load import load_inputs
 from ml_engineer.models import FeatureSpec
-from ml_engineer.models.revision import Overrides
-from ml_engineer.planning.experiment import plan_experiment
+from ml_engineer.planning.experiment import default_model, plan_experiment
 from ml_engineer.planning.planner import PlanRequest
 from ml_engineer.planning.training_checks import family_problem
 from ml_engineer.render.feature_spec import render_feature_spec
@@ -100,8 +99,13 @@ def experiment_config_writer(state: SkillState, runtime: Runtime[Context]) -> di
     kind = state.get("script_model")
     if kind and family_problem(kind, spec.goal.task):
         kind = None
-    request = _request(state, overrides=Overrides(model_type=kind))
+    request = _request(state)
     config = plan_experiment(spec, request)
+    if kind and kind != config.model.type:  # the script's family first; the search stays
+        config.model = default_model(spec, kind, request.seed)
+        if config.search:
+            others = [m for m in config.search.alternatives if m.type != kind]
+            config.search.alternatives = others
     if kind:
         log += emit("experiment_config_writer", f"Model {kind}, as training_script.py names it.")
     agent, _ = choose_experiment(spec, config, agent_session(state, runtime))

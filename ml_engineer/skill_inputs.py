@@ -260,7 +260,7 @@ def _of_design(metrics: dict, config) -> bool:
     return (
         metrics.get("target") == config.data.target
         and metrics.get("task") == config.data.task
-        and metrics.get("model_type") == config.model.type
+        and metrics.get("model_type") in config.candidate_types()
         and metrics.get("primary_metric") == config.metrics.primary
     )
 

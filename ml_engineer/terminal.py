@@ -67,6 +67,8 @@ def show_summary(summary: dict) -> None:
             base = (summary.get("baseline_test") or {}).get(name)
             pairs.append(f"{name} {_fmt(value)} (baseline {_fmt(base)})")
         table.add_row("test metrics", escape("; ".join(pairs)))
+    if summary.get("search"):
+        table.add_row("model search", escape(summary["search"]))
     if summary.get("top_inputs"):
         table.add_row("top inputs", escape("; ".join(summary["top_inputs"])))
     for risk in summary.get("risks", []):

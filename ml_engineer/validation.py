@@ -59,6 +59,19 @@ class ValidationResult(BaseModel):
         return (
             f"Validation: the script ran{sample} in {self.seconds:.1f} s; test {name} "
             f"{_fmt(model)} vs naive baseline {_fmt(baseline)}: the model {verdict} the baseline."
+            + self._search_words()
+        )
+
+    def _search_words(self) -> str:
+        """What the script's model search chose, over what, and how it measured them."""
+        search = (self.metrics or {}).get("search")
+        if not isinstance(search, dict) or not search.get("tried"):
+            return ""
+        chosen = (self.metrics or {}).get("model_type")
+        others = [t.get("type") for t in search["tried"] if t.get("type") != chosen]
+        return (
+            f" The script's search ({search.get('how')}) chose {chosen}"
+            + (f" over {', '.join(map(str, others))}." if others else ".")
         )
 
 

@@ -297,3 +297,31 @@ def test_a_minority_positive_class_whose_recall_matters_is_weighted():
     plain = plan(profile(col("x"), target), "predict claimed",
                  evidence=DataEvidence(target_counts={"yes": 680, "no": 320}))  # fmt: skip
     assert plain.class_weight is None  # positive `yes` is the majority: no reweighting
+
+
+@pytest.mark.parametrize(
+    ("rows", "text", "folds", "families"),
+    [
+        (340, False, 5, ["hist_gradient_boosting", "ridge", "lightgbm", "extra_trees"]),
+        (5_000, False, 3, ["hist_gradient_boosting", "ridge", "lightgbm", "extra_trees"]),
+        (50_000, False, None, ["hist_gradient_boosting", "ridge", "lightgbm"]),
+        (5_000, True, 3, ["ridge", "lightgbm"]),  # TF-IDF: the linear model first, no forest
+    ],
+)
+def test_the_script_measures_other_families_sized_to_the_data(rows, text, folds, families):
+    price = col("price", unique_count=3000)
+    notes = col("notes", "text", unique_count=2000, mean_length=80.0)
+    columns = [col("carat"), price, *([notes] if text else [])]
+    spec = plan(profile(*columns, rows=rows), goal="predict the price")
+    config = plan_experiment(spec, PlanRequest(slug="t"))
+    assert config.candidate_types() == families
+    assert config.search.folds == folds and config.search.budget_s > 0
+
+
+def test_a_family_the_reviewer_chose_is_trained_without_a_search():
+    from ml_engineer.models.revision import Overrides
+
+    spec = plan(profile(col("carat"), col("price", unique_count=3000)), goal="predict the price")
+    request = PlanRequest(slug="t", overrides=Overrides(model_type="random_forest"))
+    config = plan_experiment(spec, request)
+    assert config.search is None and config.candidate_types() == ["random_forest"]

@@ -214,6 +214,45 @@ def test_diabetes_regression_with_cv(tmp_path_factory):
     assert loaded["n_predictions"] == len(frame) and "proba_shape" not in loaded
 
 
+def test_the_search_measures_the_alternatives_and_keeps_the_best(tmp_path_factory):
+    """Small smooth regression: the regularised linear candidate beats boosting by CV, and the
+    script says what it tried; the saved model is the one chosen."""
+    from sklearn.datasets import load_diabetes
+
+    from ml_engineer.models import ModelSection, SearchSection
+
+    folder = tmp_path_factory.mktemp("diabetes_search")
+    frame = load_diabetes(as_frame=True).frame
+    frame.to_csv(folder / "data.csv", index=False)
+    config = make_config(
+        target="target", task="regression", model_type="hist_gradient_boosting",
+        features={"numeric": [c for c in frame.columns if c != "target"]}, primary="rmse",
+        split={"strategy": "random"},
+    )  # fmt: skip
+    config.search = SearchSection(
+        budget_s=30, folds=5,
+        alternatives=[ModelSection(type="ridge", params={"alpha": 1.0}),
+                      ModelSection(type="random_forest", params={"no_such_param": 1})],
+    )  # fmt: skip
+    run = train(folder, config)
+    metrics = assert_clean_success(run)
+    search = metrics["search"]
+    assert search["how"] == "5-fold CV on train+val"
+    hgb, ridge, broken = search["tried"]
+    assert ridge["score"] < hgb["score"]  # rmse: lower is better
+    assert "do not fit RandomForestRegressor" in broken["skipped"]  # skipped, not a crash
+    assert search["chosen"] == 1 and metrics["model_type"] == "ridge"
+    assert metrics["model_params"] == {"alpha": 1.0}
+    assert "chose ridge" in run.process.stdout
+    loaded = load_and_predict(run, folder / "data.csv", "target")
+    assert loaded["n_predictions"] == len(frame)
+
+    config.search.budget_s = 0  # the search turned off: the model section is trained as it is
+    config.data.path = str(folder / "data.csv")
+    metrics = assert_clean_success(train(tmp_path_factory.mktemp("no_search"), config))
+    assert metrics["search"] is None and metrics["model_type"] == "hist_gradient_boosting"
+
+
 # --- synthetic scenarios -----------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from ml_engineer.models.experiment import (
     MetricsSection,
     ModelSection,
     PreprocessingSection,
+    SearchSection,
     SplitSection,
     ValidationSection,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "MetricsSection",
     "ModelSection",
     "PreprocessingSection",
+    "SearchSection",
     "NumericStats",
     "SplitPlan",
     "SplitSection",

@@ -86,6 +86,16 @@ class ModelSection(BaseModel):
     class_weight: str | None = None
 
 
+class SearchSection(BaseModel):
+    """Other model families the script measures against `model` before it trains: each scored
+    on the primary metric by k-fold CV on train+val (or train -> validation part on large
+    data), in order, until the time budget is spent; the best one is the model."""
+
+    budget_s: float = Field(12.0, description="Seconds the search may spend; 0 turns it off.")
+    folds: int | None = Field(None, description="k-fold CV on train+val; empty: the val part.")
+    alternatives: list[ModelSection] = Field(default_factory=list)
+
+
 class MetricsSection(BaseModel):
     primary: str
     secondary: list[str] = Field(default_factory=list)
@@ -108,7 +118,13 @@ class ExperimentConfig(BaseModel):
     data: DataSection
     preprocessing: PreprocessingSection = Field(default_factory=PreprocessingSection)
     model: ModelSection
+    search: SearchSection | None = None
     metrics: MetricsSection
     logging: LoggingSection
     validation: ValidationSection = Field(default_factory=ValidationSection)
     seed: int = 42
+
+    def candidate_types(self) -> list[str]:
+        """The model families the script may train: `model`, then the search's alternatives."""
+        alternatives = self.search.alternatives if self.search and self.search.budget_s else []
+        return list(dict.fromkeys([self.model.type, *(m.type for m in alternatives)]))

@@ -24,6 +24,11 @@ _SECTION_COMMENTS = {
     ),
     "preprocessing": "Encoding limits shared by every column of a group.",
     "model": "The estimator and its parameters, passed to scikit-learn as written.",
+    "search": (
+        "Before training, the script scores `model` and each alternative on the primary metric\n"
+        "(k-fold CV on train+val, or the val part when `folds` is empty), in order, until\n"
+        "`budget_s` is spent, and keeps the best. budget_s: 0 trains `model` alone."
+    ),
     "metrics": "Scored on validation and on the held-out test part, beside a naive baseline.",
     "logging": "Experiment tracking: none writes metrics.json only; mlflow logs there too.",
     "validation": "Bounds for ml-engineer's own check run of the script (a sample when large).",
@@ -39,6 +44,8 @@ def render_experiment_config(config: ExperimentConfig) -> str:
     )
     parts = [header]
     for key, value in config.model_dump(mode="json").items():
+        if value is None:  # an optional section left out (no search: the model is fixed)
+            continue
         comment = "\n".join(f"# {line}" for line in _section_comment(key, config).splitlines())
         if key == "data":
             value = _data_section(config)
