@@ -113,6 +113,17 @@ def latest_thread_id(data_dir: Path) -> str | None:
     return known[-1] if known else None
 
 
+def thread_to_use(data_dir: Path, thread: str | None, *, named: object, start: str) -> str:
+    """The thread asked for, else the project's latest run; with neither, an error naming the
+    project as the user gave it (`named`) and how this surface starts a run (`start`)."""
+    thread_id = thread or latest_thread_id(data_dir)
+    if thread_id is None:
+        raise InputsError(
+            f"No run of {named} was found. Start one with {start}.", path=str(data_dir)
+        )
+    return thread_id
+
+
 def _threads_file(data_dir: Path) -> Path:
     return state_dir_for(data_dir) / "threads.json"
 

@@ -456,15 +456,9 @@ def _projects(url: str | None):
 
 def _latest_thread(data_dir: Path) -> str:
     from ml_engineer import api
-    from ml_engineer.errors import InputsError
 
-    thread_id = api.latest_thread_id(data_dir)
-    if thread_id is None:
-        raise InputsError(
-            f"No run of {data_dir} was found. Start one with /ml_engineer {_shell(data_dir)}.",
-            path=str(data_dir),
-        )
-    return thread_id
+    start = f"/ml_engineer {_shell(data_dir)}"
+    return api.thread_to_use(data_dir, None, named=data_dir, start=start)
 
 
 def _understood(answer: dict) -> str:

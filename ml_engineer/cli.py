@@ -373,13 +373,8 @@ def _show_outcome(final: dict) -> None:
 def _thread(args: argparse.Namespace, data_dir: Path) -> str:
     from ml_engineer import api
 
-    thread_id = args.thread or api.latest_thread_id(data_dir)
-    if thread_id is None:
-        raise InputsError(
-            f"No run of {data_dir} was found. Start one with `ml-engineer run {_shell(data_dir)}`.",
-            path=str(data_dir),
-        )
-    return thread_id
+    start = f"`ml-engineer run {_shell(data_dir)}`"
+    return api.thread_to_use(data_dir, args.thread, named=data_dir, start=start)
 
 
 def _shell(path: Path) -> str:

@@ -489,13 +489,8 @@ def _answer(decision: str, feedback: str | None) -> dict:
 def _thread(data_dir: Path, thread: str | None, project: str) -> str:
     from ml_engineer import api
 
-    thread_id = thread or api.latest_thread_id(data_dir)
-    if thread_id is None:
-        raise InputsError(
-            f"No run of {project} was found. Start one with start_run on its data folder.",
-            path=str(data_dir),
-        )
-    return thread_id
+    start = "start_run on its data folder"
+    return api.thread_to_use(data_dir, thread, named=project, start=start)
 
 
 def main(argv: list[str] | None = None) -> int:
