@@ -18,7 +18,7 @@ from ml_engineer.agents.tool_loop import (
 )
 from ml_engineer.models import ExperimentConfig, FeatureSpec
 from ml_engineer.models.proposals import TrainingPlan
-from ml_engineer.planning.experiment import default_model, plan_experiment
+from ml_engineer.planning.experiment import default_model, plan_experiment, put_model_first
 from ml_engineer.planning.planner import PlanRequest
 from ml_engineer.planning.training_checks import review_training_plan
 from ml_engineer.render.training_script import render_training_script
@@ -62,10 +62,7 @@ def generate_training_script(
         reapply_previous(result, previous, TrainingPlan, review)
         if result.proposal is not None:
             taken = result.proposal.model_dump(mode="json")
-            config.model = _model_section(result.proposal, spec, request)
-            if config.search:  # the script still measures the others against the agent's pick
-                others = [m for m in config.search.alternatives if m.type != config.model.type]
-                config.search.alternatives = others
+            put_model_first(config, _model_section(result.proposal, spec, request))
             result.notes.insert(
                 0,
                 f"Model {config.model.type}, chosen by the LLM agent ({session.model_name}): "

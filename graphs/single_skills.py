@@ -24,11 +24,11 @@ from ml_engineer.agents.training_script_generator import generate_training_scrip
 from ml_engineer.deliverables import EXPERIMENT_CONFIG, FEATURE_SPEC, TRAINING_SCRIPT, write_file
 from ml_engineer.graphs import mlops
 from ml_engineer.graphs.agent_session import agent_session, agent_update
-from ml_engineer.graphs.progress import checkpoint, emit
+from ml_engineer.graphs.progress import emit
 from ml_engineer.graphs.state import Context
 from ml_engineer.inputs.load import load_inputs
 from ml_engineer.models import FeatureSpec
-from ml_engineer.planning.experiment import default_model, plan_experiment
+from ml_engineer.planning.experiment import default_model, plan_experiment, put_model_first
 from ml_engineer.planning.planner import PlanRequest
 from ml_engineer.planning.training_checks import family_problem
 from ml_engineer.render.feature_spec import render_feature_spec
@@ -58,9 +58,12 @@ def _request(state: SkillState, **overrides: Any) -> PlanRequest:
     return PlanRequest(slug=state["slug"], **state.get("request", {}), **overrides)
 
 
-def _shown(state: SkillState) -> list[str]:
-    """Lines the input reader left (a hand edit noticed, say), now shown as they happen."""
-    return [line for message in state.get("log", []) for line in emit("input", message)]
+def _say_again(lines: list[str], node: str) -> dict:
+    """Show the lines the input reader left in the state (a hand edit noticed, a design not
+    approved) as the step starts; they are in the state's log already."""
+    for line in lines:
+        emit(node, line)
+    return {}
 
 
 def feature_spec_writer(state: SkillState, runtime: Runtime[Context]) -> dict:
@@ -77,7 +80,8 @@ def feature_spec_writer(state: SkillState, runtime: Runtime[Context]) -> dict:
 
 
 def training_script_generator(state: SkillState, runtime: Runtime[Context]) -> dict:
-    log = _shown(state)
+    _say_again(state.get("log", []), "input")
+    log: list[str] = []
     spec = FeatureSpec.model_validate(state["feature_spec"])
     config, script, agent, _ = generate_training_script(
         spec, _request(state), agent_session(state, runtime)
@@ -93,7 +97,8 @@ def training_script_generator(state: SkillState, runtime: Runtime[Context]) -> d
 
 
 def experiment_config_writer(state: SkillState, runtime: Runtime[Context]) -> dict:
-    log = _shown(state)
+    _say_again(state.get("log", []), "input")
+    log: list[str] = []
     spec = FeatureSpec.model_validate(state["feature_spec"])
     # The config names the model the script beside it was generated for, when there is one.
     kind = state.get("script_model")
@@ -102,10 +107,7 @@ def experiment_config_writer(state: SkillState, runtime: Runtime[Context]) -> di
     request = _request(state)
     config = plan_experiment(spec, request)
     if kind and kind != config.model.type:  # the script's family first; the search stays
-        config.model = default_model(spec, kind, request.seed)
-        if config.search:
-            others = [m for m in config.search.alternatives if m.type != kind]
-            config.search.alternatives = others
+        put_model_first(config, default_model(spec, kind, request.seed))
     if kind:
         log += emit("experiment_config_writer", f"Model {kind}, as training_script.py names it.")
     agent, _ = choose_experiment(spec, config, agent_session(state, runtime))
@@ -124,10 +126,7 @@ def planned_monitoring(state: mlops.MLOpsState) -> dict:
 
 
 def _shown_mlops(state: mlops.MLOpsState) -> dict:
-    """The input reader's lines (an unapproved design, say) as the stage starts."""
-    for message in state.get("mlops_log", []):
-        checkpoint("mlops", message)
-    return {}
+    return _say_again(state.get("mlops_log", []), "mlops")
 
 
 _DESIGN_NODES = {

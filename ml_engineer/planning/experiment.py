@@ -119,6 +119,15 @@ _LOW_SIGNAL_LIGHTGBM = {
 }  # fmt: skip
 
 
+def put_model_first(config: ExperimentConfig, model: ModelSection) -> None:
+    """`model` becomes the one the script trains (or measures first); the search still
+    measures the other families against it, no longer its own."""
+    config.model = model
+    if config.search:
+        others = [m for m in config.search.alternatives if m.type != model.type]
+        config.search.alternatives = others
+
+
 def default_model(spec: FeatureSpec, kind: str, seed: int) -> ModelSection:
     """The planner's parameters for a model family someone else chose."""
     groups = FeatureGroups(**{t.value: spec.columns_for(t) for t in Treatment})
