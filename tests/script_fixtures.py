@@ -60,6 +60,7 @@ def make_config(
     positive_class: str | None = None,
     tracker: str = "none",
     text_max_features: int = 2000,
+    framework: str = "sklearn",
 ) -> ExperimentConfig:
     split = {"strategy": "stratified", "train": 0.6, "val": 0.2, "test": 0.2, **(split or {})}
     split.setdefault("stratify", split["strategy"] == "stratified")
@@ -74,7 +75,7 @@ def make_config(
             split=SplitSection(**split),
         ),
         preprocessing=PreprocessingSection(text_max_features=text_max_features),
-        model=ModelSection(type=model_type, params=params or {}),
+        model=ModelSection(framework=framework, type=model_type, params=params or {}),
         metrics=MetricsSection(primary=primary, secondary=secondary or []),
         logging=LoggingSection(experiment_name="test", tracker=tracker),
     )

@@ -79,8 +79,11 @@ class PreprocessingSection(BaseModel):
     text_max_features: int = 2000
 
 
+Framework = Literal["sklearn", "lightgbm", "xgboost", "pytorch", "spark"]
+
+
 class ModelSection(BaseModel):
-    framework: Literal["sklearn"] = "sklearn"
+    framework: Framework = "sklearn"
     type: str
     params: dict[str, Any] = Field(default_factory=dict)
     class_weight: str | None = None

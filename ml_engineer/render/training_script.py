@@ -1,4 +1,4 @@
-"""Render training_script.py: a standalone scikit-learn script driven by experiment-config.yaml.
+"""Render training_script.py: a standalone script driven by experiment-config.yaml.
 
 The script reads every decision (columns, target, split, model, metrics) from the YAML at run
 time; the template bakes in only a descriptive header, where untrusted text passes through the
@@ -10,7 +10,15 @@ from __future__ import annotations
 from ml_engineer.models import ExperimentConfig, FeatureSpec
 from ml_engineer.render.jinja_env import python_environment
 
-TEMPLATE = "training_script.py.j2"
+# One template per framework. LightGBM, XGBoost and PyTorch extend the scikit-learn one (the
+# same data checks, split, metrics and saved pipeline, another model); Spark is its own.
+TEMPLATES = {
+    "sklearn": "training_script.py.j2",
+    "lightgbm": "training_script_lightgbm.py.j2",
+    "xgboost": "training_script_xgboost.py.j2",
+    "pytorch": "training_script_pytorch.py.j2",
+    "spark": "training_script_spark.py.j2",
+}
 MAX_EXCLUDED_LISTED = 30
 
 
@@ -31,7 +39,7 @@ def render_training_script(spec: FeatureSpec, config: ExperimentConfig) -> str:
     excluded = [column.name for column in spec.excluded][:MAX_EXCLUDED_LISTED]
     source = (
         python_environment()
-        .get_template(TEMPLATE)
+        .get_template(TEMPLATES[config.model.framework])
         .render(
             spec=spec, config=config, groups=groups, excluded=excluded, derived=config.data.derived
         )
