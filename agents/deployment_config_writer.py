@@ -50,10 +50,16 @@ def build_deployment_config(
                 listed.add(name)
                 treatment = Treatment.datetime if dated else None
                 fields.append(_field(name, treatment, profile, spec.split.time_column))
+    if config.data.forecast:  # the served model also takes the target's past, as numbers
+        history = config.data.forecast.history_columns(spec.target.column)
+        fields += [InputField(name=name, type="number", required=False) for name in history]
     packages = ["pandas", "numpy", "scikit-learn", "pyyaml", "joblib"]
     candidates = config.candidate_types()
-    if "lightgbm" in candidates:  # the search may choose it at any retraining
+    framework = config.model.framework
+    if "lightgbm" in candidates or framework == "lightgbm":  # the search may choose it
         packages.append("lightgbm")
+    packages += _FRAMEWORK_PACKAGES.get(framework, [])
+    spark = framework == "spark"
     if config.logging.tracker != "none":
         packages.append(config.logging.tracker)
     classification = spec.goal.task.value != "regression"
@@ -69,10 +75,13 @@ def build_deployment_config(
             "max_batch_rows": 10_000,
         },
         model={
-            "artifact": artifact or "ml/runs/final/model.joblib (train it first: see below)",
+            "artifact": artifact
+            or f"ml/runs/final/{'model' if spark else 'model.joblib'} (train it first: see below)",
             "train_command": "python ml/training_script.py --config ml/experiment-config.yaml "
             "--output-dir ml/runs/final",
-            "load": "joblib.load(artifact) with ml/ on sys.path (the pipeline's conversions "
+            "load": "pyspark.ml.PipelineModel.load(artifact), in a Spark session"
+            if spark
+            else "joblib.load(artifact) with ml/ on sys.path (the pipeline's conversions "
             "live in training_script.py)",
             "framework": config.model.framework,
             "type": trained_type or config.model.type,
@@ -134,7 +143,10 @@ def _field(
 
 
 # A pickled model loads reliably only with the versions that pickled it.
-_EXACT = {"scikit-learn", "joblib", "lightgbm"}
+_EXACT = {"scikit-learn", "joblib", "lightgbm", "xgboost", "torch", "pyspark"}
+# What each framework's script needs besides the scikit-learn stack (pip names; xgboost-cpu
+# installs the module xgboost).
+_FRAMEWORK_PACKAGES = {"xgboost": ["xgboost"], "pytorch": ["torch"], "spark": ["pyspark"]}
 
 
 def _installed(package: str) -> str:

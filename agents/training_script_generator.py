@@ -36,8 +36,13 @@ def generate_training_script(
     """The config, the script, the agent's run (None offline) and the plan it took."""
     config = plan_experiment(spec, request)
     result, taken = None, None
-    if session is not None:
-        required = request.overrides.model_type
+    # Another framework trains its own family: the agent may tune LightGBM; XGBoost, the
+    # network and Spark take the planner's parameters (no ranges are checked for them yet).
+    tunable = request.framework in ("sklearn", "lightgbm")
+    if session is not None and tunable:
+        required = request.overrides.model_type or (
+            None if request.framework == "sklearn" else config.model.type
+        )
         review = lambda plan: review_training_plan(plan, spec, required)  # noqa: E731
         result = run_agent(
             session,
@@ -72,7 +77,7 @@ def generate_training_script(
 
 
 def _model_section(plan: TrainingPlan, spec: FeatureSpec, request: PlanRequest):
-    section = default_model(spec, plan.model_type, request.seed)
+    section = default_model(spec, plan.model_type, request.seed, request.framework)
     section.params.update(plan.params)
     if plan.class_weight == "balanced":
         section.class_weight = "balanced"

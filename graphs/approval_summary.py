@@ -154,12 +154,13 @@ def _search_line(search: dict | None, metric: str | None) -> str | None:
     try:
         tried = search["tried"]
         chosen = tried[int(search.get("chosen", 0))]
+        named = lambda t: t.get("label") or t["type"]  # noqa: E731 (label: newer scripts)
         others = [
-            f"{t['type']} {t['score']:.4g}" if t.get("score") is not None
-            else f"{t['type']} (not measured)" for t in tried if t is not chosen
+            f"{named(t)} {t['score']:.4g}" if t.get("score") is not None
+            else f"{named(t)} (not measured)" for t in tried if t is not chosen
         ]  # fmt: skip
-        best = f"{chosen['type']} {chosen['score']:.4g}" if chosen.get("score") is not None else (
-            chosen["type"]
+        best = f"{named(chosen)} {chosen['score']:.4g}" if chosen.get("score") is not None else (
+            named(chosen)
         )  # fmt: skip
         return f"{search.get('how')}, {metric}: chose {best}; " + ", ".join(others)
     except (KeyError, TypeError, ValueError, IndexError):  # the metrics file is the script's

@@ -129,6 +129,7 @@ def start_from_chat(
     if parsed is None:
         return _reply(_why_not(last.text) if last is not None else USAGE)
     folder, goal = parsed
+    options = slash.parse(last.text)  # parsed above: the flags typed with the folder
     data_dir = Path(folder).expanduser()
     if not data_dir.is_dir():
         return _reply(
@@ -137,7 +138,16 @@ def start_from_chat(
     line = f"Starting {COMMAND} {display_path(data_dir)}" + (f", goal: {goal}" if goal else "")
     return Command(
         goto="load_inputs",
-        update={**_FRESH_RUN, **initial_state(data_dir, goal=goal), "log": [line + "."]},
+        update={
+            **_FRESH_RUN,
+            **initial_state(
+                data_dir,
+                goal=goal,
+                tracker=options.tracker or "none",
+                framework=options.framework or "sklearn",
+            ),
+            "log": [line + "."],
+        },
     )
 
 

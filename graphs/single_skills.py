@@ -28,9 +28,13 @@ from ml_engineer.graphs.progress import emit
 from ml_engineer.graphs.state import Context
 from ml_engineer.inputs.load import load_inputs
 from ml_engineer.models import FeatureSpec
-from ml_engineer.planning.experiment import default_model, plan_experiment, put_model_first
+from ml_engineer.planning.experiment import (
+    default_model,
+    framework_models,
+    plan_experiment,
+    put_model_first,
+)
 from ml_engineer.planning.planner import PlanRequest
-from ml_engineer.planning.training_checks import family_problem
 from ml_engineer.render.feature_spec import render_feature_spec
 from ml_engineer.validation import ValidationResult
 
@@ -102,12 +106,12 @@ def experiment_config_writer(state: SkillState, runtime: Runtime[Context]) -> di
     spec = FeatureSpec.model_validate(state["feature_spec"])
     # The config names the model the script beside it was generated for, when there is one.
     kind = state.get("script_model")
-    if kind and family_problem(kind, spec.goal.task):
-        kind = None
     request = _request(state)
+    if kind and kind not in framework_models(request.framework, spec.goal.task):
+        kind = None
     config = plan_experiment(spec, request)
     if kind and kind != config.model.type:  # the script's family first; the search stays
-        put_model_first(config, default_model(spec, kind, request.seed))
+        put_model_first(config, default_model(spec, kind, request.seed, request.framework))
     if kind:
         log += emit("experiment_config_writer", f"Model {kind}, as training_script.py names it.")
     agent, _ = choose_experiment(spec, config, agent_session(state, runtime))

@@ -77,13 +77,11 @@ def run_skill(
     """Run the sub-skill `name` (as in its slash command) on `path`; return what it wrote."""
     if name not in WRITES:
         raise InputsError(f"There is no sub-skill {name!r}; one of: {', '.join(WRITES)}.")
-    if framework not in (None, "sklearn"):
-        raise InputsError(
-            f"--framework {framework} is not supported yet; this version writes scikit-learn "
-            "scripts. Run again with --framework sklearn (the default)."
-        )
     try:
-        state = _input(name, Path(path).expanduser(), goal=goal, target=target, tracker=tracker)
+        state = _input(
+            name, Path(path).expanduser(), goal=goal, target=target, tracker=tracker,
+            framework=framework,
+        )  # fmt: skip
     except (OSError, RuntimeError) as exc:  # a name too long, an unknown ~user, no permission
         shown = str(path) if len(str(path)) <= 120 else str(path)[:120] + "..."
         why = str(getattr(exc, "strerror", None) or exc).rstrip(".")
@@ -134,7 +132,9 @@ def _input(name: str, path: Path, **asked) -> dict:
     if name == "feature_spec_writer":
         return skill_inputs.feature_spec_input(path, goal=asked["goal"], target=asked["target"])
     if name in skill_inputs.DESIGN_SKILLS:
-        return skill_inputs.design_input(path, tracker=asked["tracker"])
+        return skill_inputs.design_input(
+            path, tracker=asked["tracker"], framework=asked["framework"]
+        )
     return skill_inputs.mlops_input(path)
 
 

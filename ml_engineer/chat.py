@@ -179,20 +179,19 @@ class Chat:
         from rich.markup import escape
 
         from ml_engineer import api
-        from ml_engineer.errors import MLEngineerError
         from ml_engineer.llm_flags import start_settings
         from ml_engineer.run_lock import project_lock
         from ml_engineer.terminal import out
 
-        if command.framework not in (None, "sklearn"):
-            raise MLEngineerError(
-                f"--framework {command.framework} is not supported yet; this version writes "
-                "scikit-learn scripts. Run again with --framework sklearn (the default)."
-            )
         data_dir = Path(command.path)
         api.check_data_dir(data_dir, START_EXAMPLE)
         context, kept = start_settings(self.args, self.checks, train=False)
-        state = api.initial_state(data_dir, goal=command.goal, tracker=command.tracker or "none")
+        state = api.initial_state(
+            data_dir,
+            goal=command.goal,
+            tracker=command.tracker or "none",
+            framework=command.framework or "sklearn",
+        )
         state.update(kept)
         state["auto_approve"] = False  # a chat always asks
         with project_lock(api.state_dir_for(data_dir), state["slug"]):

@@ -153,17 +153,17 @@ def _run(args: argparse.Namespace) -> int:
     from ml_engineer.run_lock import project_lock
     from ml_engineer.terminal import out
 
-    if args.framework != "sklearn":
-        raise MLEngineerError(
-            f"--framework {args.framework} is not supported yet; this version writes "
-            "scikit-learn scripts. Run again with --framework sklearn (the default)."
-        )
     api.check_data_dir(args.data_dir, "`ml-engineer run output/<slug>/data`")
     checks = {"validate": not args.no_validate, "sample_rows": args.sample_rows,
               "timeout_s": args.timeout}  # fmt: skip
     context, kept = start_settings(args, checks, train=args.train)
     state = api.initial_state(
-        args.data_dir, goal=args.goal, target=args.target, tracker=args.tracker, seed=args.seed
+        args.data_dir,
+        goal=args.goal,
+        target=args.target,
+        tracker=args.tracker,
+        framework=args.framework,
+        seed=args.seed,
     )
     state.update(kept)
     state["auto_approve"] = args.yes  # so a run killed mid-way keeps its --yes on resume

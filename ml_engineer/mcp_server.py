@@ -180,18 +180,12 @@ def start(
     from ml_engineer.llm_flags import start_settings
     from ml_engineer.run_lock import project_lock
 
-    if framework != "sklearn":
-        raise MLEngineerError(
-            f"framework {framework} is not supported yet; this version writes scikit-learn "
-            "scripts. Start again with framework sklearn (the default).",
-            field="framework",
-        )
     path = Path(data_dir)
     api.check_data_dir(path, "output/<slug>/data")
     checks = {"validate": validate, "sample_rows": 50_000, "timeout_s": 600}
     # No flags over MCP: the model, if any, comes from ML_ENGINEER_MODEL, as for the CLI.
     context, kept = start_settings(None, checks, train=False)
-    state = api.initial_state(path, goal=goal, target=target, tracker=tracker)
+    state = api.initial_state(path, goal=goal, target=target, tracker=tracker, framework=framework)
     state.update(kept)
     state["auto_approve"] = False
     log: list[str] = []

@@ -15,6 +15,7 @@ def initial_state(
     goal: str | None = None,
     target: str | None = None,
     tracker: str = "none",
+    framework: str = "sklearn",
     seed: int = 42,
 ) -> dict[str, Any]:
     """The graph's input for the analyst's folder `output/<slug>/data`."""
@@ -23,6 +24,12 @@ def initial_state(
         "data_dir": str(data_dir.resolve()),
         "ml_dir": str(ml_dir_for(data_dir)),
         "slug": slug_for(data_dir),
-        "request": {"goal_text": goal, "target": target, "tracker": tracker, "seed": seed},
+        "request": {
+            "goal_text": goal,
+            "target": target,
+            "tracker": tracker,
+            "framework": framework,
+            "seed": seed,
+        },
         "log": [],
     }

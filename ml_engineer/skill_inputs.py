@@ -47,6 +47,7 @@ WHAT = {
     **dict.fromkeys(MLOPS_SKILLS, "the ml folder the design stage wrote (output/<slug>/ml)"),
 }
 _MODEL_LINE = re.compile(r"^# Model: ([a-z_]+)$", re.MULTILINE)
+_FRAMEWORK_LINE = re.compile(r"^# Framework: ([a-z_]+)$", re.MULTILINE)
 
 
 def feature_spec_input(path: Path, *, goal: str | None, target: str | None) -> dict[str, Any]:
@@ -72,17 +73,22 @@ def feature_spec_input(path: Path, *, goal: str | None, target: str | None) -> d
     }
 
 
-def design_input(spec_path: Path, *, tracker: str | None = None) -> dict[str, Any]:
-    """A feature-spec.md's design; its folder is where the script and config are written."""
+def design_input(
+    spec_path: Path, *, tracker: str | None = None, framework: str | None = None
+) -> dict[str, Any]:
+    """A feature-spec.md's design; its folder is where the script and config are written.
+    Without a framework asked for, the one of the training_script.py beside it stands."""
     spec_path = _file_in(spec_path, FEATURE_SPEC)
     read = read_spec_file(spec_path)
     ml_dir = spec_path.parent.resolve()
+    script = ml_dir / TRAINING_SCRIPT
+    framework = framework or _header_word(script, _FRAMEWORK_LINE) or "sklearn"
     return {
         "slug": read.spec.slug,
         "ml_dir": str(ml_dir),
         "feature_spec": read.spec.model_dump(mode="json"),
-        "request": {"tracker": tracker or "none", "seed": read.seed},
-        "script_model": script_model(ml_dir / TRAINING_SCRIPT),
+        "request": {"tracker": tracker or "none", "framework": framework, "seed": read.seed},
+        "script_model": script_model(script),
         "log": [*read.warnings, *_slug_warning(read.spec.slug, ml_dir)],
     }
 
@@ -90,10 +96,14 @@ def design_input(spec_path: Path, *, tracker: str | None = None) -> dict[str, An
 def script_model(script: Path) -> str | None:
     """The model family a training_script.py beside the spec was generated for (its header
     says so), so a config written afterwards agrees with the script a person reviewed."""
+    return _header_word(script, _MODEL_LINE)
+
+
+def _header_word(script: Path, line: re.Pattern) -> str | None:
     if not script.is_file():
         return None
     head = script.read_text(encoding="utf-8", errors="replace")[:4000]
-    found = _MODEL_LINE.search(head)
+    found = line.search(head)
     return found.group(1) if found else None
 
 

@@ -67,11 +67,11 @@ class ValidationResult(BaseModel):
         search = (self.metrics or {}).get("search")
         if not isinstance(search, dict) or not search.get("tried"):
             return ""
-        chosen = (self.metrics or {}).get("model_type")
-        others = [t.get("type") for t in search["tried"] if t.get("type") != chosen]
-        return (
-            f" The script's search ({search.get('how')}) chose {chosen}"
-            + (f" over {', '.join(map(str, others))}." if others else ".")
+        named = lambda t: t.get("label") or t.get("type")  # noqa: E731 (label: newer scripts)
+        chosen = (self.metrics or {}).get("model_label") or (self.metrics or {}).get("model_type")
+        others = [named(t) for t in search["tried"] if named(t) != chosen]
+        return f" The script's search ({search.get('how')}) chose {chosen}" + (
+            f" over {', '.join(map(str, others))}." if others else "."
         )
 
 

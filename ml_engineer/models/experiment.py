@@ -55,6 +55,23 @@ class DerivedSection(BaseModel):
     bins: int | None = None
 
 
+class ForecastSection(BaseModel):
+    """A forecast: the target's own past becomes inputs, computed by the script from earlier
+    rows only (per series), and the naive baseline is the last value."""
+
+    time_column: str
+    series: list[str] = Field(default_factory=list, description="Columns naming each series.")
+    lags: list[int] = Field(default_factory=lambda: [1, 2, 3], description="Periods back.")
+    rolling: list[int] = Field(
+        default_factory=lambda: [3], description="Means over this many earlier periods."
+    )
+
+    def history_columns(self, target: str) -> list[str]:
+        """The inputs the script adds, named as its add_target_history names them."""
+        lags = sorted({*self.lags, 1})
+        return [f"{target}_lag_{k}" for k in lags] + [f"{target}_mean_{w}" for w in self.rolling]
+
+
 class DataSection(BaseModel):
     path: str | None = Field(description="Relative to this config file's folder, or absolute.")
     path_env: str = "ML_ENGINEER_DATA"
@@ -70,6 +87,7 @@ class DataSection(BaseModel):
     )
     drop: list[str] = Field(default_factory=list)
     split: SplitSection
+    forecast: ForecastSection | None = None
 
 
 class PreprocessingSection(BaseModel):
@@ -87,6 +105,12 @@ class ModelSection(BaseModel):
     type: str
     params: dict[str, Any] = Field(default_factory=dict)
     class_weight: str | None = None
+    target_transform: Literal["log1p"] | None = Field(
+        None, description="Regression: fit on log(1 + target), predict back on its scale."
+    )
+    threshold: Literal["tuned"] | None = Field(
+        None, description="Binary: the decision threshold tuned by CV for the primary metric."
+    )
 
 
 class SearchSection(BaseModel):

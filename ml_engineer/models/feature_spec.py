@@ -75,6 +75,11 @@ class TargetSpec(BaseModel):
         default_factory=dict, description="Rows per class, from the data or the profile."
     )
     positive_class: str | None = None
+    skewed: bool = Field(
+        False,
+        description="A regression target that is never negative and has a long right tail "
+        "(skew of 1 or more): the script also measures the model on log(1 + target).",
+    )
     missing_rows: int | None = Field(
         None, description="Rows without a target, left out of training."
     )

@@ -45,6 +45,9 @@ class Goal(BaseModel):
     classes: list[str] = Field(default_factory=list)
     forecasting: bool = False
     time_column: str | None = None
+    series_column: str | None = Field(
+        None, description="Forecasting: the column naming each series (a store, a product)."
+    )
     primary_metric: str
     secondary_metrics: list[str] = Field(default_factory=list)
     metric_reason: str = ""

@@ -1,5 +1,7 @@
 """From an approved feature spec to the experiment the script runs: model, params, metrics,
-logging. The default model is histogram gradient boosting; text inputs get a linear model."""
+logging. With scikit-learn (the default framework) the model is histogram gradient boosting, or
+a linear model for text inputs, measured against other families; another framework trains its
+own family (`FRAMEWORK_MODELS`)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from ml_engineer.models import (
     ExperimentConfig,
     FeatureGroups,
     FeatureSpec,
+    ForecastSection,
     LoggingSection,
     MetricsSection,
     ModelSection,
@@ -38,9 +41,12 @@ def plan_experiment(spec: FeatureSpec, request: PlanRequest) -> ExperimentConfig
     """The experiment the script runs: data, split, model and params, metrics, logging."""
     groups = FeatureGroups(**{t.value: spec.columns_for(t) for t in Treatment})
     split = spec.split
-    model = _choose_model(spec, groups, request.seed, request.overrides.model_type)
-    # A family the reviewer chose is trained as it is; otherwise the script measures others.
+    framework = request.framework
     chosen = request.overrides.model_type
+    if chosen and chosen not in framework_models(framework, spec.goal.task):
+        chosen = None  # a family of another framework: the framework's own stands (checked)
+    model = _choose_model(spec, groups, request.seed, chosen, framework)
+    # A family the reviewer chose is trained as it is; otherwise the script measures others.
     search = None if chosen else plan_search(spec, groups, model, request.seed)
     return ExperimentConfig(
         data=DataSection(
@@ -59,6 +65,7 @@ def plan_experiment(spec: FeatureSpec, request: PlanRequest) -> ExperimentConfig
                 DerivedSection(**feature.model_dump(exclude={"reason"})) for feature in spec.derived
             ],
             drop=[c.name for c in spec.excluded],
+            forecast=_forecast(spec),
             split=SplitSection(
                 strategy=split.strategy,
                 train=split.train,
@@ -82,13 +89,21 @@ def plan_experiment(spec: FeatureSpec, request: PlanRequest) -> ExperimentConfig
     )
 
 
+def _forecast(spec: FeatureSpec) -> ForecastSection | None:
+    goal = spec.goal
+    if not goal.forecasting or not goal.time_column:
+        return None
+    series = [goal.series_column] if goal.series_column else []
+    return ForecastSection(time_column=goal.time_column, series=series)
+
+
 SEARCH_BUDGET_S = 12.0  # the whole script stays within ~15 s up to 60,000 rows
 FOREST_MAX_ROWS = 20_000  # forests past this eat the budget on 2 cores
 
 
 def plan_search(
     spec: FeatureSpec, groups: FeatureGroups, model: ModelSection, seed: int
-) -> SearchSection:
+) -> SearchSection | None:
     """The families the script measures against `model`: different data favour different
     ones (a regularised linear model on small smooth data, shallow slow boosting on low-signal
     tabular data, extra-trees on many numeric inputs), so the script measures, not guesses."""
@@ -96,20 +111,34 @@ def plan_search(
     small = bool(rows) and rows < 1_000
     classification = spec.goal.task != TaskType.regression
     class_weight = spec.class_weight if classification else None
+    folds = 5 if rows and rows < 1_000 else 3 if rows and rows < 12_000 else None
+    # A long-tailed target: the same model on log(1 + target) is measured first.
+    logged = [model.model_copy(update={"target_transform": "log1p"})] if spec.target.skewed else []
+    if model.framework in _VARIANT_FRAMEWORKS:
+        # The framework is the family: the search measures a shallow, slow variant of it.
+        variant = model.params | _LOW_SIGNAL[model.framework]
+        alternative = model.model_copy(update={"params": variant})
+        alternatives = [*logged, alternative]
+        return SearchSection(budget_s=SEARCH_BUDGET_S, folds=folds, alternatives=alternatives)
+    if model.framework != "sklearn":
+        return None  # a network or a cluster job: one model, trained once, within the budget
     linear = "logistic_regression" if classification else "ridge"
     kinds = [linear, "lightgbm"]
     # TF-IDF is wide and sparse: a forest over it would not fit in the budget.
     if not groups.text and (not rows or rows <= FOREST_MAX_ROWS):
         kinds.append("extra_trees")
-    alternatives = []
+    alternatives = list(logged)
     for kind in kinds:
         if kind == model.type:
             continue
         params = _DEFAULT_PARAMS[kind](small, seed)
         if kind == "lightgbm":
             params |= _LOW_SIGNAL_LIGHTGBM
-        alternatives.append(ModelSection(type=kind, params=params, class_weight=class_weight))
-    folds = 5 if rows and rows < 1_000 else 3 if rows and rows < 12_000 else None
+        alternatives.append(
+            ModelSection(
+                type=kind, params=params, class_weight=class_weight, threshold=model.threshold
+            )
+        )
     return SearchSection(budget_s=SEARCH_BUDGET_S, folds=folds, alternatives=alternatives)
 
 
@@ -117,6 +146,37 @@ def plan_search(
 _LOW_SIGNAL_LIGHTGBM = {
     "n_estimators": 700, "learning_rate": 0.03, "num_leaves": 7, "min_child_samples": 40,
 }  # fmt: skip
+_VARIANT_FRAMEWORKS = ("lightgbm", "xgboost")
+_LOW_SIGNAL = {
+    "lightgbm": _LOW_SIGNAL_LIGHTGBM,
+    "xgboost": {"n_estimators": 1000, "learning_rate": 0.03, "max_depth": 3,
+                "min_child_weight": 5},
+}  # fmt: skip
+
+# The model families each framework's template trains; the first that fits the task is the
+# default. scikit-learn's template trains any family of _DEFAULT_PARAMS.
+FRAMEWORK_MODELS: dict[str, tuple[str, ...]] = {
+    "lightgbm": ("lightgbm",),
+    "xgboost": ("xgboost",),
+    "pytorch": ("mlp",),
+    "spark": ("gbt", "random_forest", "logistic_regression", "linear_regression"),
+}
+
+
+def framework_models(framework: str, task: TaskType) -> tuple[str, ...]:
+    """The model families `framework`'s script can train for `task`."""
+    if framework == "sklearn":
+        unfit = "logistic_regression" if task == TaskType.regression else "ridge"
+        return tuple(kind for kind in _DEFAULT_PARAMS if kind != unfit)
+    kinds = FRAMEWORK_MODELS[framework]
+    if framework == "spark":
+        # Spark's GBT classifier is binary only; a regression has no logistic model.
+        unfit = {
+            TaskType.regression: {"logistic_regression"},
+            TaskType.multiclass: {"gbt", "linear_regression"},
+        }.get(task, {"linear_regression"})
+        kinds = tuple(kind for kind in kinds if kind not in unfit)
+    return kinds
 
 
 def put_model_first(config: ExperimentConfig, model: ModelSection) -> None:
@@ -124,21 +184,42 @@ def put_model_first(config: ExperimentConfig, model: ModelSection) -> None:
     measures the other families against it, no longer its own."""
     config.model = model
     if config.search:
-        others = [m for m in config.search.alternatives if m.type != model.type]
+        others = [
+            m
+            for m in config.search.alternatives
+            if m.type != model.type or m.framework in _VARIANT_FRAMEWORKS
+        ]
         config.search.alternatives = others
 
 
-def default_model(spec: FeatureSpec, kind: str, seed: int) -> ModelSection:
+def default_model(
+    spec: FeatureSpec, kind: str, seed: int, framework: str = "sklearn"
+) -> ModelSection:
     """The planner's parameters for a model family someone else chose."""
     groups = FeatureGroups(**{t.value: spec.columns_for(t) for t in Treatment})
-    return _choose_model(spec, groups, seed, kind)
+    return _choose_model(spec, groups, seed, kind, framework)
 
 
 def _choose_model(
-    spec: FeatureSpec, groups: FeatureGroups, seed: int, requested: str | None = None
+    spec: FeatureSpec,
+    groups: FeatureGroups,
+    seed: int,
+    requested: str | None = None,
+    framework: str = "sklearn",
 ) -> ModelSection:
     classification = spec.goal.task != TaskType.regression
     class_weight = spec.class_weight if classification else None
+    # F1 and balanced accuracy depend on where the probability is cut: tune the cut by CV.
+    tuned = spec.goal.task == TaskType.binary and spec.goal.primary_metric in THRESHOLD_METRICS
+    threshold = "tuned" if tuned and framework != "spark" else None
+    if framework != "sklearn":
+        kind = requested or framework_models(framework, spec.goal.task)[0]
+        rows = spec.row_count or 0
+        params = _FRAMEWORK_PARAMS[kind, framework](bool(rows) and rows < 1_000, seed)
+        return ModelSection(
+            framework=framework, type=kind, params=params, class_weight=class_weight,
+            threshold=threshold,
+        )  # fmt: skip
     kind = requested or ("linear" if groups.text else "hist_gradient_boosting")
     if kind == "linear":
         # TF-IDF is wide and sparse: a regularised linear model uses it directly and fast.
@@ -150,10 +231,11 @@ def _choose_model(
     if "early_stopping" in params and smallest is not None and smallest < EARLY_STOP_MIN_CLASS:
         # Early stopping holds out a stratified slice of train; a rare class cannot be split.
         params["early_stopping"] = False
-    return ModelSection(type=kind, params=params, class_weight=class_weight)
+    return ModelSection(type=kind, params=params, class_weight=class_weight, threshold=threshold)
 
 
 EARLY_STOP_MIN_CLASS = 40
+THRESHOLD_METRICS = ("f1", "balanced_accuracy")
 
 
 def _hgb_params(small: bool, seed: int) -> dict:
@@ -196,4 +278,34 @@ _DEFAULT_PARAMS = {
     "extra_trees": _forest_params,
     "logistic_regression": lambda small, seed: {"C": 1.0, "max_iter": 2000},
     "ridge": lambda small, seed: {"alpha": 1.0},
+}
+
+
+def _xgboost_params(small: bool, seed: int) -> dict:
+    # An upper bound on the trees: the script stops early on a slice of the training rows.
+    return {
+        "n_estimators": 400 if small else 800,
+        "learning_rate": 0.05,
+        "max_depth": 4 if small else 6,
+        "min_child_weight": 1.0,
+        "subsample": 0.8,
+        "colsample_bytree": 0.8,
+        "reg_lambda": 1.0,
+        "random_state": seed,
+    }
+
+
+def _mlp_params(small: bool, seed: int) -> dict:
+    return {"hidden_sizes": [128, 64] if not small else [64, 32], "dropout": 0.1,
+            "max_epochs": 200, "patience": 15}  # fmt: skip
+
+
+_FRAMEWORK_PARAMS = {
+    ("lightgbm", "lightgbm"): _lightgbm_params,
+    ("xgboost", "xgboost"): _xgboost_params,
+    ("mlp", "pytorch"): _mlp_params,
+    ("gbt", "spark"): lambda small, seed: {"maxIter": 60, "maxDepth": 5, "stepSize": 0.1},
+    ("random_forest", "spark"): lambda small, seed: {"numTrees": 100, "maxDepth": 8},
+    ("logistic_regression", "spark"): lambda small, seed: {"regParam": 0.01, "maxIter": 100},
+    ("linear_regression", "spark"): lambda small, seed: {"regParam": 0.01, "maxIter": 100},
 }

@@ -84,6 +84,7 @@ def decide_goal(
         positive, positive_reason = _positive_class(classes, counts, notes.metric_notes)
     primary, secondary, metric_reason = _decide_metrics(task, notes.suggested_metrics)
     time_column = _time_column(profile, column) if forecasting else None
+    series = _series_column(profile, column, time_column) if time_column else None
     if forecasting and time_column is None:
         raise GoalError(
             f"The goal {sentence!r} asks about the future, but the profile "
@@ -100,6 +101,7 @@ def decide_goal(
         classes=classes,
         forecasting=forecasting,
         time_column=time_column,
+        series_column=series,
         primary_metric=primary,
         secondary_metrics=secondary,
         metric_reason=metric_reason,
@@ -271,6 +273,22 @@ def _time_column(profile: DataProfile, target: str) -> str | None:
         c for c in dates if set(tokens(c.name)) & {"date", "time", "month", "day", "period"}
     ]
     return (preferred or dates)[0].name
+
+
+def _series_column(profile: DataProfile, target: str, time_column: str) -> str | None:
+    """The column that names each series of a forecast: one row per series and period, so its
+    distinct values times the periods' make the row count (within 10 %)."""
+    dates = profile.column(time_column)
+    periods, rows = (dates.unique_count if dates else None), profile.row_count
+    if not periods or not rows or periods >= rows * 0.9:
+        return None  # one row per period: a single series
+    for col in profile.columns:
+        if col.name in (target, time_column) or col.kind != ColumnKind.categorical:
+            continue
+        count = col.unique_count or 0
+        if count >= 2 and abs(count * periods - rows) <= rows * 0.1:
+            return col.name
+    return None
 
 
 def _column_list(names: list[str], limit: int = 15) -> str:

@@ -53,6 +53,7 @@ class PlanRequest:
     goal_text: str | None = None
     target: str | None = None
     tracker: str = "none"
+    framework: str = "sklearn"
     seed: int = 42
     overrides: Overrides = field(default_factory=Overrides)
     reviewer_notes: list[str] = field(default_factory=list)
@@ -124,11 +125,14 @@ def plan_feature_spec(
         )
         data_path = named
     if goal.forecasting:
+        per = f" of each `{goal.series_column}`" if goal.series_column else ""
         risks.append(
-            f"Forecast: rows are ordered by `{goal.time_column}` and the newest are held out, but "
-            "the inputs are from the same row as the target (no lag features of the target, no "
-            "shift to the next period). Confirm every input is known one period ahead, or the "
-            "model will look better than it can be in use."
+            f"Forecast: rows{per} are ordered by `{goal.time_column}` and the newest are held "
+            "out. The script adds the target's own past as inputs (its values 1, 2 and 3 periods "
+            "back and the mean of the last 3, from earlier rows only) and measures the model "
+            "against the last value. The other inputs are from the same row as the target: "
+            "confirm each is known one period ahead, or the model will look better than it can "
+            "be in use."
         )
     if profile.row_count is not None and profile.row_count < 1_000:
         risks.append(
@@ -159,6 +163,9 @@ def plan_feature_spec(
     )
 
 
+SKEWED_TARGET = 1.0  # a right tail this long: errors on the large values dominate the fit
+
+
 def _target_spec(
     profile: DataProfile, goal: Goal, notes: AnalystNotes, evidence: DataEvidence
 ) -> TargetSpec:
@@ -175,12 +182,22 @@ def _target_spec(
         encoding = f"class labels as text ({len(goal.classes)} classes), encoded by the model"
     else:
         encoding = "numeric, used as is"
+    stats = col.stats if col is not None else None
+    skewed = bool(
+        goal.task == TaskType.regression
+        and stats is not None
+        and stats.min is not None
+        and stats.skew is not None
+        and stats.min >= 0
+        and stats.skew >= SKEWED_TARGET
+    )
     return TargetSpec(
         column=goal.target,
         meaning=meaning,
         encoding=encoding,
         classes=goal.classes,
         positive_class=goal.positive_class,
+        skewed=skewed,
         missing_rows=missing,
         missing_rows_source=source,
     )

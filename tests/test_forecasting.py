@@ -1,0 +1,153 @@
+"""A forecasting goal ("next month's sales"): the target's own past as inputs, taken from
+earlier rows of the same series only, a time-ordered split, and the last value as the naive
+baseline the model must beat. Planned from a profile and run for real."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from upstream_builders import sales_frame, write_upstream
+
+PROFILE_MD = """# Profile: monthly sales
+
+- Rows: {rows}
+- Source: data.csv
+
+| column | type | missing | unique | notes |
+|---|---|---|---|---|
+| order_month | datetime | 0 | {months} | first day of the month |
+| region | categorical | 0 | {regions} | sales region |
+| promo | numeric | 0 | 2 | promotion that month |
+| sales | numeric | 0 | {rows} | monthly sales |
+"""
+
+
+def persistent_sales(months: int = 72, seed: int = 0) -> pd.DataFrame:
+    """Each region's sales wander (a random walk) with a promotion effect: last month's value
+    is a strong naive forecast, and only a model that uses the past AND the promo beats it."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for region in ("north", "south", "east", "west"):
+        level = rng.uniform(80, 160)
+        for m in range(months):
+            level += rng.normal(0, 4)
+            promo = int(rng.random() < 0.35)
+            date = (pd.Timestamp("2019-01-01") + pd.DateOffset(months=m)).strftime("%Y-%m-%d")
+            rows.append({"order_month": date, "region": region, "promo": promo,
+                         "sales": round(level + 25 * promo + rng.normal(0, 2), 2)})  # fmt: skip
+    frame = pd.DataFrame(rows)
+    return frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)  # file order: none
+
+
+@pytest.fixture(scope="module")
+def forecast_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("forecast")
+    frame = persistent_sales()
+    profile = PROFILE_MD.format(rows=len(frame), months=72, regions=4)
+    data_dir = write_upstream(
+        root / "output" / "shop" / "data", frame, goal="forecast next month's sales",
+        profile_text=profile,
+    )  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "ml_engineer", "run", str(data_dir), "--yes"],
+        capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    ml_dir = data_dir.parent / "ml"
+    metrics = json.loads((ml_dir / "runs" / "validation" / "metrics.json").read_text())
+    return frame, ml_dir, metrics
+
+
+def test_the_plan_names_the_series_and_the_past_it_adds(forecast_run):
+    _, ml_dir, _ = forecast_run
+    config = yaml.safe_load((ml_dir / "experiment-config.yaml").read_text())
+    assert config["data"]["split"]["strategy"] == "time"
+    assert config["data"]["forecast"] == {
+        "time_column": "order_month", "series": ["region"], "lags": [1, 2, 3], "rolling": [3],
+    }  # fmt: skip
+    spec = " ".join((ml_dir / "feature-spec.md").read_text().split())
+    assert "rows of each `region` are ordered by `order_month`" in spec
+    assert "measures the model against the last value" in spec
+
+
+def test_the_model_beats_the_last_value_on_the_newest_months(forecast_run):
+    _, _, metrics = forecast_run
+    assert metrics["split"] == "time"
+    assert metrics["baseline_type"] == "LastValue"
+    assert metrics["forecast"]["history"] == [
+        "sales_lag_1", "sales_lag_2", "sales_lag_3", "sales_mean_3",
+    ]  # fmt: skip
+    model, last = metrics["model"]["test"]["rmse"], metrics["baseline"]["test"]["rmse"]
+    assert metrics["beats_baseline"] is True and model < last * 0.8, (model, last)
+    used = [item["column"] for item in metrics["importances"]["top"][:3]]
+    assert "sales_lag_1" in used or "sales_mean_3" in used, used
+
+
+def test_the_served_model_is_said_to_take_the_past_values_too(forecast_run):
+    _, ml_dir, _ = forecast_run
+    deployment = yaml.safe_load((ml_dir.parent / "mlops" / "deployment-config.yaml").read_text())
+    fields = {field["name"]: field for field in deployment["input_schema"]}
+    for name in ("sales_lag_1", "sales_lag_2", "sales_lag_3", "sales_mean_3"):
+        assert fields[name]["type"] == "number", name
+    assert {"order_month", "region", "promo"} <= set(fields)
+
+
+def test_each_lag_comes_from_earlier_rows_of_its_own_series(forecast_run):
+    frame, ml_dir, _ = forecast_run
+    spec = importlib.util.spec_from_file_location("forecast_script", ml_dir / "training_script.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    cfg = {"time_column": "order_month", "series": ["region"], "lags": [1, 3], "rolling": [2]}
+    made, names, last = script.add_target_history(frame, "sales", cfg)
+    assert names == ["sales_lag_1", "sales_lag_3", "sales_mean_2"] and last == "sales_lag_1"
+    for region, rows in made.groupby("region"):
+        history = frame[frame.region == region].sort_values("order_month")["sales"].to_numpy()
+        assert list(rows["order_month"]) == sorted(rows["order_month"])  # time order kept
+        assert np.isnan(rows["sales_lag_1"].iloc[0])  # nothing before the first month
+        np.testing.assert_allclose(rows["sales_lag_1"].iloc[1:], history[:-1])
+        np.testing.assert_allclose(rows["sales_lag_3"].iloc[3:], history[:-3])
+        two_back = (history[1:-1] + history[:-2]) / 2
+        np.testing.assert_allclose(rows["sales_mean_2"].iloc[2:], two_back)
+
+
+def test_a_single_series_needs_no_series_column(tmp_path):
+    frame = sales_frame()
+    north = frame[frame.region == "north"].drop(columns="region").reset_index(drop=True)
+    profile = PROFILE_MD.format(rows=len(north), months=60, regions=1).replace(
+        "| region | categorical | 0 | 1 | sales region |\n", ""
+    )
+    data_dir = write_upstream(
+        tmp_path / "output" / "one" / "data", north, goal="forecast next month's sales",
+        profile_text=profile,
+    )  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "ml_engineer", "run", str(data_dir), "--yes", "--no-mlops"],
+        capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    config = yaml.safe_load((data_dir.parent / "ml" / "experiment-config.yaml").read_text())
+    assert config["data"]["forecast"]["series"] == []
+    metrics_path = data_dir.parent / "ml" / "runs" / "validation" / "metrics.json"
+    assert json.loads(metrics_path.read_text())["baseline_type"] == "LastValue"
+
+
+def test_a_history_column_that_already_exists_is_refused_in_one_line(forecast_run, tmp_path):
+    frame, ml_dir, _ = forecast_run
+    clash = frame.assign(sales_lag_1=0.0)
+    clash.to_csv(tmp_path / "clash.csv", index=False)
+    proc = subprocess.run(
+        [sys.executable, str(ml_dir / "training_script.py"), "--data", str(tmp_path / "clash.csv"),
+         "--output-dir", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "sales_lag_1" in proc.stderr and "already exist" in proc.stderr
+    assert not Path(tmp_path / "out" / "metrics.json").exists()
