@@ -105,7 +105,10 @@ def test_the_planner_measures_a_log_target_for_a_long_tail_only():
     def amount(skew, low):
         return col("amount", stats=NumericStats(min=low, max=9e4, skew=skew))
 
-    cases = ((amount(4.2, 0.0), True), (amount(0.3, 0.0), False), (amount(4.2, -10.0), False))
+    # Without a skew in the profile, Pearson's from mean, median and spread: diamonds' prices.
+    pearson = col("amount", stats=NumericStats(min=326, mean=3933, q50=2401, std=3989))
+    cases = ((amount(4.2, 0.0), True), (amount(0.3, 0.0), False), (amount(4.2, -10.0), False),
+             (pearson, True))  # fmt: skip
     for target, expected in cases:
         spec = plan(profile(col("a"), col("b"), target), "predict the amount", target="amount")
         assert spec.goal.task.value == "regression"

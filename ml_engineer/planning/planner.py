@@ -15,6 +15,7 @@ from ml_engineer.models import (
     DataProfile,
     FeatureSpec,
     Goal,
+    NumericStats,
     TargetSpec,
     TaskType,
     Treatment,
@@ -166,6 +167,15 @@ def plan_feature_spec(
 SKEWED_TARGET = 1.0  # a right tail this long: errors on the large values dominate the fit
 
 
+def _skew(stats: NumericStats) -> float | None:
+    """The profile's skew; without one, Pearson's from the mean, median and spread."""
+    if stats.skew is not None:
+        return stats.skew
+    if None in (stats.mean, stats.q50, stats.std) or not stats.std:
+        return None
+    return 3 * (stats.mean - stats.q50) / stats.std
+
+
 def _target_spec(
     profile: DataProfile, goal: Goal, notes: AnalystNotes, evidence: DataEvidence
 ) -> TargetSpec:
@@ -183,13 +193,13 @@ def _target_spec(
     else:
         encoding = "numeric, used as is"
     stats = col.stats if col is not None else None
+    skew = _skew(stats) if stats is not None else None
     skewed = bool(
         goal.task == TaskType.regression
-        and stats is not None
+        and skew is not None
         and stats.min is not None
-        and stats.skew is not None
         and stats.min >= 0
-        and stats.skew >= SKEWED_TARGET
+        and skew >= SKEWED_TARGET
     )
     return TargetSpec(
         column=goal.target,
