@@ -251,6 +251,46 @@ def test_the_search_measures_the_alternatives_and_keeps_the_best(tmp_path_factor
     assert metrics["search"] is None and metrics["model_type"] == "hist_gradient_boosting"
 
 
+def test_the_search_blends_its_two_best_and_keeps_whatever_scores_best(tmp_path_factory):
+    """A smooth signal plus a step: the linear model and the trees each see part of it, and
+    their average is measured like any candidate; the saved model is the one that scored best."""
+    from ml_engineer.models import ModelSection, SearchSection
+
+    folder = tmp_path_factory.mktemp("blend")
+    rng = np.random.default_rng(7)
+    n = 1500
+    X = rng.normal(size=(n, 6))
+    logit = X[:, :4].sum(axis=1) * 0.6 + 1.5 * (X[:, 4] > 0.8) - 0.5
+    label = np.where(rng.random(n) < 1 / (1 + np.exp(-logit)), "yes", "no")
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(6)]).assign(label=label)
+    frame.to_csv(folder / "data.csv", index=False)
+    config = make_config(
+        target="label", task="binary", model_type="hist_gradient_boosting", primary="roc_auc",
+        features={"numeric": [f"x{i}" for i in range(6)]}, positive_class="yes",
+        params={"max_iter": 150, "learning_rate": 0.05},
+    )  # fmt: skip
+    config.search = SearchSection(
+        budget_s=60, folds=3, blend_top=2,
+        alternatives=[ModelSection(type="logistic_regression", params={"C": 1.0}),
+                      ModelSection(type="extra_trees", params={"n_estimators": 100})],
+    )  # fmt: skip
+    run = train(folder, config)
+    metrics = assert_clean_success(run)
+    tried = metrics["search"]["tried"]
+    assert [t["type"] for t in tried] == [
+        "hist_gradient_boosting", "logistic_regression", "extra_trees", "blend",
+    ]  # fmt: skip
+    singles = sorted(tried[:3], key=lambda t: -t["score"])
+    assert tried[3]["label"] == f"blend of {singles[0]['label']} + {singles[1]['label']}"
+    best = max(range(4), key=lambda i: (tried[i]["score"], -i))
+    assert metrics["search"]["chosen"] == best
+    assert metrics["model_type"] == tried[best]["type"]
+    if tried[best]["type"] == "blend":
+        assert f"chose {tried[3]['label']}" in run.process.stdout
+    loaded = load_and_predict(run, folder / "data.csv", "label")
+    assert loaded["proba_shape"] == [n, 2]
+
+
 # --- synthetic scenarios -----------------------------------------------------------------------
 
 
