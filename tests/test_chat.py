@@ -223,7 +223,6 @@ def test_mistakes_get_the_usage_line_or_an_error_panel_never_a_traceback(project
         ("/mlops a b", "/mlops takes one path. Usage: /mlops <ml-dir>"),
         ("/ml_engineer x --framework tf", "--framework 'tf' is not one of sklearn, lightgbm"),
         ("/ml_engineer missing/data", "The data folder missing/data does not exist"),
-        (f"/ml_engineer {DATA} --framework spark", "--framework spark is not supported yet"),
         ("/status nothing", "No project 'nothing' was found"),
         ("/resume", "Usage: /resume <project>"),
         ("/resume ui-benefit-claims", "No run of output/ui-benefit-claims/data was found"),

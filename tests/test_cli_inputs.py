@@ -232,11 +232,21 @@ def test_bad_arguments_give_usage_not_a_crash(args):
     assert "usage:" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_unsupported_framework_is_explained(tmp_path):
+@pytest.mark.parametrize("framework, model", [("xgboost", "xgboost"), ("pytorch", "mlp")])
+def test_the_framework_asked_for_writes_its_script_and_the_check_run_passes(
+    tmp_path, framework, model
+):
     data_dir = write_upstream(
         tmp_path / "output" / "c" / "data", churn_frame(), goal="predict churn"
     )
-    assert_user_error(run_cli("run", data_dir, "--framework", "spark"), 1, "not supported yet")
+    proc = run_cli("run", data_dir, "--framework", framework, "--yes", "--no-mlops")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    script = (ml_dir(data_dir) / "training_script.py").read_text()
+    assert f"# Framework: {framework}" in script and f"# Model: {model}" in script
+    config = yaml.safe_load((ml_dir(data_dir) / "experiment-config.yaml").read_text())
+    assert (config["model"]["framework"], config["model"]["type"]) == (framework, model)
+    metrics = json.loads((ml_dir(data_dir) / "runs" / "validation" / "metrics.json").read_text())
+    assert metrics["model_type"] == model and metrics["beats_baseline"] is True, metrics
 
 
 def test_pandas_reads_what_the_builders_write(tmp_path):

@@ -221,6 +221,8 @@ def _choose_model(
         kind = requested or framework_models(framework, spec.goal.task)[0]
         rows = spec.row_count or 0
         params = _FRAMEWORK_PARAMS[kind, framework](bool(rows) and rows < 1_000, seed)
+        if framework in _VARIANT_FRAMEWORKS and spec.split.strategy == "time":
+            params["validation_split"] = "last"  # stop early on the newest rows, as in use
         return ModelSection(
             framework=framework, type=kind, params=params, class_weight=class_weight,
             threshold=threshold,
@@ -301,8 +303,12 @@ def _xgboost_params(small: bool, seed: int) -> dict:
 
 
 def _mlp_params(small: bool, seed: int) -> dict:
-    return {"hidden_sizes": [128, 64] if not small else [64, 32], "dropout": 0.1,
-            "max_epochs": 200, "patience": 15}  # fmt: skip
+    # Early stopping on a held-out slice picks the epoch; max_epochs is only a bound.
+    return {
+        "hidden_sizes": [64, 32] if small else [128, 64], "dropout": 0.1, "lr": 0.001,
+        "weight_decay": 0.0001, "batch_size": 256, "max_epochs": 200, "patience": 15,
+        "validation_fraction": 0.15,
+    }  # fmt: skip
 
 
 _FRAMEWORK_PARAMS = {
