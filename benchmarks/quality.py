@@ -215,10 +215,13 @@ def naive_score(task: str, y_train: pd.Series, y_test: pd.Series) -> float:
 # --- Ours: the product, then its script, then the saved model on the test part ------------------
 
 
-def run_product(data_dir: Path, target: str) -> tuple[Path, float, int, str]:
+def run_product(
+    data_dir: Path, target: str, framework: str = "sklearn"
+) -> tuple[Path, float, int, str]:
     """`ml-engineer run` offline; returns the ml folder, wall time, exit code and output tail."""
     env = {k: v for k, v in os.environ.items() if k != "ML_ENGINEER_MODEL"}
-    cmd = [str(CLI), "run", str(data_dir), "--yes", "--no-mlops", "--target", target]
+    cmd = [str(CLI), "run", str(data_dir), "--yes", "--no-mlops", "--target", target,
+           "--framework", framework]  # fmt: skip
     started = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     seconds = time.perf_counter() - started
@@ -260,10 +263,12 @@ def load_model(ml_dir: Path, out_dir: Path):
         return joblib.load(out_dir / "model.joblib")
 
 
-def run_ours(ds: Dataset, work: Path, test: pd.DataFrame, threads: int | None, result: Result):
+def run_ours(ds: Dataset, work: Path, test: pd.DataFrame, args: argparse.Namespace,
+             result: Result):  # fmt: skip
     data_dir = work / "output" / ds.name.lower() / "data"
     train_csv = data_dir / "data.csv"
-    ml_dir, result.product_s, code, tail = run_product(data_dir, ds.target)
+    ml_dir, result.product_s, code, tail = run_product(data_dir, ds.target, args.framework)
+    threads = args.omp_threads
     if code != 0:
         result.notes.append(f"ml-engineer run exit {code}: {tail}")
     if not (ml_dir / "training_script.py").exists():
@@ -274,7 +279,8 @@ def run_ours(ds: Dataset, work: Path, test: pd.DataFrame, threads: int | None, r
     if code != 0:
         result.notes.append(f"training_script.py exit {code}: {tail}")
         return
-    result.our_model = json.loads((out_dir / "metrics.json").read_text())["model_type"]
+    metrics = json.loads((out_dir / "metrics.json").read_text())
+    result.our_model = metrics.get("model_label") or metrics["model_type"]
     model = load_model(ml_dir, out_dir)
     result.ours = score_model(model, ds.task, test.drop(columns=[ds.target]), test[ds.target])
 
@@ -330,10 +336,15 @@ def run_dataset(ds: Dataset, work: Path, args: argparse.Namespace) -> Result:
     result.rows_train, result.rows_test = len(train), len(test)
     result.naive = naive_score(ds.task, train[ds.target], test[ds.target])
     try:
-        run_ours(ds, work, test, args.omp_threads, result)
+        run_ours(ds, work, test, args, result)
     except Exception as err:  # report and go on to the next method and dataset
         result.notes.append(f"ours failed: {type(err).__name__}: {err}")
-    if not args.skip_flaml:
+    if args.flaml_from:
+        earlier = args.flaml_from.get(ds.name)
+        if earlier and earlier.get("flaml"):
+            result.flaml, result.flaml_s = float(earlier["flaml"]), float(earlier["flaml_s"])
+            result.flaml_model = earlier["flaml_model"] + " (earlier run)"
+    elif not args.skip_flaml:
         try:
             run_flaml(ds, train, test, args.flaml_budget, result)
         except Exception as err:
@@ -402,6 +413,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--datasets", nargs="+", choices=list(DATASETS), default=list(DATASETS))
     parser.add_argument("--flaml-budget", type=float, default=120.0, help="seconds per dataset")
     parser.add_argument("--skip-flaml", action="store_true", help="ours and naive only")
+    parser.add_argument(
+        "--flaml-from", type=Path,
+        help="take FLAML's scores from an earlier run's CSV (same split) instead of refitting",
+    )  # fmt: skip
+    parser.add_argument(
+        "--framework", default="sklearn", choices=("sklearn", "lightgbm", "xgboost", "pytorch"),
+        help="the --framework of ml-engineer run (those whose model.joblib is scored here)",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "results" / f"quality-{today}.csv")
     parser.add_argument(
         "--omp-threads", type=int, help="set OMP_NUM_THREADS for our script (default: inherit)"
@@ -414,6 +433,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.flaml_from:
+        with args.flaml_from.open(encoding="utf-8") as handle:
+            args.flaml_from = {row["dataset"]: row for row in csv.DictReader(handle)}
     work = args.workdir or Path(tempfile.mkdtemp(prefix="ml-engineer-quality-"))
     load = "/".join(f"{x:.1f}" for x in os.getloadavg())
     import ml_engineer

@@ -251,9 +251,10 @@ def test_the_search_measures_the_alternatives_and_keeps_the_best(tmp_path_factor
     assert metrics["search"] is None and metrics["model_type"] == "hist_gradient_boosting"
 
 
-def test_the_search_blends_its_two_best_and_keeps_whatever_scores_best(tmp_path_factory):
-    """A smooth signal plus a step: the linear model and the trees each see part of it, and
-    their average is measured like any candidate; the saved model is the one that scored best."""
+def test_the_search_draws_parameters_blends_its_two_best_and_keeps_the_best(tmp_path_factory):
+    """A smooth signal plus a step: the linear model and the trees each see part of it. After
+    the families, random parameter draws of the best one and the average of the two best are
+    measured like any candidate; the saved model is the one that scored best."""
     from ml_engineer.models import ModelSection, SearchSection
 
     folder = tmp_path_factory.mktemp("blend")
@@ -270,23 +271,30 @@ def test_the_search_blends_its_two_best_and_keeps_whatever_scores_best(tmp_path_
         params={"max_iter": 150, "learning_rate": 0.05},
     )  # fmt: skip
     config.search = SearchSection(
-        budget_s=60, folds=3, blend_top=2,
+        budget_s=90, folds=3, n_iter=2, blend_top=2,
         alternatives=[ModelSection(type="logistic_regression", params={"C": 1.0}),
                       ModelSection(type="extra_trees", params={"n_estimators": 100})],
     )  # fmt: skip
     run = train(folder, config)
     metrics = assert_clean_success(run)
     tried = metrics["search"]["tried"]
-    assert [t["type"] for t in tried] == [
-        "hist_gradient_boosting", "logistic_regression", "extra_trees", "blend",
+    families = tried[:3]
+    leader = max(families, key=lambda t: t["score"])
+    draws, blend = tried[3:5], tried[5]
+    assert [t["label"] for t in draws] == [
+        f"{leader['type']} (random draw 1)", f"{leader['type']} (random draw 2)",
     ]  # fmt: skip
-    singles = sorted(tried[:3], key=lambda t: -t["score"])
-    assert tried[3]["label"] == f"blend of {singles[0]['label']} + {singles[1]['label']}"
-    best = max(range(4), key=lambda i: (tried[i]["score"], -i))
+    assert all(t["params"] != leader["params"] and t["score"] is not None for t in draws)
+    leaders = {}  # the best of each family, best first: a blend mixes families
+    for t in sorted(tried[:5], key=lambda t: -t["score"]):
+        leaders.setdefault(t["type"], t)
+    two = list(leaders.values())[:2]
+    assert blend["type"] == "blend"
+    assert blend["label"] == f"blend of {two[0]['label']} + {two[1]['label']}"
+    best = max(range(len(tried)), key=lambda i: (tried[i]["score"], -i))
     assert metrics["search"]["chosen"] == best
-    assert metrics["model_type"] == tried[best]["type"]
-    if tried[best]["type"] == "blend":
-        assert f"chose {tried[3]['label']}" in run.process.stdout
+    assert metrics["model_label"] == tried[best]["label"]
+    assert f"chose {tried[best]['label']}." in run.process.stdout
     loaded = load_and_predict(run, folder / "data.csv", "label")
     assert loaded["proba_shape"] == [n, 2]
 

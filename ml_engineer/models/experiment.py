@@ -121,6 +121,9 @@ class SearchSection(BaseModel):
     budget_s: float = Field(12.0, description="Seconds the search may spend; 0 turns it off.")
     folds: int | None = Field(None, description="k-fold CV on train+val; empty: the val part.")
     alternatives: list[ModelSection] = Field(default_factory=list)
+    n_iter: int = Field(
+        0, description="Random parameter draws of the best family, measured after the others."
+    )
     blend_top: int = Field(
         0, description="Also measure the average of this many best candidates; 0 or 1: none."
     )

@@ -98,6 +98,7 @@ def _forecast(spec: FeatureSpec) -> ForecastSection | None:
 
 
 SEARCH_BUDGET_S = 12.0  # the whole script stays within ~15 s up to 60,000 rows
+N_ITER = 4  # random draws of the best family's parameters, while the budget lasts
 BLEND_TOP = 2  # the two best candidates' average is measured too
 FOREST_MAX_ROWS = 20_000  # forests past this eat the budget on 2 cores
 
@@ -121,7 +122,11 @@ def plan_search(
         alternative = model.model_copy(update={"params": variant})
         alternatives = [*logged, alternative]
         return SearchSection(
-            budget_s=SEARCH_BUDGET_S, folds=folds, alternatives=alternatives, blend_top=BLEND_TOP
+            budget_s=SEARCH_BUDGET_S,
+            folds=folds,
+            alternatives=alternatives,
+            n_iter=N_ITER,
+            blend_top=BLEND_TOP,
         )
     if model.framework != "sklearn":
         return None  # a network or a cluster job: one model, trained once, within the budget
@@ -143,7 +148,11 @@ def plan_search(
             )
         )
     return SearchSection(
-        budget_s=SEARCH_BUDGET_S, folds=folds, alternatives=alternatives, blend_top=BLEND_TOP
+        budget_s=SEARCH_BUDGET_S,
+        folds=folds,
+        alternatives=alternatives,
+        n_iter=N_ITER,
+        blend_top=BLEND_TOP,
     )
 
 
