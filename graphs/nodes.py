@@ -203,7 +203,7 @@ def train_model(state: MLEngineerState, runtime: Runtime[Context]) -> dict:
     )  # fmt: skip
     trained = result.model_dump(mode="json")
     if result.status == "passed":
-        trained["model_path"] = str(ml_dir / "runs" / "final" / "model.joblib")
+        trained["model_path"] = str(ml_dir / "runs" / "final" / result.saved_model())
         line = "Full training complete: " + result.summary_line().removeprefix("Validation: ")
     else:
         line = f"Full training {result.status}: {result.reason}; the stage continues without it."

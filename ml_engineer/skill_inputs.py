@@ -134,7 +134,7 @@ def mlops_input(path: Path) -> dict[str, Any]:
     validation, final = _runs(ml_dir, config)
     trained = None
     if final is not None:  # as the design stage's --train leaves it: the served model's path
-        model = ml_dir / "runs" / "final" / "model.joblib"
+        model = ml_dir / "runs" / "final" / final.saved_model()
         trained = final.model_dump(mode="json") | {"model_path": str(model)}
     return {
         "slug": spec.spec.slug,
@@ -257,7 +257,7 @@ def _runs(ml_dir: Path, config) -> tuple[ValidationResult, ValidationResult | No
             else None
         )
     validation, trained = results
-    if trained is not None and not (ml_dir / "runs" / "final" / "model.joblib").is_file():
+    if trained is not None and not (ml_dir / "runs" / "final" / trained.saved_model()).exists():
         trained = None
     if validation is None:
         validation = trained or ValidationResult(

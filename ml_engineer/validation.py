@@ -62,6 +62,12 @@ class ValidationResult(BaseModel):
             + self._search_words()
         )
 
+    def saved_model(self) -> str:
+        """The saved model's name in the run folder: model.joblib, or a Spark model's folder."""
+        saved = (self.metrics or {}).get("saved_model")
+        path = saved.get("path") if isinstance(saved, dict) else None
+        return path if path in ("model.joblib", "model") else "model.joblib"
+
     def _search_words(self) -> str:
         """What the script's model search chose, over what, and how it measured them."""
         search = (self.metrics or {}).get("search")

@@ -232,7 +232,9 @@ def test_bad_arguments_give_usage_not_a_crash(args):
     assert "usage:" in proc.stderr and "Traceback" not in proc.stderr
 
 
-@pytest.mark.parametrize("framework, model", [("xgboost", "xgboost"), ("pytorch", "mlp")])
+@pytest.mark.parametrize(
+    "framework, model", [("xgboost", "xgboost"), ("pytorch", "mlp"), ("spark", "gbt")]
+)
 def test_the_framework_asked_for_writes_its_script_and_the_check_run_passes(
     tmp_path, framework, model
 ):

@@ -253,8 +253,8 @@ def test_the_search_measures_the_alternatives_and_keeps_the_best(tmp_path_factor
 
 def test_the_search_draws_parameters_blends_its_two_best_and_keeps_the_best(tmp_path_factory):
     """A smooth signal plus a step: the linear model and the trees each see part of it. After
-    the families, random parameter draws of the best one and the average of the two best are
-    measured like any candidate; the saved model is the one that scored best."""
+    the families, the average of the two best families and random parameter draws of the best
+    one are measured like any candidate; the saved model is the one that scored best."""
     from ml_engineer.models import ModelSection, SearchSection
 
     folder = tmp_path_factory.mktemp("blend")
@@ -268,7 +268,7 @@ def test_the_search_draws_parameters_blends_its_two_best_and_keeps_the_best(tmp_
     config = make_config(
         target="label", task="binary", model_type="hist_gradient_boosting", primary="roc_auc",
         features={"numeric": [f"x{i}" for i in range(6)]}, positive_class="yes",
-        params={"max_iter": 150, "learning_rate": 0.05},
+        params={"max_iter": 150, "learning_rate": 0.05}, split={"cv_folds": 3},
     )  # fmt: skip
     config.search = SearchSection(
         budget_s=90, folds=3, n_iter=2, blend_top=2,
@@ -278,23 +278,24 @@ def test_the_search_draws_parameters_blends_its_two_best_and_keeps_the_best(tmp_
     run = train(folder, config)
     metrics = assert_clean_success(run)
     tried = metrics["search"]["tried"]
-    families = tried[:3]
-    leader = max(families, key=lambda t: t["score"])
-    draws, blend = tried[3:5], tried[5]
-    assert [t["label"] for t in draws] == [
-        f"{leader['type']} (random draw 1)", f"{leader['type']} (random draw 2)",
-    ]  # fmt: skip
-    assert all(t["params"] != leader["params"] and t["score"] is not None for t in draws)
+    families, blend, draws = tried[:3], tried[3], tried[4:6]
     leaders = {}  # the best of each family, best first: a blend mixes families
-    for t in sorted(tried[:5], key=lambda t: -t["score"]):
+    for t in sorted(families, key=lambda t: -t["score"]):
         leaders.setdefault(t["type"], t)
     two = list(leaders.values())[:2]
     assert blend["type"] == "blend"
     assert blend["label"] == f"blend of {two[0]['label']} + {two[1]['label']}"
+    assert [t["label"] for t in draws] == [
+        f"{two[0]['type']} (random draw 1)", f"{two[0]['type']} (random draw 2)",
+    ]  # fmt: skip
+    assert all(t["params"] != two[0]["params"] and t["score"] is not None for t in draws)
     best = max(range(len(tried)), key=lambda i: (tried[i]["score"], -i))
     assert metrics["search"]["chosen"] == best
     assert metrics["model_label"] == tried[best]["label"]
     assert f"chose {tried[best]['label']}." in run.process.stdout
+    # The reported 3-fold CV is the search's own measurement of the chosen model, not a rerun.
+    assert metrics["cv"]["mean"] == tried[best]["score"] and metrics["cv"]["folds"] == 3
+    assert "chosen_cv" not in metrics["search"]
     loaded = load_and_predict(run, folder / "data.csv", "label")
     assert loaded["proba_shape"] == [n, 2]
 
