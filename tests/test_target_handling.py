@@ -113,12 +113,17 @@ def test_the_planner_measures_a_log_target_for_a_long_tail_only():
         spec = plan(profile(col("a"), col("b"), target), "predict the amount", target="amount")
         assert spec.goal.task.value == "regression"
         assert spec.target.skewed is expected
+        spec.goal.primary_metric = "mae"
         config = plan_experiment(spec, PlanRequest(slug="t"))
         logged = [m for m in config.search.alternatives if m.target_transform == "log1p"]
         assert bool(logged) is expected
         if expected:  # the planner's own family, first in line
             assert config.search.alternatives[0] is logged[0]
             assert logged[0].type == config.model.type
+            # Judged on RMSE, the mean matters, which a model of the log does not predict.
+            spec.goal.primary_metric = "rmse"
+            config = plan_experiment(spec, PlanRequest(slug="t"))
+            assert not [m for m in config.search.alternatives if m.target_transform]
 
 
 def test_the_planner_tunes_the_threshold_for_f1_only():
