@@ -118,7 +118,7 @@ class SearchSection(BaseModel):
     on the primary metric by k-fold CV on train+val (or train -> validation part on large
     data), in order, until the time budget is spent; the best one is the model."""
 
-    budget_s: float = Field(8.0, description="Seconds the search may spend; 0 turns it off.")
+    budget_s: float = Field(6.0, description="Seconds the search may spend; 0 turns it off.")
     folds: int | None = Field(None, description="k-fold CV on train+val; empty: the val part.")
     alternatives: list[ModelSection] = Field(default_factory=list)
     n_iter: int = Field(
