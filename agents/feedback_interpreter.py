@@ -15,6 +15,7 @@ from ml_engineer.inputs.load import LoadedInputs
 from ml_engineer.models import ExperimentConfig, FeatureSpec
 from ml_engineer.models.proposals import RevisionProposal
 from ml_engineer.models.revision import Revision
+from ml_engineer.planning.experiment import framework_models
 from ml_engineer.planning.feedback import interpret_feedback
 from ml_engineer.planning.revision_checks import as_revision, review_revision
 
@@ -29,8 +30,9 @@ def read_feedback(
     inputs: LoadedInputs,
     session: AgentSession | None,
 ) -> tuple[Revision, AgentResult | None]:
+    framework = config.model.framework
     if session is None or not text.strip():
-        return interpret_feedback(text, spec), None
+        return within_framework(interpret_feedback(text, spec), framework, spec), None
     column_tools = [t for t in InputReader(inputs, spec).tools() if t.name in ("list_columns",)]
     result = run_agent(
         session,
@@ -47,5 +49,25 @@ def read_feedback(
         ),
     )
     if result.proposal is None:
-        return interpret_feedback(text, spec), result
-    return as_revision(result.proposal, text), result
+        return within_framework(interpret_feedback(text, spec), framework, spec), result
+    return within_framework(as_revision(result.proposal, text), framework, spec), result
+
+
+def within_framework(revision: Revision, framework: str, spec: FeatureSpec) -> Revision:
+    """A model family the run's framework cannot train is said back, not silently dropped."""
+    kind = revision.overrides.model_type
+    allowed = framework_models(framework, spec.goal.task)
+    if kind is None or kind in allowed:
+        return revision
+    said = f"model set to {kind}"
+    return revision.model_copy(
+        update={
+            "overrides": revision.overrides.model_copy(update={"model_type": None}),
+            "acted": [line for line in revision.acted if line != said],
+            "not_understood": [
+                *revision.not_understood,
+                f"use {kind}: this run's script is for {framework}, which trains "
+                f"{', '.join(allowed)}; start a run with --framework sklearn for {kind}.",
+            ],
+        }
+    )

@@ -195,21 +195,16 @@ print(json.dumps(result))
 
 def load_and_predict(run: Run, data_path: Path, target: str) -> dict[str, Any]:
     """Load model.joblib in a fresh process and predict on the raw data minus the target."""
+    return json.loads(in_fresh_process(run, LOAD_AND_PREDICT, data_path, target))
+
+
+def in_fresh_process(run: Run, code: str, data_path: Path, target: str) -> str:
+    """Run `code` in a fresh, isolated interpreter with argv: the script's folder, its
+    model.joblib, the data file and the target; return what it printed."""
     process = subprocess.run(
-        [
-            sys.executable,
-            "-I",
-            "-c",
-            LOAD_AND_PREDICT,
-            str(run.script.parent),
-            str(run.output_dir / "model.joblib"),
-            str(data_path),
-            target,
-        ],
-        cwd=run.script.parent.parent,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+        [sys.executable, "-I", "-c", code, str(run.script.parent),
+         str(run.output_dir / "model.joblib"), str(data_path), target],
+        cwd=run.script.parent.parent, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
     assert process.returncode == 0, process.stderr
-    return json.loads(process.stdout)
+    return process.stdout

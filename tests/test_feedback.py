@@ -151,3 +151,20 @@ def test_a_quoted_name_with_a_comma_is_one_column():
     spec = plan_feature_spec(profile, AnalystNotes(), PlanRequest(slug="s", target="y"))
     revision = interpret_feedback('drop `flipper "len", mm` and x', spec)
     assert revision.overrides.drop == ['flipper "len", mm', "x"] and not revision.not_understood
+
+
+def test_a_family_the_framework_cannot_train_is_said_back_not_dropped(spec):
+    from ml_engineer.agents.feedback_interpreter import within_framework
+
+    asked = interpret_feedback("use a random forest and drop spend", spec)
+    revision = within_framework(asked, "xgboost", spec)
+    assert revision.overrides.model_type is None and revision.overrides.drop == ["spend"]
+    assert "model set to random_forest" not in revision.acted
+    assert revision.not_understood == [
+        "use random_forest: this run's script is for xgboost, which trains xgboost; start a run "
+        "with --framework sklearn for random_forest."
+    ]
+    # A family the framework trains, or any family with scikit-learn, passes as it was.
+    assert within_framework(asked, "sklearn", spec) == asked
+    lightgbm = interpret_feedback("use lightgbm", spec)
+    assert within_framework(lightgbm, "lightgbm", spec) == lightgbm

@@ -22,6 +22,7 @@ import pytest
 import yaml
 from script_fixtures import (
     LOAD_AND_PREDICT,
+    in_fresh_process,
     make_config,
     run_script,
     spec_for,
@@ -143,13 +144,7 @@ print(json.dumps({
 
 def load_predict_and_inspect(run, data_path: Path, target: str) -> tuple[dict, dict]:
     """As script_fixtures.load_and_predict, and what the saved wrapper says of itself."""
-    process = subprocess.run(
-        [sys.executable, "-I", "-c", INSPECT, str(run.script.parent),
-         str(run.output_dir / "model.joblib"), str(data_path), target],
-        cwd=run.script.parent.parent, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert process.returncode == 0, process.stderr
-    predicted, inspected = process.stdout.strip().splitlines()
+    predicted, inspected = in_fresh_process(run, INSPECT, data_path, target).strip().splitlines()
     return json.loads(predicted), json.loads(inspected)
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 import yaml
 from script_fixtures import (
+    in_fresh_process,
     load_and_predict,
     make_config,
     run_script,
@@ -78,13 +79,7 @@ print(json.dumps(result))
 
 
 def inspect_model(run, data_path: Path, target: str) -> dict:
-    process = subprocess.run(
-        [sys.executable, "-I", "-c", INSPECT, str(run.script.parent),
-         str(run.output_dir / "model.joblib"), str(data_path), target],
-        cwd=run.script.parent.parent, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert process.returncode == 0, process.stderr
-    return json.loads(process.stdout)
+    return json.loads(in_fresh_process(run, INSPECT, data_path, target))
 
 
 # --- binary: breast cancer with string labels and a categorical column ------------------------

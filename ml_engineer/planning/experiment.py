@@ -44,7 +44,7 @@ def plan_experiment(spec: FeatureSpec, request: PlanRequest) -> ExperimentConfig
     framework = request.framework
     chosen = request.overrides.model_type
     if chosen and chosen not in framework_models(framework, spec.goal.task):
-        chosen = None  # a family of another framework: the framework's own stands (checked)
+        chosen = None  # the framework's own stands (the feedback reader says so to the reviewer)
     model = _choose_model(spec, groups, request.seed, chosen, framework)
     # A family the reviewer chose is trained as it is; otherwise the script measures others.
     search = None if chosen else plan_search(spec, groups, model, request.seed)
