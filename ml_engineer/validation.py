@@ -75,9 +75,13 @@ class ValidationResult(BaseModel):
             return ""
         named = lambda t: t.get("label") or t.get("type")  # noqa: E731 (label: newer scripts)
         chosen = (self.metrics or {}).get("model_label") or (self.metrics or {}).get("model_type")
-        others = [named(t) for t in search["tried"] if named(t) != chosen]
+        others = [str(named(t)) for t in search["tried"] if named(t) != chosen]
+        # Parameter draws are counted, not listed: the sentence names the families.
+        families = [name for name in others if "(random draw" not in name]
+        if draws := len(others) - len(families):
+            families.append(f"{draws} random parameter draw{'s' if draws > 1 else ''}")
         return f" The script's search ({search.get('how')}) chose {chosen}" + (
-            f" over {', '.join(map(str, others))}." if others else "."
+            f" over {', '.join(families)}." if families else "."
         )
 
 

@@ -215,3 +215,26 @@ def test_write_file_is_atomic_and_refuses_symlinks(tmp_path):
     assert target.read_text() == "precious"
     write_file(tmp_path / "x.md", "whole")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_the_validation_line_names_what_the_search_chose_over_and_counts_the_draws():
+    from ml_engineer.validation import ValidationResult
+
+    tried = [
+        {"type": "hist_gradient_boosting", "label": "hist_gradient_boosting", "score": 0.71},
+        {"type": "lightgbm", "label": "lightgbm", "score": 0.74},
+        {"type": "lightgbm", "label": "lightgbm (random draw 1)", "score": 0.73},
+        {"type": "lightgbm", "label": "lightgbm (random draw 2)", "score": 0.72},
+        {"type": "blend", "label": "blend of lightgbm + hist_gradient_boosting", "score": 0.75},
+    ]
+    metrics = {
+        "primary_metric": "roc_auc", "model": {"test": {"roc_auc": 0.74}},
+        "baseline": {"test": {"roc_auc": 0.5}}, "beats_baseline": True,
+        "model_type": "blend", "model_label": "blend of lightgbm + hist_gradient_boosting",
+        "search": {"how": "3-fold CV on train+val", "tried": tried, "chosen": 4},
+    }  # fmt: skip
+    line = ValidationResult(status="passed", reason="ran", seconds=2.0, metrics=metrics)
+    assert line.summary_line().endswith(
+        "The script's search (3-fold CV on train+val) chose blend of lightgbm + "
+        "hist_gradient_boosting over hist_gradient_boosting, lightgbm, 2 random parameter draws."
+    )
