@@ -314,8 +314,9 @@ def test_the_script_measures_other_families_sized_to_the_data(rows, text, folds,
     columns = [col("carat"), price, *([notes] if text else [])]
     spec = plan(profile(*columns, rows=rows), goal="predict the price")
     config = plan_experiment(spec, PlanRequest(slug="t"))
-    assert config.candidate_types() == families
+    assert config.candidate_types() == [*families, "blend"]  # the best two, averaged
     assert config.search.folds == folds and config.search.budget_s > 0
+    assert config.search.n_iter > 0 and config.search.blend_top == 2
 
 
 def test_a_family_the_reviewer_chose_is_trained_without_a_search():

@@ -158,6 +158,10 @@ class ExperimentConfig(BaseModel):
     seed: int = 42
 
     def candidate_types(self) -> list[str]:
-        """The model families the script may train: `model`, then the search's alternatives."""
+        """The model families the script may train: `model`, then the search's alternatives,
+        and "blend" when the search may average two of them."""
         alternatives = self.search.alternatives if self.search and self.search.budget_s else []
-        return list(dict.fromkeys([self.model.type, *(m.type for m in alternatives)]))
+        kinds = list(dict.fromkeys([self.model.type, *(m.type for m in alternatives)]))
+        if alternatives and self.search.blend_top >= 2 and len(kinds) >= 2:
+            kinds.append("blend")  # the average of the two best families
+        return kinds
