@@ -70,8 +70,8 @@ def build_server(checkpointer_url: str | None = None) -> MCPServer:
         excluded columns, the check run's test metrics beside the naive baseline, the written
         paths, the thread id, and how to answer with resume_run. `goal` is the goal in words
         ("predict churn"; read from eda-report.md when left out), `target` the target column,
-        `validate` False skips the check run of the training script; `framework`: only sklearn
-        is written by this version."""
+        `validate` False skips the check run of the training script; `framework` is the
+        script's library: sklearn (default), lightgbm, xgboost, pytorch or spark."""
         return await _call(
             ctx, start, data_dir, goal=goal, target=target, tracker=tracker, validate=validate,
             framework=framework, checkpointer_url=checkpointer_url,
