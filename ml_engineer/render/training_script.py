@@ -10,8 +10,9 @@ from __future__ import annotations
 from ml_engineer.models import ExperimentConfig, FeatureSpec
 from ml_engineer.render.jinja_env import python_environment
 
-# One template per framework. LightGBM, XGBoost and PyTorch extend the scikit-learn one (the
-# same data checks, split, metrics and saved pipeline, another model); Spark is its own.
+# One template per framework. PyTorch extends the scikit-learn one (the same data checks, split,
+# metrics and saved pipeline, another model), and so do LightGBM and XGBoost through the
+# early-stopping wrapper they share (training_script_boosting.py.j2); Spark is its own.
 TEMPLATES = {
     "sklearn": "training_script.py.j2",
     "lightgbm": "training_script_lightgbm.py.j2",
