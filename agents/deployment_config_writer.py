@@ -56,7 +56,7 @@ def build_deployment_config(
     packages = ["pandas", "numpy", "scikit-learn", "pyyaml", "joblib"]
     candidates = config.candidate_types()
     framework = config.model.framework
-    if "lightgbm" in candidates or framework == "lightgbm":  # the search may choose it
+    if "lightgbm" in candidates:  # the model, or a family the search may choose
         packages.append("lightgbm")
     packages += _FRAMEWORK_PACKAGES.get(framework, [])
     spark = framework == "spark"

@@ -46,11 +46,17 @@ def parse_command(text: str) -> tuple[str, str | None] | None:
     """`/ml_engineer <data-dir> [goal words]` -> (data dir, goal or None); None for anything else.
 
     The folder may be quoted when it holds spaces (the shared parser of ml_engineer.slash)."""
+    command = ml_engineer_command(text)
+    return (command.path, command.goal) if command is not None else None
+
+
+def ml_engineer_command(text: str) -> slash.SlashCommand | None:
+    """The `/ml_engineer` command typed, with its flags; None for anything else."""
     try:
         command = slash.parse(text)
     except slash.SlashError:
         return None
-    return (command.path, command.goal) if command.name == "ml_engineer" else None
+    return command if command.name == "ml_engineer" else None
 
 
 def _why_not(text: str) -> str:
@@ -125,11 +131,10 @@ def start_from_chat(
     step = sub_skill(last.text) if last is not None else None
     if step is not None:
         return _reply(_run_step(step, runtime.context if runtime else None))
-    parsed = parse_command(last.text) if last is not None else None
-    if parsed is None:
+    command = ml_engineer_command(last.text) if last is not None else None
+    if command is None:
         return _reply(_why_not(last.text) if last is not None else USAGE)
-    folder, goal = parsed
-    options = slash.parse(last.text)  # parsed above: the flags typed with the folder
+    folder, goal = command.path, command.goal
     data_dir = Path(folder).expanduser()
     if not data_dir.is_dir():
         return _reply(
@@ -143,8 +148,8 @@ def start_from_chat(
             **initial_state(
                 data_dir,
                 goal=goal,
-                tracker=options.tracker or "none",
-                framework=options.framework or "sklearn",
+                tracker=command.tracker or "none",
+                framework=command.framework or "sklearn",
             ),
             "log": [line + "."],
         },
