@@ -26,8 +26,9 @@ demo: $(STAMP)
 	@echo
 	@echo "Deliverables: output/$(EXAMPLE)/ml/ (feature-spec.md, training_script.py, experiment-config.yaml)"
 
+# One worker per core, each test file on one worker (its module fixtures are built once).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check ml_engineer agents graphs tests benchmarks

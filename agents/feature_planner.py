@@ -1,7 +1,9 @@
-"""The planner over one run's inputs, measuring the data once per target.
+"""The planner over one run's inputs, reading the data once and measuring it once per target.
 
 An agent's proposal can change the target, so the spec is planned again; measuring the data
-(target counts, associations, repeated keys) is the slow part, and is kept per target.
+(target counts, associations, repeated keys) is the slow part, and is kept per target. The data
+wins over the profile: columns only the data has are profiled from it before the goal is
+decided, so a goal may name one of them.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ml_engineer.inputs.dataset_location import csv_encoding
 from ml_engineer.inputs.load import LoadedInputs
 from ml_engineer.models import DataProfile, FeatureSpec
 from ml_engineer.planning.goal import decide_goal
@@ -21,6 +24,7 @@ class FeaturePlanner:
     def __init__(self, inputs: LoadedInputs, ml_dir: Path):
         self.inputs, self.ml_dir = inputs, ml_dir
         self._measured: dict[str, tuple] = {}
+        self._data: tuple | None = None  # (the dataset's frame, the profile completed from it)
 
     def plan(self, request: PlanRequest) -> tuple[FeatureSpec, DataProfile]:
         inputs = self.inputs
@@ -30,13 +34,14 @@ class FeaturePlanner:
         # Imported here: measuring needs pandas, which a profile-only run never pays for.
         from ml_engineer.inputs.evidence import measure_evidence
 
+        frame, profile = self._read_data()
         # The target must be known before the data can be measured against it.
         goal = decide_goal(
             profile, notes, goal_text=request.goal_text, target=request.chosen_target
         )
         if goal.target not in self._measured:
             self._measured[goal.target] = measure_evidence(
-                inputs.dataset, profile, goal, notes.key_columns
+                inputs.dataset, frame, profile, goal, notes.key_columns
             )
         measured, evidence = self._measured[goal.target]
         data_path = os.path.relpath(Path(inputs.dataset.path).resolve(), self.ml_dir.resolve())
@@ -48,5 +53,17 @@ class FeaturePlanner:
             data_path=Path(data_path).as_posix(),
             data_format=inputs.dataset.format,
             data_sep=inputs.dataset.sep,
+            data_encoding=csv_encoding(inputs.dataset),
         )
         return spec, measured
+
+    def _read_data(self) -> tuple:
+        """The dataset, read once, and the profile with a column for each one only it has."""
+        if self._data is None:
+            from ml_engineer.inputs.data.column_profile import add_data_columns
+            from ml_engineer.inputs.dataset import read_dataset
+
+            assert self.inputs.dataset is not None
+            frame = read_dataset(self.inputs.dataset)
+            self._data = frame, add_data_columns(self.inputs.profile, frame)
+        return self._data

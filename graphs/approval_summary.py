@@ -41,6 +41,11 @@ class ApprovalSummary(BaseModel):
     positive_class: str | None = None
     primary_metric: str
     split: str
+    dataset: str | None = Field(
+        None,
+        description="The data file the check run read, and how it was found; None when no "
+        "dataset was found (the script was written but not run).",
+    )
     kept_columns: list[str]
     derived_features: list[str] = Field(
         default_factory=list, description="name = op(inputs): computed by the script's pipeline."
@@ -88,7 +93,7 @@ class ApprovalRequest(BaseModel):
 def needs_a_person(summary: dict) -> str | None:
     """Why a design must not be approved unseen (by --yes), or None when it may be."""
     status = summary.get("validation_status")
-    if status in ("failed", "timeout"):
+    if status in ("failed", "timeout", "memory"):
         return f"the check run of the training script {summary['validation']}"
     if status == "passed" and summary.get("beats_baseline") is False:
         return "the model does not beat the naive baseline on the held-out test part"
@@ -123,6 +128,7 @@ def build_summary(state: MLEngineerState, context: Context | None = None) -> App
         positive_class=spec.target.positive_class,
         primary_metric=spec.goal.primary_metric,
         split=split,
+        dataset=_dataset(state),
         kept_columns=[c.name for c in spec.kept],
         derived_features=[f"{f.name} = {f.op.value}({', '.join(f.inputs)})" for f in spec.derived],
         excluded_columns=[ExcludedColumn(column=c.name, reason=c.reason) for c in spec.excluded],
@@ -144,6 +150,15 @@ def build_summary(state: MLEngineerState, context: Context | None = None) -> App
         llm_usage=usage_table(state.get("llm_usage", [])),
         llm_cost_usd=_cost(state.get("llm_usage", []), context),
     )
+
+
+def _dataset(state: MLEngineerState) -> str | None:
+    """`/abs/path/data.csv (the only data file in ...)`: a profile can name a file outside the
+    data folder, so the person approving sees exactly which file the design was checked on."""
+    found = (state.get("inputs") or {}).get("dataset")
+    if not found:
+        return None
+    return f"{found['path']} ({found['how_found']})"
 
 
 def _search_line(search: dict | None, metric: str | None) -> str | None:
@@ -208,7 +223,8 @@ def approval_request(summary: ApprovalSummary) -> ApprovalRequest:
     description = (
         f"{QUESTION}\n\n{summary.task} on `{summary.target}`, {summary.primary_metric}, "
         f"{summary.split}; model {summary.model}; {len(summary.kept_columns)} columns kept, "
-        f"{len(summary.excluded_columns)} excluded.\n{summary.validation}\n\n"
+        f"{len(summary.excluded_columns)} excluded.\nData: {summary.dataset or 'none found'}.\n"
+        f"{summary.validation}\n\n"
         "approve: hand off to MLOps. respond / edit: revise with feedback, e.g. 'drop "
         "customer_id and optimise F1'. reject: stop with a reason."
     )

@@ -165,8 +165,9 @@ def validate(state: MLEngineerState, runtime: Runtime[Context]) -> dict:
         sample = context.sample_rows if rows > context.sample_rows else None
         checkpoint("validate", "Running the training script on the data to check it...")
         result = run_training_script(
-            ml_dir, Path(inputs.dataset.path), sample_rows=sample, timeout_s=context.timeout_s
-        )
+            ml_dir, Path(inputs.dataset.path), sample_rows=sample, timeout_s=context.timeout_s,
+            memory_limit_mb=context.memory_limit_mb,
+        )  # fmt: skip
     # The spec records how its script fared, so the document a person reads is complete.
     text = render_feature_spec(
         spec, seed=_request(state).seed, validation_line=result.summary_line()
@@ -199,14 +200,15 @@ def train_model(state: MLEngineerState, runtime: Runtime[Context]) -> dict:
     ml_dir = Path(state["ml_dir"])
     result = run_training_script(
         ml_dir, Path(inputs.dataset.path), sample_rows=None, timeout_s=context.timeout_s,
-        run_name="final",
+        memory_limit_mb=context.memory_limit_mb, run_name="final",
     )  # fmt: skip
     trained = result.model_dump(mode="json")
     if result.status == "passed":
         trained["model_path"] = str(ml_dir / "runs" / "final" / result.saved_model())
         line = "Full training complete: " + result.summary_line().removeprefix("Validation: ")
     else:
-        line = f"Full training {result.status}: {result.reason}; the stage continues without it."
+        said = result.what_happened()
+        line = f"Full training: the script {said}; the stage continues without it."
     return {"trained": trained, **checkpoint("train_model", line)}
 
 

@@ -59,7 +59,8 @@ class MLEngineerState(TypedDict, total=False):
     auto_approve: bool
     """Started with --yes: a resumed run approves unseen too, within the same safety rules."""
     check_settings: dict[str, Any]
-    """How the CLI's run checks the script (validate, sample_rows, timeout_s), for `resume`."""
+    """How the CLI's run checks the script (validate, sample_rows, timeout_s, memory_limit_mb),
+    for `resume`."""
     llm_flags: dict[str, Any]
     """The CLI's model flags (model name, server, budget; never a key), for `resume`."""
     agent_proposals: dict[str, dict[str, Any] | None]
@@ -99,6 +100,13 @@ class Context:
     timeout_s: int = field(
         default_factory=lambda: _env_int("ML_ENGINEER_TIMEOUT_S", 600),
         metadata={"description": "The check run is stopped after this many seconds."},
+    )
+    memory_limit_mb: int | None = field(
+        default_factory=lambda: _env_int("ML_ENGINEER_MEMORY_LIMIT_MB", 0) or None,
+        metadata={
+            "description": "The check run is stopped when the script and the processes it "
+            "started hold more than this many MB; None: half of the machine's memory."
+        },
     )
     llm: Any = field(
         default=None,

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ml_engineer.deliverables import STATE_DIR, project_dir_for, slug_for
+from ml_engineer.deliverables import checked_state_dir, project_dir_for, slug_for, write_file
 from ml_engineer.errors import InputsError
 from ml_engineer.run_input import initial_state
 
@@ -29,7 +29,7 @@ def build_graph(checkpointer: Any = None, **kwargs: Any):
 
 
 def state_dir_for(data_dir: Path) -> Path:
-    return project_dir_for(data_dir) / STATE_DIR
+    return checked_state_dir(project_dir_for(data_dir))
 
 
 def sqlite_checkpointer(data_dir: Path):
@@ -103,8 +103,7 @@ def new_thread_id(data_dir: Path) -> str:
     threads = _threads_file(data_dir)
     known = _read_threads(threads)
     thread_id = f"{slug_for(data_dir)}-{len(known) + 1}"
-    threads.parent.mkdir(parents=True, exist_ok=True)
-    threads.write_text(json.dumps([*known, thread_id], indent=1), encoding="utf-8")
+    write_file(threads, json.dumps([*known, thread_id], indent=1))
     return thread_id
 
 

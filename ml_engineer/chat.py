@@ -21,7 +21,7 @@ import shlex
 from enum import Enum
 from pathlib import Path
 
-from ml_engineer.llm_flags import add_llm_flags
+from ml_engineer.llm_flags import add_llm_flags, add_memory_limit_flag, with_memory_limit
 
 IDLE_PROMPT = "[bold cyan]ml-engineer›[/] "
 ANSWER_PROMPT = "[bold yellow]your answer›[/] "
@@ -72,6 +72,7 @@ def add_chat_command(sub) -> None:
     chat.add_argument("--no-validate", action="store_true", help="do not run the script")
     chat.add_argument("--sample-rows", type=int, default=50_000, help="check-run sample size")
     chat.add_argument("--timeout", type=int, default=600, help="check-run time limit (s)")
+    add_memory_limit_flag(chat)
     add_llm_flags(chat)
     chat.set_defaults(func=run_chat)
 
@@ -92,6 +93,7 @@ class Chat:
             "validate": not args.no_validate, "sample_rows": args.sample_rows,
             "timeout_s": args.timeout,
         }  # fmt: skip
+        with_memory_limit(args, self.checks)  # a bad --memory-limit ends here, before the chat
 
     # -- the loop -------------------------------------------------------------------------------
 

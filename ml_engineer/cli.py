@@ -21,7 +21,12 @@ from ml_engineer import __version__, json_events, slash
 from ml_engineer.chat import add_chat_command
 from ml_engineer.deliverables import slug_for
 from ml_engineer.errors import InputsError, MLEngineerError
-from ml_engineer.llm_flags import add_llm_flags, resume_context, start_settings
+from ml_engineer.llm_flags import (
+    add_llm_flags,
+    add_memory_limit_flag,
+    resume_context,
+    start_settings,
+)
 from ml_engineer.skill_commands import add_skill_commands
 from ml_engineer.skills_install import add_skills_command
 
@@ -47,6 +52,39 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nInterrupted. The run's progress is saved; continue with `ml-engineer resume`.")
         return 130
+    except Exception as exc:  # a bug of ours: said plainly, with the details a report needs
+        return _internal_error(exc)
+    finally:
+        json_events.disable()  # --json is this command's, not the process's
+
+
+INTERNAL_ERROR = 70  # EX_SOFTWARE: ml-engineer itself failed, not the user's input
+
+
+def _internal_error(exc: Exception) -> int:
+    """One paragraph that says it is our bug and what is kept, then the redacted traceback.
+
+    Secrets are masked: a provider's error may echo a key, and the text may be pasted in a report.
+    """
+    import os
+    import traceback
+
+    from ml_engineer.agents.redaction import redact_secrets
+    from ml_engineer.terminal import err, show_error
+
+    keys = [os.environ.get("OPENAI_API_KEY")]
+    what = redact_secrets(f"{type(exc).__name__}: {exc}", keys)
+    show_error(
+        f"ml-engineer stopped on an internal error ({what[:300]}). This is a bug in "
+        "ml-engineer, not a problem with your files. The run's progress up to the last finished "
+        "step is saved, and no deliverable was left half-written; `ml-engineer resume <slug>` "
+        "continues once it is fixed. Please report it with the details below.",
+        INTERNAL_ERROR,
+    )
+    details = redact_secrets("".join(traceback.format_exception(exc)), keys)
+    err.print(details, markup=False, highlight=False, soft_wrap=True)
+    json_events.emit("error", code=INTERNAL_ERROR, message=what)
+    return INTERNAL_ERROR
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -81,6 +119,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-validate", action="store_true", help="do not run the script")
     run.add_argument("--sample-rows", type=int, default=50_000, help="check-run sample size")
     run.add_argument("--timeout", type=int, default=600, help="check-run time limit (s)")
+    add_memory_limit_flag(run)
     _stage_flags(run)
     add_llm_flags(run)
     run.set_defaults(func=_run)
@@ -95,6 +134,7 @@ def _parser() -> argparse.ArgumentParser:
     answer.add_argument("--revise", metavar="FEEDBACK", help='e.g. "drop customer_id, use F1"')
     answer.add_argument("--reject", metavar="REASON", nargs="?", const="", help="stop here")
     resume.add_argument("--yes", action="store_true", help="approve any later question")
+    add_memory_limit_flag(resume)  # e.g. a higher one, for a run stopped for memory
     _stage_flags(resume)
     add_llm_flags(resume)
     resume.set_defaults(func=_resume)

@@ -9,6 +9,7 @@ nothing leaves no copy behind.
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import os
 import re
@@ -120,6 +121,23 @@ def without_timing(text: str) -> str:
     return re.sub(r"(?m)^- Validation: .*(\n|$)", "", text)
 
 
+def checked_state_dir(project_dir: Path) -> Path:
+    """`output/<slug>/.ml_engineer/`, refused when it or a file ml-engineer keeps there is a
+    symbolic link: the checkpoints, the lock and the thread list are written in place."""
+    state_dir = project_dir / STATE_DIR
+    planted = [state_dir] if state_dir.is_symlink() else []
+    if not planted and state_dir.is_dir():
+        planted = [p for p in state_dir.iterdir() if p.is_symlink()]
+    if planted:
+        raise OutputError(
+            f"{planted[0]} is a symbolic link; ml-engineer does not write its run state through "
+            "links. Remove it (the state folder holds only ml-engineer's own files) and run "
+            "again.",
+            path=str(planted[0]),
+        )
+    return state_dir
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -141,6 +159,9 @@ def write_file(path: Path, text: str, *, executable: bool = False) -> Path:
             "and run again.",
             path=str(path),
         )
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):  # a write killed midway
+        with contextlib.suppress(OSError):
+            stale.unlink()
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
@@ -165,5 +186,7 @@ def snapshot_deliverables(ml_dir: Path, names: tuple[str, ...] = DELIVERABLES) -
         return None
     target = _next_version(ml_dir)
     for name in existing:
-        shutil.copy2(ml_dir / name, target / name)
+        # A deliverable replaced by a link is kept as the link: what it points at is not ours
+        # to copy into the output folder.
+        shutil.copy2(ml_dir / name, target / name, follow_symlinks=False)
     return target

@@ -63,3 +63,9 @@ class ModelConfigError(MLEngineerError):
     """A chat model was asked for but cannot be configured (no key, bad option)."""
 
     exit_code = 2
+
+
+class SettingsError(MLEngineerError):
+    """A run setting (a flag such as --memory-limit) has a value the run cannot use."""
+
+    exit_code = 2

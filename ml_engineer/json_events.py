@@ -32,6 +32,16 @@ def enable() -> None:
     terminal.out = terminal.err
 
 
+def disable() -> None:
+    """Back to human output on stdout: `--json` holds for one command, not for the process
+    (the CLI's `main` may be called again in the same process, from Python or a test)."""
+    global ENABLED
+    ENABLED = False
+    from ml_engineer import terminal
+
+    terminal.out = terminal.human_out
+
+
 def emit(event: str, **fields) -> None:
     if ENABLED:
         sys.stdout.write(json.dumps({"event": event, **fields}, default=str) + "\n")

@@ -1,4 +1,5 @@
-"""The CLI's model flags, shared by `run` and `resume`, and the context they make.
+"""The CLI's model flags, shared by `run` and `resume`, and the context they make (with the
+check run's settings, among them --memory-limit).
 
 The MCP server starts and resumes runs with the same functions, with no flags given (None).
 """
@@ -36,6 +37,23 @@ def add_llm_flags(parser: argparse.ArgumentParser) -> None:
 
 
 FLAGS = ("model", "base_url", "max_tokens", "budget_usd", "price", "llm_timeout")
+
+
+def add_memory_limit_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--memory-limit",
+        metavar="SIZE",
+        help="stop the check run when the script and the processes it starts hold more "
+        "memory than this, e.g. 4GB or 512MB (default: half of this machine's memory)",
+    )
+
+
+def with_memory_limit(args: argparse.Namespace | None, checks: dict) -> dict:
+    """The check settings, with --memory-limit in megabytes when it was given."""
+    from ml_engineer.script_process import parse_memory_limit
+
+    limit = parse_memory_limit(getattr(args, "memory_limit", None))
+    return checks if limit is None else {**checks, "memory_limit_mb": limit}
 
 
 def saved_flags(args: argparse.Namespace | None, saved: dict | None = None) -> dict:
@@ -137,6 +155,7 @@ def start_settings(args: argparse.Namespace | None, checks: dict, *, train: bool
     a key; and how the script is checked."""
     from ml_engineer.graphs.state import Context
 
+    checks = with_memory_limit(args, checks)
     flags = saved_flags(args)
     model = llm_context(flags)
     if model["model_name"]:
@@ -150,5 +169,7 @@ def resume_context(args: argparse.Namespace | None, values: dict, *, train: bool
     from ml_engineer.graphs.state import Context
 
     flags = saved_flags(args, values.get("llm_flags"))
-    checks = values.get("check_settings") or {}
+    # The run's own check settings; a --memory-limit given now (say, after a run was stopped
+    # for memory) replaces the saved one.
+    checks = with_memory_limit(args, values.get("check_settings") or {})
     return Context(**checks, train=train, **llm_context(flags))

@@ -1,6 +1,7 @@
 """`ml-engineer mcp`: the product as Model Context Protocol tools, served over stdio.
 
-    start_run(data_dir, goal?, target?, tracker?, validate?)  -> the approval question
+    start_run(data_dir, goal?, target?, tracker?, validate?, framework?, memory_limit?)
+                                                              -> the approval question
     resume_run(project, decision, feedback?, thread?)         -> the next question, or the result
     run_status(project, thread?)                              -> where the latest run stands
     run_step(command)                                         -> one sub-skill alone
@@ -64,6 +65,7 @@ def build_server(checkpointer_url: str | None = None) -> MCPServer:
         tracker: Literal["none", "mlflow", "wandb"] = "none",
         validate: bool = True,
         framework: Literal["sklearn", "lightgbm", "xgboost", "pytorch", "spark"] = "sklearn",
+        memory_limit: str | None = None,
     ) -> CallToolResult:
         """Design, write and check the ML deliverables for the analyst's folder
         output/<slug>/data, and return the approval question: target, task, metric, kept and
@@ -71,10 +73,12 @@ def build_server(checkpointer_url: str | None = None) -> MCPServer:
         paths, the thread id, and how to answer with resume_run. `goal` is the goal in words
         ("predict churn"; read from eda-report.md when left out), `target` the target column,
         `validate` False skips the check run of the training script; `framework` is the
-        script's library: sklearn (default), lightgbm, xgboost, pytorch or spark."""
+        script's library: sklearn (default), lightgbm, xgboost, pytorch or spark;
+        `memory_limit` ("4GB", "512MB") stops the check run when the script and the processes
+        it starts hold more memory (default: half of the machine's memory)."""
         return await _call(
             ctx, start, data_dir, goal=goal, target=target, tracker=tracker, validate=validate,
-            framework=framework, checkpointer_url=checkpointer_url,
+            framework=framework, memory_limit=memory_limit, checkpointer_url=checkpointer_url,
         )  # fmt: skip
 
     @server.tool()
@@ -173,16 +177,20 @@ def start(
     tracker: str = "none",
     validate: bool = True,
     framework: str = "sklearn",
+    memory_limit: str | None = None,
     checkpointer_url: str | None = None,
     progress: Progress | None = None,
 ) -> dict:
     from ml_engineer import api
     from ml_engineer.llm_flags import start_settings
     from ml_engineer.run_lock import project_lock
+    from ml_engineer.script_process import parse_memory_limit
 
     path = Path(data_dir)
     api.check_data_dir(path, "output/<slug>/data")
     checks = {"validate": validate, "sample_rows": 50_000, "timeout_s": 600}
+    if (limit := parse_memory_limit(memory_limit, name="memory_limit")) is not None:
+        checks["memory_limit_mb"] = limit
     # No flags over MCP: the model, if any, comes from ML_ENGINEER_MODEL, as for the CLI.
     context, kept = start_settings(None, checks, train=False)
     state = api.initial_state(path, goal=goal, target=target, tracker=tracker, framework=framework)

@@ -28,8 +28,8 @@ from ml_engineer.deliverables import (
     ml_dir_for,
     slug_for,
 )
-from ml_engineer.errors import InputsError
-from ml_engineer.inputs.load import load_inputs
+from ml_engineer.errors import DataError, InputsError
+from ml_engineer.inputs.load import LoadedInputs, load_inputs
 from ml_engineer.planning.training_checks import family_problem
 from ml_engineer.render.experiment_config import load_experiment_config
 from ml_engineer.spec_block import read_spec_file
@@ -130,7 +130,7 @@ def mlops_input(path: Path) -> dict[str, Any]:
             path=str(data_dir),
         )
     inputs = load_inputs(data_dir)
-    _check_design_fits(spec.spec, inputs.profile.column_names, ml_dir, data_dir)
+    _check_design_fits(spec.spec, _known_columns(inputs), ml_dir, data_dir)
     validation, final = _runs(ml_dir, config)
     trained = None
     if final is not None:  # as the design stage's --train leaves it: the served model's path
@@ -171,6 +171,20 @@ def _check_config_fits(config, spec, path: Path) -> None:
             f"{display_path(path.parent / FEATURE_SPEC)}`.",
             path=str(path),
         )
+
+
+def _known_columns(inputs: LoadedInputs) -> list[str]:
+    """The profile's columns and the dataset's: the design stage profiles from the data the
+    columns the analyst's profile lacks, so a design may use them."""
+    columns = list(inputs.profile.column_names)
+    if inputs.dataset is not None:
+        from ml_engineer.inputs.dataset import read_dataset  # pandas: only with a dataset
+
+        try:
+            columns += [str(c) for c in read_dataset(inputs.dataset, nrows=0).columns]
+        except DataError:
+            pass  # an unreadable file: the profile's columns alone are checked
+    return columns
 
 
 def _check_design_fits(spec, columns: list[str], ml_dir: Path, data_dir: Path) -> None:

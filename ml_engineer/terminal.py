@@ -14,6 +14,7 @@ from rich.table import Table
 
 # soft_wrap: a long line stays one line in a pipe, so a program reading it can parse it.
 out = Console(highlight=False, soft_wrap=True)
+human_out = out  # `out` again after a --json command (json_events.disable)
 err = Console(stderr=True, highlight=False)
 
 ARTIFACTS = {
@@ -48,6 +49,7 @@ def show_summary(summary: dict) -> None:
         ("target", summary["target"]),
         ("primary metric", summary["primary_metric"]),
         ("split", summary["split"]),
+        ("data", summary.get("dataset") or "none found: the script was not run"),
         ("model", f"{summary['model']} {json.dumps(summary['model_params'])}"),
         ("kept", _names(summary["kept_columns"])),
     ]

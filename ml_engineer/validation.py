@@ -1,7 +1,8 @@
 """Running the generated training script, bounded in time and rows, to check it really works.
 
 The script runs in a subprocess with this interpreter, so it sees the same pandas and
-scikit-learn the product was installed with. A failure is a result, not an exception: the
+scikit-learn the product was installed with, in the ml folder, without the caller's secrets,
+bounded in time and memory (script_process). A failure is a result, not an exception: the
 person who approves sees it with the tail of stderr.
 """
 
@@ -10,21 +11,22 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel
 
 from ml_engineer.deliverables import EXPERIMENT_CONFIG, TRAINING_SCRIPT
+from ml_engineer.errors import OutputError
+from ml_engineer.script_process import default_memory_limit_mb, format_megabytes, run_bounded
 
 STDERR_TAIL_LINES = 25
 
 
 class ValidationResult(BaseModel):
-    status: Literal["passed", "failed", "timeout", "skipped"]
+    # memory: stopped for holding more than its memory limit (its reason says how much)
+    status: Literal["passed", "failed", "timeout", "memory", "skipped"]
     reason: str
     seconds: float | None = None
     sampled_rows: int | None = None
@@ -46,11 +48,10 @@ class ValidationResult(BaseModel):
         if self.status == "skipped":
             return f"Validation: not run ({self.reason})."
         if self.status != "passed":
-            verb = "timed out" if self.status == "timeout" else "failed"
-            return (
-                f"Validation: the script {verb} ({self.reason}); it is marked not validated and "
-                "the end of its error output is shown at approval."
-            )
+            said = f"Validation: the script {self.what_happened()}; it is marked not validated"
+            if not self.stderr_tail:  # a script stopped for time or memory may have said nothing
+                return said + "."
+            return said + " and the end of its error output is shown at approval."
         name, model, baseline = self.primary or ("?", None, None)
         sample = f" on a sample of {self.sampled_rows} rows" if self.sampled_rows else ""
         verdict = (
@@ -61,6 +62,13 @@ class ValidationResult(BaseModel):
             f"{_fmt(model)} vs naive baseline {_fmt(baseline)}: the model {verdict} the baseline."
             + self._search_words()
         )
+
+    def what_happened(self) -> str:
+        """How the run ended, as words after "the script": "timed out (no result within 600 s)"."""
+        if self.status == "memory":  # its reason is already the sentence's predicate
+            return self.reason
+        verb = {"passed": "ran", "timeout": "timed out", "skipped": "was not run"}
+        return f"{verb.get(self.status, 'failed')} ({self.reason})"
 
     def saved_model(self) -> str:
         """The saved model's name in the run folder: model.joblib, or a Spark model's folder."""
@@ -91,9 +99,12 @@ def run_training_script(
     *,
     sample_rows: int | None,
     timeout_s: float,
+    memory_limit_mb: int | None = None,
     run_name: str = "validation",
 ) -> ValidationResult:
+    """Run the script on the data; `memory_limit_mb` None: half the machine's memory, now."""
     out_dir = ml_dir / "runs" / run_name
+    _refuse_links(ml_dir, out_dir)
     cmd = [
         sys.executable,
         str(ml_dir / TRAINING_SCRIPT),
@@ -110,29 +121,20 @@ def run_training_script(
     # spinning threads made a 3 s check take a minute; one thread costs little on small data.
     env = script_environment(os.environ)
     env.setdefault("OMP_NUM_THREADS", "1")
-    started = time.perf_counter()
-    try:
-        proc = subprocess.run(
-            cmd, cwd=ml_dir, capture_output=True, text=True, timeout=timeout_s, check=False,
-            env=env,
-        )  # fmt: skip
-    except subprocess.TimeoutExpired as exc:
-        return ValidationResult(
-            status="timeout",
-            reason=f"no result within {timeout_s:.0f} s",
-            seconds=time.perf_counter() - started,
-            stderr_tail=_tail(exc.stderr),
-            sampled_rows=sample_rows,
+    limit = memory_limit_mb or default_memory_limit_mb()
+    run = run_bounded(cmd, cwd=ml_dir, env=env, timeout_s=timeout_s, memory_limit_mb=limit)
+    said = {"seconds": run.seconds, "stderr_tail": _tail(run.stderr), "sampled_rows": sample_rows}
+    if run.stopped == "timeout":
+        reason = f"no result within {timeout_s:.0f} s"
+        return ValidationResult(status="timeout", reason=reason, **said)
+    if run.stopped == "memory":
+        reason = (
+            f"used more than {format_megabytes(limit)} of memory (the limit, --memory-limit) "
+            f"and was stopped after {run.seconds:.1f} s"
         )
-    seconds = time.perf_counter() - started
-    if proc.returncode != 0:
-        return ValidationResult(
-            status="failed",
-            reason=f"exit code {proc.returncode}",
-            seconds=seconds,
-            stderr_tail=_tail(proc.stderr),
-            sampled_rows=sample_rows,
-        )
+        return ValidationResult(status="memory", reason=reason, **said)
+    if run.returncode != 0:
+        return ValidationResult(status="failed", reason=f"exit code {run.returncode}", **said)
     metrics_path = out_dir / "metrics.json"
     try:
         metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
@@ -140,17 +142,29 @@ def run_training_script(
         return ValidationResult(
             status="failed",
             reason=f"the script exited 0 but {metrics_path} is unreadable: {exc}",
-            seconds=seconds,
-            stderr_tail=_tail(proc.stderr),
+            seconds=run.seconds,
+            stderr_tail=_tail(run.stderr),
         )
     return ValidationResult(
         status="passed",
         reason="ran to completion",
-        seconds=seconds,
+        seconds=run.seconds,
         sampled_rows=sample_rows,
         metrics=metrics,
         output_dir=str(out_dir),
     )
+
+
+def _refuse_links(ml_dir: Path, out_dir: Path) -> None:
+    """The script writes its model and metrics in `out_dir`; a link planted on the way there
+    would have it write elsewhere, so the check run does not start."""
+    for path in (ml_dir, ml_dir / "runs", out_dir):
+        if path.is_symlink():
+            raise OutputError(
+                f"{path} is a symbolic link; ml-engineer does not let the training script write "
+                "through links. Remove it and run again.",
+                path=str(path),
+            )
 
 
 def _tail(text: str | bytes | None) -> str | None:

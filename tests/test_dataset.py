@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from conftest import shared_fixtures_or_skip as shared_fixtures
 
@@ -211,6 +213,77 @@ def test_latin1_csv_is_still_read(tmp_path):
     assert df.loc[0, "city"] == "Zürich"
 
 
+def test_encoding_bom_then_utf8_throughout_then_cp1252_else_latin1(tmp_path):
+    """Found once, when the dataset is located, for the product and the script alike."""
+    late = "name,price\n" + "plain,1\n" * 150_000  # past the first 1 MB read
+    cases = {
+        "sig.csv": ("name,price\nJosé,1\n".encode("utf-8-sig"), "utf-8-sig"),
+        "u16.csv": ("name,price\nJosé,1\n".encode("utf-16"), "utf-16"),
+        "ascii.csv": (b"name,price\nJose,1\n", "utf-8"),
+        # an accent only after the first megabyte: the whole file is checked, not its head
+        "late.csv": ((late + "José,5€\n").encode("cp1252"), "cp1252"),
+        # 0x81 is no cp1252 character: latin-1 reads any byte
+        "odd.csv": (b"name,price\nJos\xe9,\x81\n", "latin-1"),
+    }
+    for name, (content, expected) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        location = find_dataset(tmp_path, name)
+        assert location.encoding == expected, name
+        assert "Jos" in read_dataset(location)["name"].iloc[-1]
+    assert read_dataset(find_dataset(tmp_path, "late.csv"))["price"].iloc[-1] == "5€"
+
+
+def test_utf8_character_cut_at_a_read_boundary_is_still_utf8(tmp_path):
+    from ml_engineer.inputs.dataset_location import CHUNK
+
+    head = "a\n"
+    text = head + "x" * (CHUNK - 1 - len(head)) + "é\n"  # é's two bytes straddle the chunk end
+    assert text.encode("utf-8")[CHUNK - 1 : CHUNK + 1] == "é".encode()
+    path = tmp_path / "data.csv"
+    path.write_text(text, encoding="utf-8")
+    location = find_dataset(tmp_path, None)
+    assert location.encoding == "utf-8"
+    assert read_dataset(location)["a"].iloc[0].endswith("é")
+
+
+def test_separator_is_sniffed_through_quotes(tmp_path):
+    cases = {
+        "pipe.csv": ('name|note\n"a, b"|"x; y"\n"c, d"|"z; w"\n', "|", ["name", "note"]),
+        "semi.csv": ("a;b\n1,5;2\n3,5;4\n", ";", ["a", "b"]),  # decimal commas
+        "comma.csv": ('a,b\n"x|y",1\n"z|w",2\n', ",", ["a", "b"]),
+        "one.csv": ("species\nAdelie\nGentoo\n", ",", ["species"]),
+    }
+    for name, (text, sep, columns) in cases.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        location = find_dataset(tmp_path, name)
+        assert location.sep == sep, name
+        assert list(read_dataset(location).columns) == columns, name
+    pipe = read_dataset(find_dataset(tmp_path, "pipe.csv"))
+    assert pipe["name"].tolist() == ["a, b", "c, d"]
+
+
+def test_repeated_column_names_are_a_data_error_naming_them(tmp_path):
+    csv = tmp_path / "data.csv"
+    csv.write_text("id,score,id,score,city\n1,2,3,4,x\n", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        read_dataset(find_dataset(tmp_path, "data.csv"))
+    message = str(err.value)
+    assert str(csv) in message and "Rename the repeated columns" in message
+    assert "`id` (columns 1, 3); `score` (columns 2, 4)" in message
+    assert err.value.field == "id, score" and err.value.path == str(csv)
+
+    parquet = tmp_path / "data.parquet"
+    pq.write_table(pa.table([[1], [2]], names=["city", "city"]), parquet)
+    with pytest.raises(DataError, match=r"`city` \(columns 1, 2\)"):
+        read_dataset(find_dataset(tmp_path, "data.parquet"))
+
+    # Columns without a name are not repeats: pandas names them apart (`Unnamed: 1`, ...).
+    unnamed = tmp_path / "unnamed.csv"
+    unnamed.write_text(",a,\n0,1,2\n", encoding="utf-8")
+    assert read_dataset(find_dataset(tmp_path, "unnamed.csv")).shape == (1, 3)
+
+
 # ---------------------------------------------------------------------------------------------
 # dataset_facts
 
@@ -359,3 +432,63 @@ def test_repeats():
     df = pd.DataFrame({"household": [1, 1, 2, None], "row": [1, 2, 3, None]})
     assert repeats(df, "household")
     assert not repeats(df, "row")
+
+
+# ---------------------------------------------------------------------------------------------
+# column_profile: the columns only the data has
+
+
+def test_columns_only_the_data_has_are_profiled_from_their_values():
+    from ml_engineer.inputs.data.column_profile import add_data_columns
+    from ml_engineer.models import ColumnKind, ColumnProfile, DataProfile
+
+    n = 400
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({
+        "known": rng.normal(size=n),
+        "Unnamed: 0": np.arange(n),  # an exported row index
+        "year": np.arange(n) + 1,  # counts too, but is named as time
+        "weight": np.where(np.arange(n) % 50 == 0, "?", (rng.normal(size=n) + 10).round(2)
+                           .astype(str)),  # numbers, with "?" for missing
+        "plan": rng.choice(["basic", "pro", None], n),
+        "review": [f"customer review number {i} says it was fine overall" for i in range(n)],
+        "signup": pd.date_range("2021-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+        "month_name": rng.choice(["March", "May", "June"], n),  # words, not dates
+        "active": rng.choice([True, False], n),
+        "flag_text": rng.choice(["True", "False"], n),
+    })  # fmt: skip
+    profile = DataProfile(
+        source_format="canonical", profile_path="profile.json",
+        columns=[ColumnProfile(name="known", kind=ColumnKind.numeric),
+                 ColumnProfile(name="gone", kind=ColumnKind.numeric)],
+    )  # fmt: skip
+    completed = add_data_columns(profile, frame)
+    assert profile.column("plan") is None and profile.column("gone").flags == []  # a copy
+    assert completed.column("known").flags == []  # the profile's own columns are kept as are
+    assert completed.column("gone").flags == ["absent_from_data"]
+    kinds = {c.name: c.kind for c in completed.columns if "profiled_from_data" in c.flags}
+    assert kinds == {
+        "Unnamed: 0": ColumnKind.id, "year": ColumnKind.numeric, "weight": ColumnKind.numeric,
+        "plan": ColumnKind.categorical, "review": ColumnKind.text, "signup": ColumnKind.datetime,
+        "month_name": ColumnKind.categorical, "active": ColumnKind.boolean,
+        "flag_text": ColumnKind.boolean,
+    }  # fmt: skip
+    assert "row number" in completed.column("Unnamed: 0").notes[0]
+    weight = completed.column("weight")
+    assert "'?'" in weight.notes[0] and "read as missing" in weight.notes[0]
+    assert weight.stats.min < weight.stats.q50 < weight.stats.max  # "?" is not a number
+    plan = completed.column("plan")
+    assert plan.missing_count == int(frame["plan"].isna().sum()) > 0
+    assert plan.missing_fraction == pytest.approx(plan.missing_count / n)
+    assert plan.unique_count == 2 and {t.value for t in plan.top_values} == {"basic", "pro"}
+    assert sum(t.count for t in plan.top_values) == n - plan.missing_count  # all rows counted
+    year = completed.column("year")
+    assert (year.stats.min, year.stats.max, year.stats.q50) == (1.0, 400.0, 200.5)
+    assert year.top_values[0].value == "1" and year.sample_values[:2] == ["1", "2"]
+    review = completed.column("review")
+    assert review.mean_length > 25 and review.unique_count == n
+    assert all(isinstance(v, str) for c in completed.columns for v in c.sample_values)
+    agreeing = completed.model_copy(
+        update={"columns": [c for c in completed.columns if c.name != "gone"]}
+    )
+    assert add_data_columns(agreeing, frame) is agreeing  # nothing to add: nothing read again

@@ -206,6 +206,10 @@ def runs(tmp_path_factory):
         config, data_path, target = build(root / name)
         script = write_project(root / name, config)
         prepared[name] = (config, data_path, target, script, args)
+    # The regression run finds an earlier run's model/ where it saves its own.
+    earlier = root / "regression" / "runs" / "latest" / "model"
+    earlier.mkdir(parents=True)
+    (earlier / "from-an-earlier-run").write_text("stale", encoding="utf-8")
 
     def run(name: str):
         config, data_path, target, script, args = prepared[name]
@@ -246,6 +250,14 @@ def test_runs_cleanly_and_beats_the_baseline(runs, name):
         "fitted_on": "train+val",
     }
     assert (runs[name][4] / "model" / "metadata").is_dir()
+
+
+def test_the_model_replaces_an_earlier_one_whole_and_no_temporary_file_is_left(runs):
+    metrics_of(runs, "regression")
+    output_dir = runs["regression"][4]
+    assert sorted(path.name for path in output_dir.iterdir()) == ["metrics.json", "model"]
+    assert not (output_dir / "model" / "from-an-earlier-run").exists()
+    assert (output_dir / "model" / "metadata").is_dir()
 
 
 def test_binary_details(runs):

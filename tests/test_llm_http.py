@@ -24,6 +24,11 @@ from ml_engineer.agents.usage import Budget
 from ml_engineer.graphs.state import Context
 
 KEY = "sk-test-NEVER-WRITE-ME-0123456789"
+CLOUD_SECRETS = {
+    "AWS_SECRET_ACCESS_KEY": "aws-NEVER-WRITE-ME-wJalrXUtnFEMI",
+    "GITHUB_TOKEN": "ghp_NEVERWRITEME0123456789abcdefABCDEF",
+    "DATABASE_PASSWORD": "db-NEVER-WRITE-ME-hunter2",
+}
 FEATURES, PLAN, EXPERIMENT = "write_feature_spec", "write_training_plan", "write_experiment_config"
 GOOD = {
     FEATURES: {
@@ -112,7 +117,8 @@ def cli(tmp_path, stub, *args, extra_env=None):
 
 def test_a_clean_run_end_to_end_through_chatopenai_over_http(tmp_path, stub, benefits):
     stub.responder = ByNode().queue(FEATURES, tool_call("overview", {}))
-    proc = cli(tmp_path, stub, "run", str(benefits), "--model", "stub-model", "--yes")
+    proc = cli(tmp_path, stub, "run", str(benefits), "--model", "stub-model", "--yes",
+               extra_env=CLOUD_SECRETS)  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "LLM agents: stub-model proposes" in proc.stdout
     data = config_of(benefits)["data"]
@@ -128,11 +134,13 @@ def test_a_clean_run_end_to_end_through_chatopenai_over_http(tmp_path, stub, ben
     bodies = [r.body for r in stub.requests]
     assert all(b["model"] == "stub-model" and b["tools"] for b in bodies)
     assert all(r.headers["authorization"] == f"Bearer {KEY}" for r in stub.requests)
-    # The key is in no body, deliverable, log, state file or checkpoint.
-    for path in (benefits.parent).rglob("*"):
-        if path.is_file():
-            assert KEY.encode() not in path.read_bytes(), path
-    assert KEY not in proc.stdout + proc.stderr
+    # The key and the caller's cloud secrets are in no body, deliverable, log, state file,
+    # checkpoint or output of the check run.
+    for secret in (KEY, *CLOUD_SECRETS.values()):
+        for path in (benefits.parent).rglob("*"):
+            if path.is_file():
+                assert secret.encode() not in path.read_bytes(), path
+        assert secret not in proc.stdout + proc.stderr
     assert all(KEY not in json.dumps(b) for b in bodies)
 
 

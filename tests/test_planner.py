@@ -183,6 +183,14 @@ def test_repeated_entity_gives_a_grouped_split():
     assert not decision(spec, "customer_id").keep
 
 
+def test_a_key_with_too_few_values_to_split_by_is_not_grouped_on_and_the_spec_says_why():
+    # Three stores: grouped, validation and test would each hold one store, or none.
+    stores = cat("store_id", {"north": 2000, "south": 2000, "east": 1000})
+    spec = plan(profile(stores, col("amount"), CHURN), "predict churn")
+    assert spec.split.strategy == "stratified" and spec.split.group_column is None
+    assert "`store_id` repeats across rows but has only 3 values" in spec.split.reason
+
+
 def test_imbalance_weights_classes_and_reports_pr_auc():
     prof = profile(col("x"), cat("fraud", {"no": 4900, "yes": 100}))
     spec = plan(

@@ -1,4 +1,5 @@
-"""Finding the analyst's dataset: the file the profile names, or the data file beside it.
+"""Finding the analyst's dataset: the file the profile names, or the data file beside it, and
+for a CSV file its text encoding and field separator.
 
 Kept apart from reading and measuring (dataset.py) so that a profile-only run never imports
 pandas: this module needs only the standard library and pydantic.
@@ -6,6 +7,8 @@ pandas: this module needs only the standard library and pydantic.
 
 from __future__ import annotations
 
+import codecs
+import csv
 import gzip
 import re
 from pathlib import Path
@@ -37,7 +40,15 @@ class DatasetLocation(BaseModel):
     how_found: str = Field(
         description="One sentence for the user, e.g. 'the only CSV file in ...'."
     )
-    sep: str = Field(",", description="The CSV field separator (',' or a tab); unused for Parquet.")
+    sep: str = Field(
+        ",", description="The CSV field separator (, ; | or a tab); unused for Parquet."
+    )
+    encoding: str | None = Field(
+        None,
+        description="The CSV text encoding, a Python codec name (utf-8, utf-8-sig, utf-16, "
+        "utf-32, cp1252 or latin-1); None where not looked for (Parquet, a location made by "
+        "hand or saved by an older version): `csv_encoding` finds it then.",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -60,29 +71,6 @@ def _usable(path: Path) -> bool:
     except OSError:
         return False
     return _data_suffix(path.name) is not None
-
-
-def _sniff_sep(path: Path, suffix: str) -> str:
-    if suffix.startswith(".tsv"):
-        return "\t"
-    try:
-        opener = gzip.open if suffix.endswith(".gz") else open
-        with opener(path, "rb") as fh:
-            first = fh.readline(65536)
-    except (OSError, EOFError):
-        return ","
-    if b"\t" in first and b"," not in first:
-        return "\t"
-    if b";" in first and b"," not in first:
-        return ";"
-    return ","
-
-
-def _location(path: Path, how_found: str) -> DatasetLocation:
-    suffix = _data_suffix(path.name) or ".csv"
-    fmt = DATA_SUFFIXES[suffix]
-    sep = _sniff_sep(path, suffix) if fmt == "csv" else ","
-    return DatasetLocation(path=path, format=fmt, how_found=how_found, sep=sep)
 
 
 def _basename(text: str) -> str:
@@ -149,3 +137,132 @@ def find_dataset(data_dir: Path, profile_dataset_path: str | None) -> DatasetLoc
                 chosen[0], f"of several data files in {data_dir}, the one {label} (also: {others})"
             )
     return None
+
+
+# ---------------------------------------------------------------------------------------------
+# How a CSV file is written: its text encoding and its field separator
+#
+# Found once, here, and carried to experiment-config.yaml (data.encoding, data.sep), so the
+# product and the generated script read the file alike: a script reading a latin-1 export as
+# UTF-8, or a `|`-separated one as commas, fails or reads one wide column.
+
+CHUNK = 1 << 20  # bytes read at a time while checking the encoding
+SEPARATORS = ",;\t|"
+SNIFF_LINES = 20  # csv.Sniffer reads this many whole lines of the file's head...
+# ...and at most this many characters: its quote-finding regex takes quadratic time on some
+# lines (64 KB of `, "x` took 18 s), and the file is untrusted.
+SNIFF_CHARS = 8192
+_BOMS = (  # UTF-32's BOM starts with UTF-16's, so it is tried first
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _open(path: Path, suffix: str):
+    return gzip.open(path, "rb") if suffix.endswith(".gz") else open(path, "rb")
+
+
+def _decodes_throughout(path: Path, suffix: str, encoding: str) -> bool:
+    """Whether the whole file decodes. The whole file, not its head: an export sorted by name
+    can hold its first "é" a million rows down, and the script would fail there."""
+    decoder = codecs.getincrementaldecoder(encoding)()  # a character cut between chunks waits
+    try:
+        with _open(path, suffix) as fh:
+            while chunk := fh.read(CHUNK):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def sniff_encoding(path: Path, suffix: str, head: bytes) -> str:
+    """A byte-order mark says; else UTF-8 when the whole file is UTF-8; else Windows' cp1252
+    (what Excel writes in Western Europe) when it decodes; else latin-1, which decodes anything.
+    """
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            if _decodes_throughout(path, suffix, encoding):
+                return encoding
+        except (OSError, EOFError):
+            return "utf-8"  # unreadable: read_dataset says so, naming the file
+    return "latin-1"
+
+
+def sniff_sep(head_text: str, suffix: str) -> str:
+    """The field separator: csv.Sniffer on the first lines (it sees through quoted fields),
+    limited to , ; | and tab; without a clear answer, the separator the header line shows."""
+    if suffix.startswith(".tsv"):
+        return "\t"
+    lines = head_text[: SNIFF_CHARS * 2].splitlines(keepends=True)[: SNIFF_LINES + 1]
+    if len(lines) > 1 and not lines[-1].endswith(("\n", "\r")):
+        lines = lines[:-1]  # cut short by the read
+    sample = ""
+    for line in lines:
+        if sample and len(sample) + len(line) > SNIFF_CHARS:
+            break
+        sample += line
+    sample = sample[:SNIFF_CHARS]  # a first line longer than that is sniffed in part
+    try:
+        sep = csv.Sniffer().sniff(sample, delimiters=SEPARATORS).delimiter
+        header = next(csv.reader([sample.splitlines()[0]], delimiter=sep), [])
+        if sep in SEPARATORS and len(header) > 1:
+            return sep
+    except (csv.Error, IndexError):
+        pass
+    first = lines[0] if lines else ""
+    for sep in ("\t", ";", "|"):
+        if sep in first and "," not in first:
+            return sep
+    return ","
+
+
+def _head(path: Path, suffix: str) -> bytes:
+    try:
+        with _open(path, suffix) as fh:
+            return fh.read(CHUNK)
+    except (OSError, EOFError):
+        return b""  # read_dataset reports the unreadable file
+
+
+def csv_encoding(location: DatasetLocation) -> str:
+    """The location's text encoding, looked for now if it was not when it was found."""
+    if location.encoding or location.format != "csv":
+        return location.encoding or "utf-8"
+    suffix = _data_suffix(location.path.name) or ".csv"
+    head = _head(location.path, suffix)
+    return sniff_encoding(location.path, suffix, head) if head else "utf-8"
+
+
+def _csv_location(path: Path, suffix: str, how_found: str) -> DatasetLocation:
+    head = _head(path, suffix)
+    encoding = sniff_encoding(path, suffix, head) if head else "utf-8"
+    text = head.decode(encoding, errors="replace")  # utf-16/-32 and -sig drop their BOM
+    return DatasetLocation(
+        path=path, format="csv", how_found=how_found, sep=sniff_sep(text, suffix),
+        encoding=encoding,
+    )  # fmt: skip
+
+
+def _location(path: Path, how_found: str) -> DatasetLocation:
+    suffix = _data_suffix(path.name) or ".csv"
+    if DATA_SUFFIXES[suffix] == "csv":
+        return _csv_location(path, suffix, how_found)
+    return DatasetLocation(path=path, format="parquet", how_found=how_found)
+
+
+def linked_data_files(data_dir: Path) -> list[str]:
+    """Data files in `data_dir` that are symbolic links, which `find_dataset` never reads: the
+    folder is written by another program, and a link can point at any file on the machine."""
+    try:
+        return sorted(
+            p.name for p in Path(data_dir).iterdir() if p.is_symlink() and _data_suffix(p.name)
+        )
+    except OSError:
+        return []

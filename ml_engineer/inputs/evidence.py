@@ -1,25 +1,34 @@
 """Checking the profile against the dataset, and measuring what only the data can tell.
 
 The data is the truth: a target absent from it is an error; columns the profile lists but the
-data lacks are excluded with that reason; counts the profile left out are filled in. Everything
-reconciled is said in the notes, never changed silently.
+data lacks are excluded with that reason; columns only the data has were profiled from it
+(`column_profile.py`) before the goal was decided; counts the profile left out are filled in.
+Everything reconciled is said in the notes, never changed silently.
 """
 
 from __future__ import annotations
 
+import pandas as pd
+
 from ml_engineer.errors import DataError
-from ml_engineer.inputs.dataset import DatasetLocation, dataset_facts, read_dataset, repeats
+from ml_engineer.inputs.data.column_profile import ABSENT_FROM_DATA, PROFILED_FROM_DATA
+from ml_engineer.inputs.dataset import DatasetLocation, dataset_facts, repeats
 from ml_engineer.models import ColumnKind, DataProfile, Goal, TaskType, TopValue
 from ml_engineer.planning.names import tokens
 from ml_engineer.planning.planner import DataEvidence
 
-ABSENT_FLAG = "absent_from_data"
+ABSENT_FLAG = ABSENT_FROM_DATA
 
 
 def measure_evidence(
-    location: DatasetLocation, profile: DataProfile, goal: Goal, key_columns: list[str]
+    location: DatasetLocation,
+    df: pd.DataFrame,
+    profile: DataProfile,
+    goal: Goal,
+    key_columns: list[str],
 ) -> tuple[DataProfile, DataEvidence]:
-    df = read_dataset(location)
+    """Check `profile` against `df`, the dataset read from `location` (read once by the caller:
+    it is measured again for each target an agent proposes)."""
     data_columns = [str(c) for c in df.columns]
     if goal.target not in data_columns:
         shown = ", ".join(f"`{c}`" for c in data_columns[:20])
@@ -62,18 +71,28 @@ def _reconcile(
     present = set(data_columns)
     absent = [c for c in profile.columns if c.name not in present]
     for col in absent:
-        col.flags.append(ABSENT_FLAG)
+        if ABSENT_FLAG not in col.flags:  # add_data_columns may have flagged it already
+            col.flags.append(ABSENT_FLAG)
     if absent:
         notes.append(
             "Columns in the profile but not in the dataset were excluded: "
             + ", ".join(f"`{c.name}`" for c in absent)
             + "."
         )
-    unprofiled = [c for c in data_columns if profile.column(c) is None]
-    if unprofiled:
+    from_data = [c.name for c in profile.columns if PROFILED_FROM_DATA in c.flags]
+    if from_data:
         notes.append(
-            "Columns in the dataset but not in the profile were not used (profile them to use "
-            "them): " + ", ".join(f"`{c}`" for c in unprofiled) + "."
+            "Columns in the dataset but not in the profile were profiled from the data (type, "
+            "missing and distinct counts, statistics) and decided on like the others: "
+            + ", ".join(f"`{c}`" for c in from_data)
+            + "."
+        )
+    unprofiled = [c for c in data_columns if profile.column(c) is None]
+    if unprofiled:  # only when the caller did not profile them (add_data_columns)
+        notes.append(
+            "Columns in the dataset but not in the profile were not used: "
+            + ", ".join(f"`{c}`" for c in unprofiled)
+            + "."
         )
     if profile.row_count is not None and profile.row_count != facts.row_count:
         notes.append(

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from ml_engineer.errors import InputsError
 from ml_engineer.inputs.analyst_notes import read_analyst_notes
-from ml_engineer.inputs.dataset_location import DatasetLocation, find_dataset
+from ml_engineer.inputs.dataset_location import DatasetLocation, find_dataset, linked_data_files
 from ml_engineer.inputs.profile_detect import find_profile, read_profile
 from ml_engineer.models import AnalystNotes, DataProfile
 
@@ -54,6 +54,13 @@ def load_inputs(data_dir: Path, profile_path: Path | None = None) -> LoadedInput
             if (profile.dataset_path)
             else ""
         )
+        links = linked_data_files(data_dir)
+        if links:
+            named = (
+                f" ({', '.join(links)} {'is a symbolic link' if len(links) == 1 else 'are links'}"
+                ", which ml-engineer does not follow: a link can point at any file on this "
+                "machine. Copy the data into the folder to use it)"
+            )
         log.append(f"Dataset: not found{named}; the script will be written but not run")
     return LoadedInputs(
         data_dir=str(data_dir), profile=profile, notes=notes, dataset=location, log=log

@@ -77,6 +77,9 @@ class DataSection(BaseModel):
     path_env: str = "ML_ENGINEER_DATA"
     format: Literal["csv", "parquet"] = "csv"
     sep: str = Field(",", description="CSV field separator.")
+    encoding: str = Field(
+        "utf-8", description="CSV text encoding (a Python codec name, e.g. utf-8, cp1252)."
+    )
     target: str
     task: Literal["binary", "multiclass", "regression"]
     positive_class: str | None = None

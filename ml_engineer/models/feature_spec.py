@@ -129,6 +129,9 @@ class FeatureSpec(BaseModel):
     data_available: bool = False
     data_format: Literal["csv", "parquet"] = "csv"
     data_sep: str = Field(",", description="The CSV field separator found in the file.")
+    data_encoding: str = Field(
+        "utf-8", description="The CSV text encoding found in the file (a Python codec name)."
+    )
     profile_format: str = "canonical"
     unread_fields: list[str] = Field(default_factory=list)
 

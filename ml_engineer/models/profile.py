@@ -57,7 +57,8 @@ class ColumnProfile(BaseModel):
         default_factory=list,
         description="Normalised quality flags: constant, high_missing, likely_id, "
         "high_cardinality, skewed, imbalanced, duplicate (rows), leakage, weight, redundant, "
-        "correlated, missing, other; absent_from_data is set when the dataset lacks the column.",
+        "correlated, missing, other; absent_from_data is set when the dataset lacks the column, "
+        "profiled_from_data when the profile lacked it and it was measured on the data.",
     )
     notes: list[str] = Field(default_factory=list, description="Upstream quality notes, verbatim.")
     max_length: float | None = Field(

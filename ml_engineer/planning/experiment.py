@@ -55,6 +55,7 @@ def plan_experiment(spec: FeatureSpec, request: PlanRequest) -> ExperimentConfig
             if spec.data_format == "parquet" or (spec.data_path or "").endswith((".parquet", ".pq"))
             else "csv",
             sep=spec.data_sep,
+            encoding=spec.data_encoding,
             target=spec.target.column,
             task=spec.goal.task.value,
             positive_class=spec.target.positive_class,

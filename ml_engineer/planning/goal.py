@@ -130,14 +130,38 @@ def _find_target(
     *,
     user_goal: bool,
 ) -> tuple[str, str]:
-    names = profile.column_names
+    """The target among the columns the dataset has, when it was read (the data wins); else
+    among all the profile's, so that a target the data lacks is named as such when measured."""
+    present = [c for c in profile.columns if "absent_from_data" not in c.flags]
+    if present and len(present) < len(profile.columns):
+        try:
+            return _match_target(present, profile, notes, sentence, explicit, user_goal=user_goal)
+        except _NoTarget:  # none of them fits (an ambiguous goal is said as such, not retried)
+            pass
+    return _match_target(profile.columns, profile, notes, sentence, explicit, user_goal=user_goal)
+
+
+class _NoTarget(GoalError):
+    """No column fits the goal (an ambiguous goal is a plain GoalError)."""
+
+
+def _match_target(
+    columns: list[ColumnProfile],
+    profile: DataProfile,
+    notes: AnalystNotes,
+    sentence: str,
+    explicit: str | None,
+    *,
+    user_goal: bool,
+) -> tuple[str, str]:
+    names = [c.name for c in columns]
     if explicit is not None:
         if explicit in names:
             return explicit, "named with --target"
         folded = [n for n in names if n.lower() == explicit.lower()]
         if len(folded) == 1:
             return folded[0], f"named with --target ({explicit!r} matched {folded[0]!r})"
-        raise GoalError(
+        raise _NoTarget(
             f"The target {explicit!r} is not a column of the profile ({profile.profile_path}). "
             f"Columns: {_column_list(names)}. Pass one of them with --target."
         )
@@ -162,11 +186,11 @@ def _find_target(
             f"The goal {sentence!r} matches several columns: {_column_list(best)}. Say which one "
             "with --target, e.g. --target " + _quote_arg(best[0]) + "."
         )
-    candidates = [c.name for c in profile.columns if _looks_like_target(c)]
+    candidates = [c.name for c in columns if _looks_like_target(c)]
     if hint and hint in names:
         candidates = [hint, *[c for c in candidates if c != hint]]
     where = "the goal you gave" if user_goal else "the analyst's documents"
-    raise GoalError(
+    raise _NoTarget(
         f"No target column could be found from {where} ({sentence or 'no goal sentence'!r}) in "
         f"the profile {profile.profile_path}. Likely targets: {_column_list(candidates or names)}. "
         'Pass --target COLUMN, or a goal that names it, e.g. --goal "predict '

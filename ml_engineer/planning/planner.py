@@ -74,6 +74,7 @@ def plan_feature_spec(
     data_path: str | None = None,
     data_format: str = "csv",
     data_sep: str = ",",
+    data_encoding: str = "utf-8",
 ) -> FeatureSpec:
     evidence = evidence or DataEvidence()
     goal = decide_goal(
@@ -159,6 +160,7 @@ def plan_feature_spec(
         data_available=data_available,
         data_format="parquet" if data_format == "parquet" else "csv",
         data_sep=data_sep,
+        data_encoding=data_encoding,
         profile_format=profile.source_format,
         unread_fields=list(profile.unread_fields),
     )

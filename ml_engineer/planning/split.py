@@ -8,6 +8,9 @@ from ml_engineer.planning.names import tokens
 SMALL_DATA_ROWS = 1_000  # below this, a single validation split is too noisy: cross-validate
 CV_FOLDS = 5
 _ENTITY_TOKENS = {"id", "customer", "user", "account", "patient", "client", "member", "store"}
+# A grouped split puts whole groups in each part: with fewer groups, validation and test hold
+# one or two groups each (or none), and grouped k-fold cannot fill its folds.
+MIN_GROUPS = 20
 
 
 def decide_split(
@@ -38,7 +41,8 @@ def decide_split(
             "the newest 15% is the test part and the 15% before it validation, never shuffled"
             + cv_note,
         )  # fmt: skip
-    group = _group_column(profile, goal, notes, repeated_keys or {})
+    group, too_few = _group_column(profile, goal, notes, repeated_keys or {})
+    cv_note += too_few
     if group:
         return SplitPlan(
             strategy="group", train=0.7, val=0.15, test=0.15, group_column=group, cv_folds=cv,
@@ -59,8 +63,11 @@ def decide_split(
 
 def _group_column(
     profile: DataProfile, goal: Goal, notes: AnalystNotes, repeated: dict[str, bool]
-) -> str | None:
+) -> tuple[str | None, str]:
+    """The column to group the split by, or None; and, when a key column repeats but has too
+    few values to split by, the words that say so."""
     rows = profile.row_count
+    too_few = ""
     candidates = list(notes.key_columns)
     candidates += [
         c.name
@@ -72,11 +79,20 @@ def _group_column(
         col = profile.column(name)
         if col is None or name == goal.target:
             continue
+        if col.unique_count is not None and col.unique_count < MIN_GROUPS:
+            repeats = not rows or col.unique_count < rows
+            if repeats and not too_few:
+                too_few = (
+                    f"; `{name}` repeats across rows but has only {col.unique_count} values, too "
+                    f"few to keep each in one part (a grouped split needs {MIN_GROUPS}), so it is "
+                    "not grouped on"
+                )
+            continue
         if name in repeated:
             if repeated[name]:
-                return name
+                return name, too_few
             continue
         if col.unique_count is not None and rows and col.unique_count < rows * 0.95:
             if set(tokens(name)) & _ENTITY_TOKENS or name in notes.key_columns:
-                return name
-    return None
+                return name, too_few
+    return None, too_few

@@ -20,7 +20,8 @@ _SECTION_COMMENTS = {
         "Where the data is and how it is used. `path` is relative to this file's folder; the\n"
         "environment variable named by `path_env`, or the script's --data flag, overrides it.\n"
         "`features` groups the input columns by treatment (one pipeline branch per group);\n"
-        "`drop` lists excluded columns (reasons in feature-spec.md)."
+        "`drop` lists excluded columns (reasons in feature-spec.md). `sep` and `encoding` are\n"
+        "the CSV file's field separator and text encoding, as found in the file."
     ),
     "preprocessing": "Encoding limits shared by every column of a group.",
     "model": "The estimator and its parameters, passed to scikit-learn as written.",

@@ -6,6 +6,7 @@ from ml_engineer import __version__
 from ml_engineer.models import DerivedFeature, DerivedOp, FeatureSpec, TaskType
 from ml_engineer.models.derived import BINS_DEFAULT
 from ml_engineer.render.jinja_env import markdown_environment
+from ml_engineer.render.markdown_filters import code, md
 from ml_engineer.spec_block import with_block
 
 _TASK_LABELS = {
@@ -39,10 +40,33 @@ def render_feature_spec(
             constraint_lines=_constraint_lines(spec, validation_line),
             derived_rows=[(d, operation_words(d)) for d in spec.derived],
             preprocessing_order=_preprocessing_order(spec),
+            data_file=_data_file_words(spec),
         )
     )
     # The sub-skills run alone read the design from this block, never from the prose.
     return with_block(text, spec, seed)
+
+
+_SEPARATOR_WORDS = {"\t": "tabs", ";": "semicolons", "|": "`|`"}
+
+
+def _data_file_words(spec: FeatureSpec) -> str:
+    """How the CSV file is written, said where a reader would assume UTF-8 and commas: other
+    tools (and people) must read it alike. Markdown-safe: the values may have been edited."""
+    if not spec.data_available or spec.data_format != "csv":
+        return ""
+    parts, keys = [], []
+    if spec.data_encoding.lower() not in ("utf-8", "utf-8-sig"):
+        parts.append(f"text encoded in {md(spec.data_encoding)}, not UTF-8")
+        keys.append("`data.encoding`")
+    if spec.data_sep != ",":
+        keys.append("`data.sep`")
+        parts.append(
+            "fields separated by " + _SEPARATOR_WORDS.get(spec.data_sep, code(spec.data_sep))
+        )
+    if not parts:
+        return ""
+    return f" ({'; '.join(parts)}: {' and '.join(keys)} in experiment-config.yaml)"
 
 
 _OPERATIONS = {

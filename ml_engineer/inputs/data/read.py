@@ -10,7 +10,7 @@ import gzip
 import pandas as pd
 
 from ml_engineer.errors import DataError
-from ml_engineer.inputs.dataset_location import DatasetLocation
+from ml_engineer.inputs.dataset_location import DatasetLocation, csv_encoding
 
 
 def _fail(location: DatasetLocation, problem: str, fix: str) -> DataError:
@@ -34,44 +34,62 @@ def _read_csv(location: DatasetLocation, nrows: int | None, columns: list[str] |
         ) from exc
     if not head.strip():
         raise _fail(location, "the file is empty", "Export the data again, with a header row.")
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    encoding = csv_encoding(location)
+    if b"\x00" in head and not encoding.startswith(("utf-16", "utf-32")):
         raise _fail(
             location, "it holds binary data, not CSV text", "Export the data as CSV or Parquet."
         )
-    kwargs: dict = {"sep": location.sep, "low_memory": False, "nrows": nrows}
-    if columns is not None:
-        kwargs["usecols"] = list(columns)
-    encodings = ["utf-8-sig", "latin-1"]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings = ["utf-16"]
-    last: Exception | None = None
-    for encoding in encodings:
-        try:
-            return pd.read_csv(path, encoding=encoding, **kwargs)
-        except UnicodeDecodeError as exc:
-            last = exc
-            continue
-        except pd.errors.EmptyDataError as exc:
-            raise _fail(
-                location, "the file holds no columns", "Export it with a header row."
-            ) from exc
-        except pd.errors.ParserError as exc:
-            raise _fail(
-                location,
-                f"it is not valid CSV ({_first_line(exc)})",
-                "Check the separator and quoting, or export it again.",
-            ) from exc
-        except ValueError as exc:
-            if columns is not None and "usecols" in str(exc).lower():
-                raise _missing_columns(location, columns) from exc
-            raise _fail(
-                location, f"it cannot be parsed ({_first_line(exc)})", "Export it again."
-            ) from exc
-        except (OSError, EOFError) as exc:
-            raise _fail(
-                location, f"it cannot be read ({_first_line(exc)})", "Export it again."
-            ) from exc
-    raise _fail(location, f"its text encoding is unknown ({last})", "Save it as UTF-8.")
+    kwargs: dict = {"sep": location.sep, "encoding": encoding}
+    try:
+        # The header as written: pandas would rename a repeated name (`species.1`) silently.
+        header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False, **kwargs)
+        _refuse_repeated_names(location, [str(v) for v in header.iloc[0]] if len(header) else [])
+        return pd.read_csv(path, low_memory=False, nrows=nrows, usecols=columns, **kwargs)
+    except UnicodeDecodeError as exc:
+        raise _fail(
+            location,
+            f"its text is not {encoding} throughout ({_first_line(exc)})",
+            "Save it as UTF-8.",
+        ) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise _fail(location, "the file holds no columns", "Export it with a header row.") from exc
+    except pd.errors.ParserError as exc:
+        raise _fail(
+            location,
+            f"it is not valid CSV ({_first_line(exc)})",
+            "Check the separator and quoting, or export it again.",
+        ) from exc
+    except ValueError as exc:
+        if columns is not None and "usecols" in str(exc).lower():
+            raise _missing_columns(location, columns) from exc
+        raise _fail(
+            location, f"it cannot be parsed ({_first_line(exc)})", "Export it again."
+        ) from exc
+    except (OSError, EOFError) as exc:
+        raise _fail(
+            location, f"it cannot be read ({_first_line(exc)})", "Export it again."
+        ) from exc
+
+
+def _refuse_repeated_names(location: DatasetLocation, names: list[str]) -> None:
+    """Two columns of one name cannot be told apart: by the planner, the script or a reviewer."""
+    positions: dict[str, list[int]] = {}
+    for number, name in enumerate(names, start=1):
+        if name.strip():  # unnamed columns get distinct names (`Unnamed: 3`) when read
+            positions.setdefault(name, []).append(number)
+    repeated = {name: where for name, where in positions.items() if len(where) > 1}
+    if not repeated:
+        return
+    shown = "; ".join(
+        f"`{name}` (columns {', '.join(map(str, where))})" for name, where in repeated.items()
+    )
+    raise DataError(
+        f"Cannot use the dataset {location.path}: several of its columns have the same name, "
+        f"so they cannot be told apart: {shown}. Rename the repeated columns in the file so "
+        "that every column has its own name, then run again.",
+        path=str(location.path),
+        field=", ".join(repeated),
+    )
 
 
 def _missing_columns(location: DatasetLocation, wanted: list[str]) -> DataError:
@@ -91,6 +109,7 @@ def _read_parquet(location: DatasetLocation, nrows: int | None, columns: list[st
             raise _fail(location, "the file is empty", "Export the data again.")
         parquet = pq.ParquetFile(location.path)
         names = parquet.schema_arrow.names
+        _refuse_repeated_names(location, [str(name) for name in names])
         if columns is not None:
             missing = [c for c in columns if c not in names]
             if missing:

@@ -68,20 +68,18 @@ def read_columns(
         elif not isinstance(entry, dict):
             fields.bad_value(name, "(entry)", entry, "not a column description:")
             entry = {}
-        column, miss = _read_column(name, entry, fields, is_dict=isinstance(raw, dict))
+        column, miss = _read_column(name, entry, fields)
         columns.append(column)
         missing.append(miss)
     return columns, missing
 
 
 def _read_column(
-    name: str, entry: dict, fields: ColumnFields, *, is_dict: bool
+    name: str, entry: dict, fields: ColumnFields
 ) -> tuple[ColumnProfile, MissingFacts]:
-    used: set[str] = set()
-    if not is_dict:
-        used.add(next(k for k in NAME_KEYS if k in entry))
-    else:
-        used.update(k for k in NAME_KEYS if k in entry)  # a repeated name inside is fine
+    # The key the name came from (a list entry), or a repeated name inside a dict's entry; a
+    # bare list of names ([1, 2]) has no entry at all.
+    used: set[str] = {k for k in NAME_KEYS if k in entry}
 
     # Type: the most specific key present wins; the others are understood, not needed.
     source_type = None

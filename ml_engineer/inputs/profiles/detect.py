@@ -7,6 +7,7 @@ the format is decided by what the file holds. Every failure is a `ProfileError` 
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from pathlib import Path
@@ -129,8 +130,13 @@ def _read_text(path: Path) -> str:
         raise ProfileError(
             f"{shown}: cannot be read ({exc.strerror}). Check its permissions.", path=shown
         ) from None
+    # A byte-order mark names the encoding: Excel writes UTF-8 with one, PowerShell's
+    # Out-File UTF-16. Without one, a profile is UTF-8 (JSON's own rule).
+    encoding = "utf-16" if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else (
+        "utf-8-sig"
+    )  # fmt: skip
     try:
-        text = raw.decode("utf-8-sig")  # a BOM is harmless; Excel and PowerShell write one
+        text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
         raise ProfileError(
             f"{shown}: is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}). "
