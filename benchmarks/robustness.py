@@ -43,7 +43,6 @@ from hostile import (  # noqa: E402 - tests/ holds the case builders the suite s
     hostile_cases,
     inside,
     judge,
-    outside_data,
 )
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import seed as hypothesis_seed  # noqa: E402
@@ -72,7 +71,7 @@ def hostile_part(n: int, seed: int, workdir: Path, check_run: bool, failures: li
         with inside(root):
             outcome = judge(
                 root, data_dir, argv_for(case, data_dir, validate=check_run),
-                run_script=not check_run, shown_data=outside_data(case, root),
+                run_script=not check_run,
             )  # fmt: skip
         for kind in case.kinds:
             by_kind[f"hostile: {kind}"][outcome.verdict] += 1

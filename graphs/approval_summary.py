@@ -6,6 +6,7 @@ HITLRequest (`action_requests` / `review_configs`) so LangGraph Studio and Agent
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -158,7 +159,8 @@ def _dataset(state: MLEngineerState) -> str | None:
     found = (state.get("inputs") or {}).get("dataset")
     if not found:
         return None
-    return f"{found['path']} ({found['how_found']})"
+    # Where the file really is: `data/../../x.csv` or a linked folder would hide it.
+    return f"{Path(found['path']).resolve()} ({found['how_found']})"
 
 
 def _search_line(search: dict | None, metric: str | None) -> str | None:

@@ -91,9 +91,6 @@ def attacks(sentinel: Path) -> list[str]:
     ]
 
 
-KINDS = ("column names", "category values", "free text", "profile path", "profile format")
-
-
 @dataclass
 class HostileCase:
     """One analyst's folder, described; `build` writes it."""
@@ -106,6 +103,8 @@ class HostileCase:
     profile_format: str  # canonical, canonical_dict, ydata, markdown
     profile_file: str | None  # what the profile says the data file is
     pass_target: bool  # --target on the command line, else the goal must name it
+    folder: str  # the project's folder name (output/<folder>/data), "" for a plain one
+    data_file: str  # the data file's name, without .csv
     rows: int
     seed: int
     kinds: list[str] = field(default_factory=list)
@@ -156,6 +155,8 @@ def hostile_cases(draw, sentinel: Path) -> HostileCase:
         profile_format=draw(st.sampled_from(["canonical", "canonical_dict", "ydata", "markdown"])),
         profile_file=profile_file,
         pass_target=draw(st.booleans()),
+        folder=draw(st.just("") | text.map(file_name)),
+        data_file=draw(st.just("data") | text.map(file_name)),
         rows=draw(st.integers(40, 90)),
         seed=draw(st.integers(0, 2**16)),
     )
@@ -164,7 +165,15 @@ def hostile_cases(draw, sentinel: Path) -> HostileCase:
         case.kinds.append("category values")
     if profile_file not in (None, "data.csv"):
         case.kinds.append("profile path")
+    if case.folder or case.data_file != "data":
+        case.kinds.append("file names")
     return case
+
+
+def file_name(text: str) -> str:
+    """Hostile text a file system takes as a name: no slash, no null byte, not . or .."""
+    name = text.replace("/", "_").replace("\x00", "")[:80]
+    return name if name.strip(".") else f"x{name}"
 
 
 def frame(case: HostileCase, sentinel: Path) -> pd.DataFrame:
@@ -236,9 +245,9 @@ def build(case: HostileCase, root: Path, sentinel: Path) -> Path:
     (root / "home" / "secret.txt").write_text(f"a,b\n{CANARY},1\n", encoding="utf-8")
     df = frame(case, sentinel)
     (outside / "secret.csv").write_text(df.to_csv(index=False), encoding="utf-8")
-    data_dir = root / "output" / "hostile" / "data"
+    data_dir = root / "output" / (case.folder or "hostile") / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
-    df.to_csv(data_dir / "data.csv", index=False)
+    df.to_csv(data_dir / f"{case.data_file}.csv", index=False)
     name, text = profile(case, df, named_file(case, root))
     (data_dir / name).write_text(text, encoding="utf-8")
     (data_dir / "eda-report.md").write_text(
@@ -249,12 +258,6 @@ def build(case: HostileCase, root: Path, sentinel: Path) -> Path:
 
 def named_file(case: HostileCase, root: Path) -> str | None:
     return None if case.profile_file is None else case.profile_file.replace("{root}", str(root))
-
-
-def outside_data(case: HostileCase, root: Path) -> Path | None:
-    """The data file outside the data folder that the profile names, when it names one."""
-    named = named_file(case, root) or ""
-    return root / "outside" / "secret.csv" if named.endswith("outside/secret.csv") else None
 
 
 @contextlib.contextmanager
@@ -324,14 +327,7 @@ def one_paragraph(output: str) -> bool:
     return bool(body) and "" not in body
 
 
-def judge(
-    case_root: Path,
-    data_dir: Path,
-    argv: list[str],
-    *,
-    run_script: bool,
-    shown_data: Path | None = None,
-) -> Outcome:
+def judge(case_root: Path, data_dir: Path, argv: list[str], *, run_script: bool) -> Outcome:
     """Run the product on the case and say what became of it (see the module's docstring)."""
     sentinel = case_root / SENTINEL
     before = snapshot(case_root)
@@ -354,8 +350,16 @@ def judge(
         outcome.detail = " ".join(output.split())[:600]
     elif code in APPROVED_EXIT_CODES:
         problem = _check_deliverables(project, run_script=run_script)
-        if not problem and shown_data is not None and not _shows(output, shown_data):
-            problem = f"the approval summary does not show that {shown_data} was read"
+        read = _data_read(project)
+        if (
+            not problem
+            and read
+            and not read.is_relative_to(data_dir.resolve())
+            and not _shows(output, read)
+        ):
+            problem = (
+                f"the approval summary does not show that {read}, outside the data folder, was read"
+            )
         outcome.verdict, outcome.detail = ("broken", problem) if problem else ("deliverables", "")
     else:
         outcome.verdict, outcome.detail = "crash", f"exit {code}: {output[-2000:]}"
@@ -363,6 +367,16 @@ def judge(
         outcome.verdict, outcome.detail = "executed", "the sentinel command ran in the script"
     outcome.seconds = time.perf_counter() - started
     return outcome
+
+
+def _data_read(project: Path) -> Path | None:
+    """The data file the design was checked on (a profile may name one outside data/)."""
+    try:
+        config = yaml.safe_load((project / "ml" / "experiment-config.yaml").read_text("utf-8"))
+        path = (project / "ml" / config["data"]["path"]).resolve()
+    except (OSError, KeyError, TypeError, yaml.YAMLError):
+        return None
+    return path if path.is_file() else None
 
 
 def _shows(output: str, path: Path) -> bool:
@@ -381,8 +395,9 @@ def leaks(project: Path) -> list[str]:
 
 
 def _check_deliverables(project: Path, *, run_script: bool) -> str:
-    """'' when the script compiles, the config names the data's columns exactly and, with
-    run_script, the script runs on the data (its search off, as a user may set it)."""
+    """'' when the script compiles, the config names the data's columns exactly and the script
+    runs on the data: run here with run_script (its search off, as a user may set it), else in
+    the product's own check run, which must have passed."""
     ml = project / "ml"
     script = ml / "training_script.py"
     try:
@@ -401,8 +416,10 @@ def _check_deliverables(project: Path, *, run_script: bool) -> str:
     named = [data["target"], *(n for group in data["features"].values() for n in group)]
     if renamed := [n for n in named if n not in columns]:
         return f"the config names columns the data lacks: {renamed}"
-    if not run_script:
-        return ""
+    if not run_script:  # the product's own check run ran it: it must have passed
+        spec = (ml / "feature-spec.md").read_text("utf-8")
+        ran = "- Validation: the script ran" in spec or "- Validation: not run" in spec
+        return "" if ran else "the product's check run of the script did not pass"
     # The check run's search is the slow part and reads no names; a user may turn it off.
     config["search"] = {**(config.get("search") or {}), "budget_s": 0}
     quick = ml / "runs" / "hostile-config.yaml"

@@ -18,7 +18,6 @@ from hostile import (
     inside,
     judge,
     leaks,
-    outside_data,
     snapshot,
 )
 from hypothesis import HealthCheck, given, settings
@@ -43,7 +42,6 @@ def verdict(tmp_path_factory, data, *, validate: bool):
             data_dir,
             argv_for(case, data_dir, validate=validate),
             run_script=not validate,
-            shown_data=outside_data(case, root),
         )
     assert outcome.verdict in SAFE, f"{outcome.verdict}: {outcome.detail}\n{case}"
     return outcome
