@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, copy_upstream
+from kill_trials import TIMING
 
 CLI = [sys.executable, "-m", "ml_engineer"]
 DELIVERABLES = ("feature-spec.md", "training_script.py", "experiment-config.yaml")
@@ -29,7 +30,7 @@ def normalised(ml_dir: Path) -> dict[str, str]:
     texts = {}
     for name in DELIVERABLES:
         text = (ml_dir / name).read_text()
-        texts[name] = re.sub(r"ran( on a sample of \d+ rows)? in [\d.]+ s", "ran in N s", text)
+        texts[name] = re.sub(TIMING, "ran in N s", text)
     return texts
 
 

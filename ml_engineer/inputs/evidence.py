@@ -11,13 +11,11 @@ from __future__ import annotations
 import pandas as pd
 
 from ml_engineer.errors import DataError
-from ml_engineer.inputs.data.column_profile import ABSENT_FROM_DATA, PROFILED_FROM_DATA
 from ml_engineer.inputs.dataset import DatasetLocation, dataset_facts, repeats
 from ml_engineer.models import ColumnKind, DataProfile, Goal, TaskType, TopValue
+from ml_engineer.models.profile import ABSENT_FROM_DATA, PROFILED_FROM_DATA
 from ml_engineer.planning.names import tokens
 from ml_engineer.planning.planner import DataEvidence
-
-ABSENT_FLAG = ABSENT_FROM_DATA
 
 
 def measure_evidence(
@@ -28,7 +26,8 @@ def measure_evidence(
     key_columns: list[str],
 ) -> tuple[DataProfile, DataEvidence]:
     """Check `profile` against `df`, the dataset read from `location` (read once by the caller:
-    it is measured again for each target an agent proposes)."""
+    it is measured again for each target an agent proposes). `profile` is as add_data_columns
+    left it: the data's own columns added and flagged, the ones it lacks flagged."""
     data_columns = [str(c) for c in df.columns]
     if goal.target not in data_columns:
         shown = ", ".join(f"`{c}`" for c in data_columns[:20])
@@ -69,10 +68,7 @@ def _reconcile(
 ) -> DataProfile:
     profile = profile.model_copy(deep=True)
     present = set(data_columns)
-    absent = [c for c in profile.columns if c.name not in present]
-    for col in absent:
-        if ABSENT_FLAG not in col.flags:  # add_data_columns may have flagged it already
-            col.flags.append(ABSENT_FLAG)
+    absent = [c for c in profile.columns if ABSENT_FROM_DATA in c.flags]
     if absent:
         notes.append(
             "Columns in the profile but not in the dataset were excluded: "
@@ -85,13 +81,6 @@ def _reconcile(
             "Columns in the dataset but not in the profile were profiled from the data (type, "
             "missing and distinct counts, statistics) and decided on like the others: "
             + ", ".join(f"`{c}`" for c in from_data)
-            + "."
-        )
-    unprofiled = [c for c in data_columns if profile.column(c) is None]
-    if unprofiled:  # only when the caller did not profile them (add_data_columns)
-        notes.append(
-            "Columns in the dataset but not in the profile were not used: "
-            + ", ".join(f"`{c}`" for c in unprofiled)
             + "."
         )
     if profile.row_count is not None and profile.row_count != facts.row_count:
@@ -127,7 +116,7 @@ def _check_types(profile: DataProfile, df, notes: list[str]) -> None:
     from ml_engineer.inputs.data.shapes import column_shape
 
     for col in profile.columns:
-        if col.name not in df.columns or ABSENT_FLAG in col.flags:
+        if col.name not in df.columns or ABSENT_FROM_DATA in col.flags:
             continue
         textual = col.kind in (ColumnKind.categorical, ColumnKind.text)
         if col.kind != ColumnKind.numeric and not (textual and col.mean_length is None):

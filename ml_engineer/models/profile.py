@@ -39,6 +39,11 @@ class TopValue(BaseModel):
     count: int
 
 
+# Flags set when the profile is checked against the dataset (the data wins).
+ABSENT_FROM_DATA = "absent_from_data"  # the profile lists the column, the dataset lacks it
+PROFILED_FROM_DATA = "profiled_from_data"  # the dataset has it, so it was measured there
+
+
 class ColumnProfile(BaseModel):
     """One column as the profile describes it. Unknown facts stay `None`, never guessed."""
 

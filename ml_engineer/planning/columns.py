@@ -19,6 +19,7 @@ from ml_engineer.models import (
     Treatment,
 )
 from ml_engineer.models.feature_spec import TREATMENT_TRANSFORMS
+from ml_engineer.models.profile import ABSENT_FROM_DATA
 from ml_engineer.planning.names import stem, tokens
 
 HIGH_MISSING = 0.60  # above this share of missing values a column is dropped
@@ -125,7 +126,7 @@ def _decide(
     unique_ratio = _ratio(col.unique_count, rows)
 
     # 0. The data is the truth: a column it lacks cannot be used, whatever the profile says.
-    if "absent_from_data" in col.flags:
+    if ABSENT_FROM_DATA in col.flags:
         return exclude(
             Exclusion.absent,
             "absent from the dataset: the profile lists it, the data file lacks it",

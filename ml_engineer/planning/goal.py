@@ -6,6 +6,7 @@ import re
 
 from ml_engineer.errors import GoalError
 from ml_engineer.models import AnalystNotes, ColumnKind, ColumnProfile, DataProfile, Goal, TaskType
+from ml_engineer.models.profile import ABSENT_FROM_DATA
 from ml_engineer.planning.names import content_words, match_score, tokens
 
 # Goals this product does not handle yet; each gets a clear message instead of a wrong spec.
@@ -132,7 +133,7 @@ def _find_target(
 ) -> tuple[str, str]:
     """The target among the columns the dataset has, when it was read (the data wins); else
     among all the profile's, so that a target the data lacks is named as such when measured."""
-    present = [c for c in profile.columns if "absent_from_data" not in c.flags]
+    present = [c for c in profile.columns if ABSENT_FROM_DATA not in c.flags]
     if present and len(present) < len(profile.columns):
         try:
             return _match_target(present, profile, notes, sentence, explicit, user_goal=user_goal)

@@ -15,12 +15,12 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ml_engineer.inputs.data.facts import value_key
 from ml_engineer.inputs.data.series import MAX_FACT_ROWS, SAMPLE_SEED, as_float, is_numeric
 from ml_engineer.inputs.data.shapes import column_shape
 from ml_engineer.models import ColumnKind, ColumnProfile, DataProfile, NumericStats, TopValue
+from ml_engineer.models.profile import ABSENT_FROM_DATA, PROFILED_FROM_DATA
 
-PROFILED_FROM_DATA = "profiled_from_data"  # the flag on each column measured here
-ABSENT_FROM_DATA = "absent_from_data"  # the flag on a profile's column the data lacks
 TOP_VALUES = 10
 SAMPLE_VALUES = 5
 MAX_VALUE_CHARS = 80  # a sample or top value is cut to this many characters
@@ -185,7 +185,5 @@ def _number(value: object) -> float | None:
 
 def _text(value: object) -> str:
     """A value as text, as the dataset facts write the target's (1.0 -> "1"), cut short."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value)
+    text = value_key(value)
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"

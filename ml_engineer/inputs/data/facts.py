@@ -56,7 +56,8 @@ def _target_kind(series: pd.Series) -> Literal["classification", "regression"]:
     return "classification"
 
 
-def _value_key(value: object) -> str:
+def value_key(value: object) -> str:
+    """A value as text, as the script reads labels: 1.0 is "1"."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -109,7 +110,7 @@ def dataset_facts(
     y_all = df[target]
     missing_target = int(y_all.isna().sum())
     counts = y_all.value_counts(dropna=True)
-    value_counts = {_value_key(k): int(v) for k, v in counts.head(MAX_TARGET_VALUE_COUNTS).items()}
+    value_counts = {value_key(k): int(v) for k, v in counts.head(MAX_TARGET_VALUE_COUNTS).items()}
 
     if row_count > MAX_FACT_ROWS:
         sample = df.sample(n=MAX_FACT_ROWS, random_state=SAMPLE_SEED)
