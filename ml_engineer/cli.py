@@ -1,6 +1,7 @@
 """`ml-engineer`: the terminal surface.
 
     ml-engineer run output/<slug>/data [--goal "predict churn"] [--yes]
+    ml-engineer profile data.csv [--target churned] [--out output/<slug>/data]  (then `run`)
     ml-engineer resume <slug> [--approve | --revise "drop customer_id" | --reject "reason"]
     ml-engineer status <slug>      ml-engineer history <slug>      ml-engineer mcp
     ml-engineer feature-spec-writer output/<slug>/data   (each sub-skill alone: skill_commands)
@@ -27,6 +28,7 @@ from ml_engineer.llm_flags import (
     resume_context,
     start_settings,
 )
+from ml_engineer.profile_command import add_profile_command, data_dir_for_run
 from ml_engineer.skill_commands import add_skill_commands
 from ml_engineer.skills_install import add_skills_command
 
@@ -109,7 +111,10 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     run = sub.add_parser("run", parents=[store], help="design, write and check the deliverables")
-    run.add_argument("data_dir", type=Path, help="the analyst's folder, output/<slug>/data")
+    run.add_argument(
+        "data_dir", type=Path,
+        help="the analyst's folder, output/<slug>/data; or a data file, profiled first",
+    )  # fmt: skip
     run.add_argument("--goal", help='the goal in words, e.g. "predict churn"')
     run.add_argument("--target", help="the target column, when the goal does not name it")
     run.add_argument("--framework", default="sklearn", choices=FRAMEWORKS)
@@ -148,6 +153,7 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--thread", help="a thread id other than the project's latest run")
         cmd.set_defaults(func=func)
 
+    add_profile_command(sub, store)  # `ml-engineer profile data.csv`
     add_chat_command(sub)  # the terminal chat: ml_engineer/chat.py
     add_skill_commands(sub, store, FRAMEWORKS, TRACKERS)  # each sub-skill alone, and `slash`
 
@@ -193,6 +199,7 @@ def _run(args: argparse.Namespace) -> int:
     from ml_engineer.run_lock import project_lock
     from ml_engineer.terminal import out
 
+    args.data_dir = data_dir_for_run(args)
     api.check_data_dir(args.data_dir, "`ml-engineer run output/<slug>/data`")
     checks = {"validate": not args.no_validate, "sample_rows": args.sample_rows,
               "timeout_s": args.timeout}  # fmt: skip

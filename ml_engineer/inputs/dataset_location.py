@@ -55,7 +55,8 @@ class DatasetLocation(BaseModel):
 # Finding the file
 
 
-def _data_suffix(name: str) -> str | None:
+def data_suffix(name: str) -> str | None:
+    """The data file ending of `name` (.csv, .parquet, ...), or None for other files."""
     lower = name.lower()
     for suffix in sorted(DATA_SUFFIXES, key=len, reverse=True):
         if lower.endswith(suffix) and len(lower) > len(suffix):
@@ -70,7 +71,7 @@ def _usable(path: Path) -> bool:
             return False
     except OSError:
         return False
-    return _data_suffix(path.name) is not None
+    return data_suffix(path.name) is not None
 
 
 def _basename(text: str) -> str:
@@ -95,12 +96,12 @@ def find_dataset(data_dir: Path, profile_dataset_path: str | None) -> DatasetLoc
         )
         for path in tries:
             if _usable(path):
-                return _location(path, f"the path the profile names ({named})")
+                return locate_file(path, f"the path the profile names ({named})")
         base = _basename(named)
         if base and base not in (".", ".."):
             path = data_dir / base
             if _usable(path):
-                return _location(
+                return locate_file(
                     path, f"a file named like the profile's dataset ({named}) in {data_dir}"
                 )
     try:
@@ -110,10 +111,10 @@ def find_dataset(data_dir: Path, profile_dataset_path: str | None) -> DatasetLoc
     if not files:
         return None
     if len(files) == 1:
-        return _location(files[0], f"the only data file in {data_dir}")
+        return locate_file(files[0], f"the only data file in {data_dir}")
 
     def stem(path: Path) -> str:
-        suffix = _data_suffix(path.name) or ""
+        suffix = data_suffix(path.name) or ""
         return path.name[: len(path.name) - len(suffix)].casefold()
 
     # Several files: data.* / dataset.* first, then the slug's name. Parquet before CSV when
@@ -129,11 +130,11 @@ def find_dataset(data_dir: Path, profile_dataset_path: str | None) -> DatasetLoc
     ):
         if not chosen:
             continue
-        chosen.sort(key=lambda p: (DATA_SUFFIXES[_data_suffix(p.name) or ".csv"] != "parquet", p))
+        chosen.sort(key=lambda p: (DATA_SUFFIXES[data_suffix(p.name) or ".csv"] != "parquet", p))
         stems = {stem(p) for p in chosen}
         if len(stems) == 1:
             others = ", ".join(p.name for p in files if p != chosen[0])
-            return _location(
+            return locate_file(
                 chosen[0], f"of several data files in {data_dir}, the one {label} (also: {others})"
             )
     return None
@@ -235,7 +236,7 @@ def csv_encoding(location: DatasetLocation) -> str:
     """The location's text encoding, looked for now if it was not when it was found."""
     if location.encoding or location.format != "csv":
         return location.encoding or "utf-8"
-    suffix = _data_suffix(location.path.name) or ".csv"
+    suffix = data_suffix(location.path.name) or ".csv"
     head = _head(location.path, suffix)
     return sniff_encoding(location.path, suffix, head) if head else "utf-8"
 
@@ -250,8 +251,9 @@ def _csv_location(path: Path, suffix: str, how_found: str) -> DatasetLocation:
     )  # fmt: skip
 
 
-def _location(path: Path, how_found: str) -> DatasetLocation:
-    suffix = _data_suffix(path.name) or ".csv"
+def locate_file(path: Path, how_found: str) -> DatasetLocation:
+    """The location of a data file known to exist: its format and, for CSV, how it is written."""
+    suffix = data_suffix(path.name) or ".csv"
     if DATA_SUFFIXES[suffix] == "csv":
         return _csv_location(path, suffix, how_found)
     return DatasetLocation(path=path, format="parquet", how_found=how_found)
@@ -262,7 +264,7 @@ def linked_data_files(data_dir: Path) -> list[str]:
     folder is written by another program, and a link can point at any file on the machine."""
     try:
         return sorted(
-            p.name for p in Path(data_dir).iterdir() if p.is_symlink() and _data_suffix(p.name)
+            p.name for p in Path(data_dir).iterdir() if p.is_symlink() and data_suffix(p.name)
         )
     except OSError:
         return []

@@ -48,7 +48,10 @@ NOTE_KEYS = (*NOTE_WORDS, "caveats")
 # Descriptive keys we understand and do not need.
 TOP_IGNORED = frozenset(
     PROVENANCE_WORDS
-    + words("schema_version generated_by created author $schema format_version timestamp analyst")
+    + words(
+        "schema_version generated_by created author $schema format_version timestamp analyst "
+        "correlations"
+    )
 )
 
 # --- Overview keys ----------------------------------------------------------------------------
@@ -64,7 +67,9 @@ OVERVIEW_IGNORED = frozenset(
         "file_size_mb size_bytes approx_size_mb size_mb memory_mb memory_size "
         "source_available_to_analyst file_format md5 table_name type_counts dtypes record_size "
         "n_cells_missing p_cells_missing missing_cells_pct missing_total sampled_rows "
-        "duplicate_rows n_duplicates duplicates duplicate_rows_pct p_duplicates"
+        "duplicate_rows n_duplicates duplicates duplicate_rows_pct p_duplicates "
+        # what `ml-engineer profile` adds: the goal it was given, how the file is written
+        "file_name format sep encoding parts target task goal profiled_by approximate modified_at"
     )
 )
 # Keys that hold a path only sometimes; elsewhere a description of where the data came from.
@@ -144,7 +149,9 @@ COLUMN_IGNORED = frozenset(
         "position index order ordinal_position memory memory_usage memory_bytes bytes nullable "
         "format min_length median_length min_len unique_pct p_unique p_distinct distinct_pct "
         "unique_ratio pct_unique unique_percent uniqueness distinct_percent freq is_numeric "
-        "is_categorical hashable"
+        "is_categorical hashable "
+        # what `ml-engineer profile` adds; the planner measures the target association itself
+        "unique_count_approximate stored_as range target_association"
     )
 )
 # `"missing": {...}`: the sub-keys of a missing record given as an object.
