@@ -66,7 +66,7 @@ def column_entry(
             "std": json_value(col.std), "q25": json_value(q25), "q50": json_value(q50),
             "q75": json_value(q75), "skew": json_value(col.skew),
         }  # fmt: skip
-    if col.group == "time":
+    if col.group == "time" or (kind.name == "datetime" and col.min is not None):
         entry["range"] = {"min": json_value(col.min), "max": json_value(col.max)}
     value = _as_truth if kind.name == "boolean" else json_value
     if col.top_values and kind.name != "id":

@@ -26,7 +26,7 @@ from ml_engineer.profiler.source import ProfileSource
 
 TABLE = '"profiled"'
 DEFAULT_MEMORY_LIMIT_MB = 1024  # the engine's own buffers, so the whole process stays < 2 GB
-MIN_MEMORY_LIMIT_MB = 64  # below this DuckDB cannot hold a row group's working set
+MIN_MEMORY_LIMIT_MB = 96  # below this DuckDB cannot hold a CSV reader's buffers
 # What pandas (and so the generated script) reads as missing: the profile counts the same.
 PANDAS_NA = (
     "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
@@ -63,6 +63,8 @@ def open_engine(memory_limit_mb: int | None = None, threads: int | None = None) 
                 "autoload_known_extensions": False,
             },
         )
+        # Our own progress lines say what runs; DuckDB's bar would garble a pipe.
+        con.execute("SET enable_progress_bar = false")
         try:
             yield con
         finally:
@@ -88,12 +90,23 @@ def load_table(con, source: ProfileSource) -> None:
             # with "n/a" on row 900,000): guess again from every row.
             con.execute(f"DROP TABLE IF EXISTS {TABLE}")
             _load_csv(con, files, source.sep, encoding, sample_all=True)
+    except duckdb.OutOfMemoryException:
+        raise  # the caller says so for every step alike (out_of_memory)
     except duckdb.Error as exc:
         raise DataError(
             f"cannot read {source.path} as {source.format.upper()}: {_first_line(exc)}. Check "
             "that the file is complete and every row has the header's number of fields.",
             path=str(source.path),
         ) from exc
+
+
+def out_of_memory(path: Path, exc: BaseException) -> SettingsError:
+    return SettingsError(
+        f"profiling {path} needed more memory than --memory-limit allows "
+        f"({_first_line(exc)}). Pass a higher --memory-limit (the default is "
+        f"{DEFAULT_MEMORY_LIMIT_MB} MB), or fewer --threads: each thread needs its own buffers.",
+        field="--memory-limit",
+    )
 
 
 def _load_csv(con, files: list[str], sep: str, encoding: str, *, sample_all: bool) -> None:

@@ -175,7 +175,7 @@ def _probe_text(con, columns: list[ColumnFacts], rows: int) -> None:
         # Every k-th row: deterministic, unlike a reservoir drawn by several threads.
         step = math.ceil(rows / PROBE_ROWS)
         source = f"(SELECT * FROM {TABLE} WHERE hash(rowid) % {step} = 0)"
-    formats = "[" + ", ".join("'" + f + "'" for f in DATE_FORMATS) + "]"
+    formats = _formats()
     expressions = []
     for col in texts:
         q = quote(col.name)
@@ -192,6 +192,18 @@ def _probe_text(con, columns: list[ColumnFacts], rows: int) -> None:
         seen, numbers, dates = values[3 * index : 3 * index + 3]
         if seen:
             col.number_share, col.date_share = numbers / seen, dates / seen
+
+
+def text_date_range(con, col: ColumnFacts) -> None:
+    """The first and last time of a text column that reads as dates (its min and max)."""
+    q = quote(col.name)
+    trimmed = f"nullif(trim({q}), '')"
+    parsed = f"coalesce(TRY_CAST({trimmed} AS TIMESTAMP), try_strptime({trimmed}, {_formats()}))"
+    col.min, col.max = con.execute(f"SELECT min({parsed}), max({parsed}) FROM {TABLE}").fetchone()
+
+
+def _formats() -> str:
+    return "[" + ", ".join("'" + f + "'" for f in DATE_FORMATS) + "]"
 
 
 def _top_and_samples(con, col: ColumnFacts) -> None:

@@ -7,12 +7,11 @@ through `code()`, which keeps a name from breaking a table, a line or a code spa
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ml_engineer.profiler.charts import Chart
+from ml_engineer.render import markdown_filters as filters
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 MAX_NAME_CHARS = 60
 STORAGE = {  # the storage type to declare, by kind (the engine's own type for numbers)
     "categorical": "category", "boolean": "boolean", "datetime": "timestamp", "text": "text",
@@ -20,19 +19,24 @@ STORAGE = {  # the storage type to declare, by kind (the engine's own type for n
 }  # fmt: skip
 
 
+def _short(text: Any) -> str:
+    text = str(text)
+    return text if len(text) <= MAX_NAME_CHARS else text[: MAX_NAME_CHARS - 1] + "…"
+
+
 def code(text: Any) -> str:
-    """`text` as a one-line code span, whatever it holds."""
-    flat = _CONTROL.sub(" ", str(text))
-    if len(flat) > MAX_NAME_CHARS:
-        flat = flat[: MAX_NAME_CHARS - 1] + "…"
-    flat = flat.replace("|", "\\|")
-    fence = "`" * (max((len(run) for run in re.findall(r"`+", flat)), default=0) + 1)
-    pad = " " if flat.startswith("`") or flat.endswith("`") or not flat.strip() else ""
-    return f"{fence}{pad}{flat}{pad}{fence}"
+    """A name or value as an inline code span (cut short), whatever it holds."""
+    return filters.code(_short(text))
 
 
-def one_line(text: str) -> str:
-    return " ".join(_CONTROL.sub(" ", text).split())
+def one_line(text: Any) -> str:
+    """Untrusted or free text as inline markdown: one line, no link, image or tag."""
+    return filters.md(" ".join(str(text).split()))
+
+
+def _alt(text: str) -> str:
+    """Alt text inside `![...]`: no bracket may close it early."""
+    return one_line(text).replace("[", "\\[").replace("]", "\\]")
 
 
 def _columns(profile: dict[str, Any]) -> list[dict[str, Any]]:
@@ -96,15 +100,15 @@ def schema_suggestion(profile: dict[str, Any], storage_types: dict[str, str]) ->
         col_flags = flags.get(column["name"], [])
         note = "; ".join(one_line(f["detail"]) for f in col_flags) or ""
         lines.append(
-            f"| {code(column['name'])} | {kind} | {storage} | {_role(column, target, col_flags)} "
-            f"| {note.replace('|', '/')} |"
+            f"| {filters.code_cell(_short(column['name']))} | {kind} | {storage} "
+            f"| {_role(column, target, col_flags)} | {note.replace('|', '/')} |"
         )
     keys = [c for c in _columns(profile) if c["inferred_type"] == "id"]
     lines += ["", "## Key columns"]
     if keys:
         for col in keys:
             why = one_line((col.get("notes") or ["every value is distinct"])[0])
-            lines.append(f"- {code(col['name'])}: {why}; an identifier, keep it out of the features.")
+            lines.append(f"- {code(col['name'])}: {why}; an identifier, not a feature.")
     else:
         lines.append("Key columns: none: no column identifies the rows.")
     imbalanced = any(f["flag"] == "imbalanced_target" for f in flags.get(target, []))
@@ -157,7 +161,7 @@ def eda_report(profile: dict[str, Any], charts: list[Chart]) -> str:
     if charts:
         lines += ["", "## Pictures"]
         for chart in charts:
-            lines += ["", f"### {one_line(chart.title)}", f"![{one_line(chart.alt)}]({chart.file})"]
+            lines += ["", f"### {one_line(chart.title)}", f"![{_alt(chart.alt)}]({chart.file})"]
     lines += ["", "## Confirmed ML goal", _goal_line(goal, target, overview.get("task"))]
     return "\n".join(lines) + "\n"
 
@@ -174,7 +178,8 @@ def _patterns(profile: dict[str, Any], target: str | None) -> list[str]:
             f"({c['target_association']['measure'].replace('_', ' ')})"
             for c in ranked[:8]
         )
-        lines.append(f"- Strongest associations with the target {code(target)}: {shown}.")
+        where = f"{code(target)}{_sign_note(profile)}"
+        lines.append(f"- Strongest associations with the target {where}: {shown}.")
     matrix = profile.get("correlations")
     if matrix:
         names, values = matrix["columns"], matrix["matrix"]
@@ -198,6 +203,17 @@ def _patterns(profile: dict[str, Any], target: str | None) -> list[str]:
         lines.append(f"- {code(col['name'])} runs from {col['range']['min']} to "
                      f"{col['range']['max']}.")  # fmt: skip
     return lines or ["- Nothing stands out."]
+
+
+def _sign_note(profile: dict[str, Any]) -> str:
+    """Which class a two-class text target's r is signed towards (the rarer, counted as 1)."""
+    target = profile["overview"].get("target")
+    col = next((c for c in _columns(profile) if c["name"] == target), None)
+    classes = (col or {}).get("top_values") or []
+    if len(classes) != 2 or any(isinstance(v["value"], bool | int | float) for v in classes):
+        return ""
+    rarer = min(classes, key=lambda v: (v["count"], str(v["value"])))["value"]
+    return f" (Pearson's r counts {code(target)} = {code(rarer)} as 1)"
 
 
 def _goal_line(goal: str | None, target: str | None, task: str | None) -> str:

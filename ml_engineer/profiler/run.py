@@ -19,10 +19,10 @@ from ml_engineer.errors import GoalError, OutputError
 from ml_engineer.profile_command import modified_at
 from ml_engineer.profiler.association import correlation_matrix, target_associations, target_task
 from ml_engineer.profiler.document import profile_document
-from ml_engineer.profiler.engine import TABLE, load_table, open_engine
+from ml_engineer.profiler.engine import TABLE, load_table, open_engine, out_of_memory
 from ml_engineer.profiler.kinds import Kind, column_kind
-from ml_engineer.profiler.measure import ColumnFacts, measure_table
-from ml_engineer.profiler.reports import eda_report, one_line, schema_suggestion
+from ml_engineer.profiler.measure import ColumnFacts, measure_table, text_date_range
+from ml_engineer.profiler.reports import eda_report, schema_suggestion
 from ml_engineer.profiler.source import ProfileSource, resolve_source
 
 PROFILE_FILES = ("profile.json", "schema-suggestion.md", "eda-report.md")
@@ -60,6 +60,31 @@ def profile_to_folder(
     source = resolve_source(path)
     out_dir = Path(out_dir)
     _check_out_dir(out_dir, force)
+    import duckdb
+
+    try:
+        facts, kinds, document, charts = _measure_and_draw(
+            source, out_dir, target, goal, memory_limit_mb, threads
+        )
+    except duckdb.OutOfMemoryException as exc:
+        raise out_of_memory(source.path, exc) from exc
+    written = [out_dir / chart.file for chart in charts]
+    storage = {c.name: _storage(c, kinds[c.name]) for c in facts.columns}
+    written.append(
+        write_file(out_dir / "schema-suggestion.md", schema_suggestion(document, storage))
+    )
+    written.append(write_file(out_dir / "eda-report.md", eda_report(document, charts)))
+    text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    written.append(write_file(out_dir / "profile.json", text))
+    return ProfileResult(
+        out_dir=out_dir, rows=facts.rows, columns=len(facts.columns),
+        seconds=time.perf_counter() - started, written=written, approximate=facts.approximate,
+        target=target, task=document["overview"].get("task"),
+    )  # fmt: skip
+
+
+def _measure_and_draw(source, out_dir, target, goal, memory_limit_mb, threads):
+    """The table's facts, each column's kind, the profile document and its pictures."""
     with open_engine(memory_limit_mb, threads) as con:
         load_table(con, source)
         names = [str(row[0]) for row in con.execute(f"DESCRIBE {TABLE}").fetchall()]
@@ -67,6 +92,9 @@ def profile_to_folder(
             raise GoalError(_unknown_target(target, names, source), field="--target")
         facts = measure_table(con)
         kinds = {c.name: column_kind(c, facts.rows) for c in facts.columns}
+        for col in facts.columns:
+            if kinds[col.name].name == "datetime" and col.group == "text":
+                text_date_range(con, col)
         task, associations = None, {}
         if target is not None and facts.rows:
             target_facts = next(c for c in facts.columns if c.name == target)
@@ -82,19 +110,7 @@ def profile_to_folder(
                                     task)  # fmt: skip
         out_dir.mkdir(parents=True, exist_ok=True)
         charts = _charts(con, document, out_dir)
-    written = [out_dir / chart.file for chart in charts]
-    storage = {c.name: _storage(c, kinds[c.name]) for c in facts.columns}
-    written.append(
-        write_file(out_dir / "schema-suggestion.md", schema_suggestion(document, storage))
-    )
-    written.append(write_file(out_dir / "eda-report.md", eda_report(document, charts)))
-    text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    written.append(write_file(out_dir / "profile.json", text))
-    return ProfileResult(
-        out_dir=out_dir, rows=facts.rows, columns=len(facts.columns),
-        seconds=time.perf_counter() - started, written=written, approximate=facts.approximate,
-        target=target, task=task,
-    )  # fmt: skip
+    return facts, kinds, document, charts
 
 
 def _check_out_dir(out_dir: Path, force: bool) -> None:
@@ -144,7 +160,7 @@ def _overview(source, rows, columns, duplicates, target, task, goal) -> dict:
     if target is not None:
         overview["target"], overview["task"] = target, task
     if goal:
-        overview["goal"] = one_line(goal)
+        overview["goal"] = " ".join(goal.split())
     return overview
 
 

@@ -98,6 +98,13 @@ def _folder(folder: Path) -> ProfileSource:
 
 
 def _from_locations(path: Path, locations: list[DatasetLocation]) -> ProfileSource:
+    empty = [loc.path for loc in locations if loc.path.stat().st_size == 0]
+    if empty:
+        raise DataError(
+            f"{empty[0]} is empty (0 bytes): it has no header and no rows. Export the data "
+            "again, or remove the file.",
+            path=str(empty[0]),
+        )
     first = locations[0]
     if first.format == "csv":
         ways = {(loc.sep, loc.encoding) for loc in locations}
