@@ -44,7 +44,7 @@ class FeaturePlanner:
                 inputs.dataset, frame, profile, goal, notes.key_columns
             )
         measured, evidence = self._measured[goal.target]
-        data_path = os.path.relpath(Path(inputs.dataset.path).resolve(), self.ml_dir.resolve())
+        data_path = _config_path(Path(inputs.dataset.path), self.ml_dir)
         spec = plan_feature_spec(
             measured,
             notes,
@@ -67,3 +67,13 @@ class FeaturePlanner:
             frame = read_dataset(self.inputs.dataset)
             self._data = frame, add_data_columns(self.inputs.profile, frame)
         return self._data
+
+
+def _config_path(data: Path, ml_dir: Path) -> str:
+    """The data's path as the config writes it: relative to ml/ when the data is inside the
+    project (the folder can move as a whole), else absolute (`run ~/exports/churn.csv` would
+    otherwise climb out through a chain of ../ that breaks when either one moves)."""
+    data, ml_dir = data.resolve(), ml_dir.resolve()
+    if data.is_relative_to(ml_dir.parent):
+        return os.path.relpath(data, ml_dir)
+    return str(data)

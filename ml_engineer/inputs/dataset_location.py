@@ -232,6 +232,13 @@ def _head(path: Path, suffix: str) -> bytes:
         return b""  # read_dataset reports the unreadable file
 
 
+def file_encoding(path: Path) -> str:
+    """A CSV file's text encoding, the whole file read to tell."""
+    suffix = data_suffix(path.name) or ".csv"
+    head = _head(path, suffix)
+    return sniff_encoding(path, suffix, head) if head else "utf-8"
+
+
 def csv_encoding(location: DatasetLocation) -> str:
     """The location's text encoding, looked for now if it was not when it was found."""
     if location.encoding or location.format != "csv":
@@ -241,9 +248,13 @@ def csv_encoding(location: DatasetLocation) -> str:
     return sniff_encoding(location.path, suffix, head) if head else "utf-8"
 
 
-def _csv_location(path: Path, suffix: str, how_found: str) -> DatasetLocation:
+def _csv_location(path: Path, suffix: str, how_found: str, assume_utf8: bool) -> DatasetLocation:
     head = _head(path, suffix)
-    encoding = sniff_encoding(path, suffix, head) if head else "utf-8"
+    encoding = "utf-8"
+    if head:
+        bom = next((enc for mark, enc in _BOMS if head.startswith(mark)), None)
+        quick = bom or ("utf-8" if assume_utf8 else None)
+        encoding = quick or sniff_encoding(path, suffix, head)
     text = head.decode(encoding, errors="replace")  # utf-16/-32 and -sig drop their BOM
     return DatasetLocation(
         path=path, format="csv", how_found=how_found, sep=sniff_sep(text, suffix),
@@ -251,11 +262,14 @@ def _csv_location(path: Path, suffix: str, how_found: str) -> DatasetLocation:
     )  # fmt: skip
 
 
-def locate_file(path: Path, how_found: str) -> DatasetLocation:
-    """The location of a data file known to exist: its format and, for CSV, how it is written."""
+def locate_file(path: Path, how_found: str, *, assume_utf8: bool = False) -> DatasetLocation:
+    """The location of a data file known to exist: its format and, for CSV, how it is written.
+
+    `assume_utf8`: without a byte-order mark, say UTF-8 without reading the whole file to check,
+    for a reader that checks as it reads (the profiler's engine) and asks again if it is not."""
     suffix = data_suffix(path.name) or ".csv"
     if DATA_SUFFIXES[suffix] == "csv":
-        return _csv_location(path, suffix, how_found)
+        return _csv_location(path, suffix, how_found, assume_utf8)
     return DatasetLocation(path=path, format="parquet", how_found=how_found)
 
 

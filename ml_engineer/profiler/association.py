@@ -15,7 +15,6 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ml_engineer.profiler.engine import TABLE
 from ml_engineer.profiler.measure import ColumnFacts, quote
 
 CLASS_TARGET_MAX_DISTINCT = 20  # a number target with this few values is read as classes
@@ -39,9 +38,10 @@ def target_task(target: ColumnFacts, kind: str) -> str:
 
 
 def target_associations(
-    con, target: ColumnFacts, task: str, columns: list[tuple[ColumnFacts, str]]
+    con, table: str, target: ColumnFacts, task: str, columns: list[tuple[ColumnFacts, str]]
 ) -> dict[str, Association]:
-    """The association of each (column, kind) with the target; ids, text and dates skipped."""
+    """The association of each (column, kind) with the target, measured in `table` (the whole
+    table, or the sample of a big one); ids, text and dates skipped."""
     y = quote(target.name)
     two_classes = task == "classification" and target.distinct == 2
     numbers = [c for c, kind in columns if kind == "numeric" and c.group == "number"]
@@ -53,14 +53,14 @@ def target_associations(
     if task == "regression" or two_classes:
         params = {} if target.group in ("number", "boolean") else {"positive": _rarer_class(target)}
         if numbers:
-            found |= _pearson(con, numbers, _as_number(target, y), params)
+            found |= _pearson(con, table, numbers, _as_number(target, y), params)
     else:
         for col in numbers:
-            found[col.name] = _ratio(con, y, f"CAST({quote(col.name)} AS DOUBLE)")
+            found[col.name] = _ratio(con, table, y, f"CAST({quote(col.name)} AS DOUBLE)")
     for col in categories:
         found[col.name] = (
-            _ratio(con, quote(col.name), f"CAST({y} AS DOUBLE)") if task == "regression"
-            else _cramers_v(con, quote(col.name), y)
+            _ratio(con, table, quote(col.name), f"CAST({y} AS DOUBLE)") if task == "regression"
+            else _cramers_v(con, table, quote(col.name), y)
         )  # fmt: skip
     return {name: a for name, a in found.items() if a is not None and math.isfinite(a.value)}
 
@@ -79,21 +79,21 @@ def _rarer_class(target: ColumnFacts) -> str:
 
 
 def _pearson(
-    con, numbers: list[ColumnFacts], y_number: str, params: dict[str, str]
+    con, table: str, numbers: list[ColumnFacts], y_number: str, params: dict[str, str]
 ) -> dict[str, Association]:
     parts = [f"corr(CAST({quote(c.name)} AS DOUBLE), {y_number})" for c in numbers]
-    values = con.execute(f"SELECT {', '.join(parts)} FROM {TABLE}", params).fetchone()
+    values = con.execute(f"SELECT {', '.join(parts)} FROM {table}", params).fetchone()
     return {c.name: Association("pearson", v) for c, v in zip(numbers, values, strict=True)
             if v is not None}  # fmt: skip
 
 
 def _ratio(
-    con, groups: str, values: str, params: dict[str, str] | None = None
+    con, table: str, groups: str, values: str, params: dict[str, str] | None = None
 ) -> Association | None:
     """The correlation ratio eta of `values` over the groups: the share of their spread that
     the group explains, square-rooted to sit on r's scale."""
     rows = con.execute(
-        f"WITH v AS (SELECT {groups} AS g, {values} AS x FROM {TABLE} "
+        f"WITH v AS (SELECT {groups} AS g, {values} AS x FROM {table} "
         f"WHERE {groups} IS NOT NULL AND {values} IS NOT NULL) "
         "SELECT count(*), CAST(avg(x) AS DOUBLE), CAST(sum(x * x) AS DOUBLE) FROM v GROUP BY g",
         params or {},
@@ -109,9 +109,9 @@ def _ratio(
     return Association("correlation_ratio", math.sqrt(min(1.0, max(0.0, between / total))))
 
 
-def _cramers_v(con, a: str, b: str) -> Association | None:
+def _cramers_v(con, table: str, a: str, b: str) -> Association | None:
     cells = con.execute(
-        f"SELECT CAST({a} AS VARCHAR), CAST({b} AS VARCHAR), count(*) FROM {TABLE} "
+        f"SELECT CAST({a} AS VARCHAR), CAST({b} AS VARCHAR), count(*) FROM {table} "
         f"WHERE {a} IS NOT NULL AND {b} IS NOT NULL GROUP BY ALL"
     ).fetchall()
     n = sum(c[2] for c in cells)
@@ -131,7 +131,7 @@ def _cramers_v(con, a: str, b: str) -> Association | None:
     return Association("cramers_v", math.sqrt(min(1.0, chi2 / (n * (k - 1)))))
 
 
-def correlation_matrix(con, numbers: list[ColumnFacts]) -> dict[str, Any] | None:
+def correlation_matrix(con, table: str, numbers: list[ColumnFacts]) -> dict[str, Any] | None:
     """Pearson's r between the numeric columns (at most MATRIX_MAX_COLUMNS, least missing
     first), pairwise over the rows where both have a value, as pandas' `corr` computes it."""
     chosen = sorted(numbers, key=lambda c: -c.non_null)[:MATRIX_MAX_COLUMNS]
@@ -143,7 +143,7 @@ def correlation_matrix(con, numbers: list[ColumnFacts]) -> dict[str, Any] | None
         f"corr(CAST({quote(chosen[i].name)} AS DOUBLE), CAST({quote(chosen[j].name)} AS DOUBLE))"
         for i, j in pairs
     ]
-    values = con.execute(f"SELECT {', '.join(parts)} FROM {TABLE}").fetchone()
+    values = con.execute(f"SELECT {', '.join(parts)} FROM {table}").fetchone()
     matrix = [[1.0 if i == j else None for j in range(len(chosen))] for i in range(len(chosen))]
     for (i, j), value in zip(pairs, values, strict=True):
         r = round(value, 4) if value is not None and math.isfinite(value) else None

@@ -104,9 +104,11 @@ def profile_document(
     if facts.approximate:
         overview["approximate"] = (
             f"{rows:,} rows is more than {EXACT_ROWS:,}: distinct counts are HyperLogLog "
-            "estimates (within a few percent), quartiles are t-digest estimates, and duplicate "
-            "rows are counted by a 64-bit hash of the row. Every row was read; nothing was "
-            "sampled except the check of text columns for numbers and dates."
+            "estimates (within a few percent), and duplicate rows are counted by a 64-bit "
+            "hash of each row. Quartiles, correlations, associations with the target, sample "
+            f"values and the pictures are measured on every {facts.sample_step:,}th row "
+            f"({math.ceil(rows / facts.sample_step):,} rows). Counts, missing values, min, max, "
+            "mean, spread, skew and top values are of every row."
         )
     document: dict[str, Any] = {"overview": overview, "columns": columns, "quality_flags": flags}
     if correlations:

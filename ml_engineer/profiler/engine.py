@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ml_engineer.errors import DataError, SettingsError
+from ml_engineer.inputs.dataset_location import file_encoding
 from ml_engineer.profiler.source import ProfileSource
 
 TABLE = '"profiled"'
@@ -51,7 +52,7 @@ def open_engine(memory_limit_mb: int | None = None, threads: int | None = None) 
     folder = Path(tempfile.mkdtemp(prefix="ml-engineer-profile-"))
     try:
         con = duckdb.connect(
-            str(folder / "profile.duckdb"),
+            ":memory:",
             config={
                 "memory_limit": f"{limit}MB",
                 "threads": threads or os.cpu_count() or 1,
@@ -73,31 +74,55 @@ def open_engine(memory_limit_mb: int | None = None, threads: int | None = None) 
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def load_table(con, source: ProfileSource) -> None:
-    """Copy the source into TABLE, or raise a DataError naming the file and the problem."""
+def load_table(con, source: ProfileSource) -> ProfileSource:
+    """Copy the source into TABLE, or raise a DataError naming the file and the problem. The
+    source is returned with the text encoding it was read in, when that was not UTF-8."""
     import duckdb
 
-    files = [str(f) for f in source.files]
     try:
-        if source.format == "parquet":
-            con.execute(f"CREATE TABLE {TABLE} AS SELECT * FROM read_parquet(?)", [files])
-            return
-        files, encoding = _readable_text(con, source, files)
+        return _load(con, source)
+    except duckdb.InvalidInputException as exc:
+        if "unicode" not in str(exc).lower() or source.encoding not in ("utf-8", "utf-8-sig"):
+            raise _unreadable(source, exc) from exc
+        # Not UTF-8 after all (assumed, to spare a whole-file read): find what it is, read again.
+        con.execute(f"DROP TABLE IF EXISTS {TABLE}")
+        source = source.model_copy(update={"encoding": file_encoding(source.files[0])})
         try:
-            _load_csv(con, files, source.sep, encoding, sample_all=False)
-        except duckdb.ConversionException:
-            # The type guessed from the first rows does not hold further down (a number column
-            # with "n/a" on row 900,000): guess again from every row.
-            con.execute(f"DROP TABLE IF EXISTS {TABLE}")
-            _load_csv(con, files, source.sep, encoding, sample_all=True)
+            return _load(con, source)
+        except duckdb.OutOfMemoryException:
+            raise
+        except duckdb.Error as again:
+            raise _unreadable(source, again) from again
     except duckdb.OutOfMemoryException:
         raise  # the caller says so for every step alike (out_of_memory)
     except duckdb.Error as exc:
-        raise DataError(
-            f"cannot read {source.path} as {source.format.upper()}: {_first_line(exc)}. Check "
-            "that the file is complete and every row has the header's number of fields.",
-            path=str(source.path),
-        ) from exc
+        raise _unreadable(source, exc) from exc
+
+
+def _unreadable(source: ProfileSource, exc: BaseException) -> DataError:
+    return DataError(
+        f"cannot read {source.path} as {source.format.upper()}: {_first_line(exc)}. Check that "
+        "the file is complete and every row has the header's number of fields.",
+        path=str(source.path),
+    )
+
+
+def _load(con, source: ProfileSource) -> ProfileSource:
+    import duckdb
+
+    files = [str(f) for f in source.files]
+    if source.format == "parquet":
+        con.execute(f"CREATE TABLE {TABLE} AS SELECT * FROM read_parquet(?)", [files])
+        return source
+    files, encoding = _readable_text(con, source, files)
+    try:
+        _load_csv(con, files, source.sep, encoding, sample_all=False)
+    except duckdb.ConversionException:
+        # The type guessed from the first rows does not hold further down (a number column
+        # with "n/a" on row 900,000): guess again from every row.
+        con.execute(f"DROP TABLE IF EXISTS {TABLE}")
+        _load_csv(con, files, source.sep, encoding, sample_all=True)
+    return source
 
 
 def out_of_memory(path: Path, exc: BaseException) -> SettingsError:

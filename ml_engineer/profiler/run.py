@@ -86,7 +86,7 @@ def profile_to_folder(
 def _measure_and_draw(source, out_dir, target, goal, memory_limit_mb, threads):
     """The table's facts, each column's kind, the profile document and its pictures."""
     with open_engine(memory_limit_mb, threads) as con:
-        load_table(con, source)
+        source = load_table(con, source)
         names = [str(row[0]) for row in con.execute(f"DESCRIBE {TABLE}").fetchall()]
         if target is not None and target not in names:
             raise GoalError(_unknown_target(target, names, source), field="--target")
@@ -100,16 +100,16 @@ def _measure_and_draw(source, out_dir, target, goal, memory_limit_mb, threads):
             target_facts = next(c for c in facts.columns if c.name == target)
             task = target_task(target_facts, kinds[target].name)
             others = [(c, kinds[c.name].name) for c in facts.columns if c.name != target]
-            associations = target_associations(con, target_facts, task, others)
+            associations = target_associations(con, facts.sample_table, target_facts, task, others)
         numbers = [c for c in facts.columns if kinds[c.name].name == "numeric"
                    and c.group == "number" and c.non_null]  # fmt: skip
-        correlations = correlation_matrix(con, numbers) if facts.rows else None
+        correlations = correlation_matrix(con, facts.sample_table, numbers) if facts.rows else None
         overview = _overview(source, facts.rows, len(facts.columns), facts.duplicate_rows,
                              target, task, goal)  # fmt: skip
         document = profile_document(facts, kinds, overview, associations, correlations, target,
                                     task)  # fmt: skip
         out_dir.mkdir(parents=True, exist_ok=True)
-        charts = _charts(con, document, out_dir)
+        charts = _charts(con, facts.sample_table, document, out_dir)
     return facts, kinds, document, charts
 
 
@@ -172,7 +172,7 @@ def _storage(col: ColumnFacts, kind: Kind) -> str:
     )
 
 
-def _charts(con, document: dict, out_dir: Path) -> list:
+def _charts(con, table: str, document: dict, out_dir: Path) -> list:
     from ml_engineer.profiler.charts import write_charts
 
-    return write_charts(con, TABLE, document, out_dir)
+    return write_charts(con, table, document, out_dir)

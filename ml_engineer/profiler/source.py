@@ -4,7 +4,8 @@ A folder holds the parts of one table (`part-0001.parquet`, ...; or daily CSV ex
 data file directly inside it, all of one format and with one header. Links are refused as the
 rest of the product refuses them: a planted link can point at any file on the machine. A CSV's
 text encoding and separator are found as the product finds them for the script
-(`dataset_location`), so the profile and the script read the file alike.
+(`dataset_location`), so the profile and the script read the file alike; UTF-8 is assumed
+without reading the whole file first, because the engine checks it as it reads (`engine.py`).
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def resolve_source(path: Path) -> ProfileSource:
             f"{_kinds()}. Rename it, or export the data to CSV or Parquet.",
             path=str(path),
         )
-    return _from_locations(path, [locate_file(path, "the file named on the command line")])
+    return _from_locations(path, [locate_file(path, "named", assume_utf8=True)])
 
 
 def _folder(folder: Path) -> ProfileSource:
@@ -93,8 +94,7 @@ def _folder(folder: Path) -> ProfileSource:
             "table. Pass one of the files, or move the other format out of the folder.",
             path=str(folder),
         )
-    how = f"a part of the table in {folder}"
-    return _from_locations(folder, [locate_file(p, how) for p in files])
+    return _from_locations(folder, [locate_file(p, "a part", assume_utf8=True) for p in files])
 
 
 def _from_locations(path: Path, locations: list[DatasetLocation]) -> ProfileSource:
@@ -159,8 +159,10 @@ def _text_opener(location: DatasetLocation):
 
     encoding = location.encoding or "utf-8"
     if location.path.name.lower().endswith(".gz"):
-        return lambda: gzip.open(location.path, "rt", encoding=encoding, newline="")
-    return lambda: open(location.path, encoding=encoding, newline="")
+        return lambda: gzip.open(
+            location.path, "rt", encoding=encoding, errors="replace", newline=""
+        )
+    return lambda: open(location.path, encoding=encoding, errors="replace", newline="")
 
 
 def _refuse_repeated(headers: dict[Path, list[str]]) -> None:
