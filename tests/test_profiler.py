@@ -276,10 +276,19 @@ def test_approximate_facts_above_the_exact_limit_say_so(tmp_path, monkeypatch):
     assert profile(tmp_path, tmp_path / "a.csv")[0] == 0
     document = written(tmp_path)
     assert "HyperLogLog" in document["overview"]["approximate"]
-    assert all(c["unique_count_approximate"] for c in document["columns"])
-    b = columns_of(document)["b"]
-    assert abs(b["unique_count"] - 7) <= 1 and b["missing_count"] == 0  # counts stay exact
-    assert document["overview"]["duplicate_rows"] == 0
+    a, b = columns_of(document)["a"], columns_of(document)["b"]
+    assert b["unique_count_approximate"] and abs(b["unique_count"] - 7) <= 1
+    assert b["missing_count"] == 0  # counts stay exact
+    # A nearly unique estimate is counted exactly: it tells an identifier from a repeated value.
+    assert (a["unique_count"], a["inferred_type"]) == (500, "id")
+    assert "unique_count_approximate" not in a
+    assert document["overview"]["duplicate_rows"] == 0  # a unique column: no row repeats
+
+    pairs = pd.DataFrame({"k": [i % 150 for i in range(400)], "v": [i % 3 for i in range(400)]})
+    pairs.to_csv(tmp_path / "d.csv", index=False)
+    assert profile(tmp_path, tmp_path / "d.csv", out="dups")[0] == 0
+    # Compared by a hash of the row above the limit: still the exact count here.
+    assert written(tmp_path, "dups")["overview"]["duplicate_rows"] == int(pairs.duplicated().sum())
 
 
 def test_run_on_a_data_file_profiles_first_then_reuses_the_profile(tmp_path, monkeypatch):

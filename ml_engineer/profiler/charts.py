@@ -346,10 +346,12 @@ def _target(source: _Source) -> _Drawn | None:
     column = _target_column(source)
     if column is None:
         return None
+    task = (source.profile.get("overview") or {}).get("task")
+    # A number target of a few classes (churned 0/1) is counted as classes, not binned.
+    if _kind(column) == _CATEGORICAL or (_kind(column) == _NUMERIC and task == "classification"):
+        return _target_classes(source, column)
     if _kind(column) == _NUMERIC:
         return _target_histogram(source, column)
-    if _kind(column) == _CATEGORICAL:
-        return _target_classes(source, column)
     return None  # a datetime, text or id target has no class counts or histogram worth drawing
 
 

@@ -55,7 +55,7 @@ def column_entry(
         "missing_pct": round(100 * missing / rows, 4) if rows else 0.0,
         "unique_count": col.distinct,
     }
-    if approximate:
+    if approximate and not col.distinct_exact:
         entry["unique_count_approximate"] = True
     if kind.stored_as_text:
         entry["stored_as"] = "text"

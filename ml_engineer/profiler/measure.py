@@ -21,6 +21,7 @@ EXACT_ROWS = 1_000_000  # above this many rows, distinct counts and quartiles ar
 SAMPLE_ROWS = 1_000_000  # above EXACT_ROWS, what describes shape is measured on this many rows
 SAMPLE = '"sampled"'  # ...kept in this table: every k-th row of TABLE
 PROBE_ROWS = 100_000  # text columns are tried as numbers and dates on this many rows
+NEAR_UNIQUE = 0.95  # an estimated distinct count this close to the rows is counted exactly
 TOP_VALUES = 10
 SAMPLE_VALUES = 5
 TOP_VALUES_MAX_DISTINCT_NUMBERS = 20  # a number column this coded gets its counts listed
@@ -76,6 +77,7 @@ class ColumnFacts:
     number_share: float | None = None  # text: the share of values that read as numbers
     date_share: float | None = None  # text: the share of values that read as dates
     integers: bool = False
+    distinct_exact: bool = False  # counted exactly where the rest are estimated
     top_values: list[tuple[Any, int]] = field(default_factory=list)
     sample_values: list[Any] = field(default_factory=list)
 
@@ -111,6 +113,7 @@ def measure_table(con) -> TableFacts:
         )
     _aggregate(con, columns, approximate)
     if approximate:
+        _exact_near_unique(con, columns)
         _sample_quartiles(con, [c for c in columns if c.group == "number"])
     _probe_text(con, columns, facts.sample_table)
     for col in columns:
@@ -159,6 +162,19 @@ def _aggregate(con, columns: list[ColumnFacts], approximate: bool) -> None:
     for col in columns:
         if col.group == "number" and col.engine_type.split("(")[0].upper() in _INTEGER_TYPES:
             col.integers = True
+
+
+def _exact_near_unique(con, columns: list[ColumnFacts]) -> None:
+    """Exact distinct counts where an estimate cannot tell an identifier (every value once)
+    from a column that repeats a few values: numbers and text estimated as nearly unique."""
+    for col in columns:
+        near = col.non_null and col.distinct >= NEAR_UNIQUE * col.non_null
+        if near and col.group in ("number", "text"):
+            q = quote(col.name)
+            col.distinct = int(
+                con.execute(f"SELECT count(DISTINCT {q}) FROM {TABLE}").fetchone()[0]
+            )
+            col.distinct_exact = True
 
 
 def _sample_quartiles(con, numbers: list[ColumnFacts]) -> None:
@@ -269,11 +285,11 @@ def _duplicates(con, columns: list[ColumnFacts], rows: int, approximate: bool) -
     10 million rows), which needs a fraction of the memory of comparing the rows themselves."""
     if not rows:
         return 0
+    if any(c.distinct == rows and (c.distinct_exact or not approximate) for c in columns):
+        return 0  # a column with a different value in every row: no row can repeat another
     if approximate:
         row_hash = "hash(" + ", ".join(quote(c.name) for c in columns) + ")"
-        distinct = con.execute(f"SELECT count(DISTINCT {row_hash}) FROM {TABLE}").fetchone()[0]
+        query = f"SELECT count(DISTINCT {row_hash}) FROM {TABLE}"
     else:
-        distinct = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT * FROM {TABLE})").fetchone()[
-            0
-        ]
-    return rows - int(distinct)
+        query = f"SELECT count(*) FROM (SELECT DISTINCT * FROM {TABLE})"
+    return rows - int(con.execute(query).fetchone()[0])
