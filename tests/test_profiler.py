@@ -276,6 +276,8 @@ def test_approximate_facts_above_the_exact_limit_say_so(tmp_path, monkeypatch):
     assert profile(tmp_path, tmp_path / "a.csv")[0] == 0
     document = written(tmp_path)
     assert "HyperLogLog" in document["overview"]["approximate"]
+    assert document["overview"]["shape_sample"] == {"rows": 100, "every_nth_row": 5}
+    assert read_profile(tmp_path / "out/data/profile.json").unread_fields == []
     a, b = columns_of(document)["a"], columns_of(document)["b"]
     assert b["unique_count_approximate"] and abs(b["unique_count"] - 7) <= 1
     assert b["missing_count"] == 0  # counts stay exact

@@ -102,6 +102,9 @@ def profile_document(
     flags = [flag for entry in columns for flag in column_flags(entry, rows, target, task)]
     flags += table_flags(rows, facts.duplicate_rows)
     if facts.approximate:
+        overview["shape_sample"] = {
+            "rows": math.ceil(rows / facts.sample_step), "every_nth_row": facts.sample_step
+        }  # fmt: skip
         overview["approximate"] = (
             f"{rows:,} rows is more than {EXACT_ROWS:,}: distinct counts are HyperLogLog "
             "estimates (within a few percent), and duplicate rows are counted by a 64-bit "

@@ -160,6 +160,11 @@ def eda_report(profile: dict[str, Any], charts: list[Chart]) -> str:
     lines += ["", "## Notable patterns", *_patterns(profile, target)]
     if charts:
         lines += ["", "## Pictures"]
+        sample = overview.get("shape_sample")
+        if sample:
+            lines += ["", f"Drawn from every {sample['every_nth_row']:,}th row "
+                      f"({sample['rows']:,} of {rows:,}); the target's class counts and the "
+                      "missing values are of every row."]  # fmt: skip
         for chart in charts:
             lines += ["", f"### {one_line(chart.title)}", f"![{_alt(chart.alt)}]({chart.file})"]
     lines += ["", "## Confirmed ML goal", _goal_line(goal, target, overview.get("task"))]
