@@ -270,6 +270,7 @@ def test_approximate_facts_above_the_exact_limit_say_so(tmp_path, monkeypatch):
     from ml_engineer.profiler import measure
 
     monkeypatch.setattr(measure, "EXACT_ROWS", 100)
+    monkeypatch.setattr(measure, "SAMPLE_ROWS", 100)
     pd.DataFrame({"a": range(500), "b": [i % 7 for i in range(500)]}).to_csv(
         tmp_path / "a.csv", index=False
     )
