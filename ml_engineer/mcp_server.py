@@ -2,6 +2,7 @@
 
     start_run(data_dir, goal?, target?, tracker?, validate?, framework?, memory_limit?)
                                                               -> the approval question
+    profile_data(path, out?, target?, goal?, force?)          -> an analyst's folder from a file
     resume_run(project, decision, feedback?, thread?)         -> the next question, or the result
     run_status(project, thread?)                              -> where the latest run stands
     run_step(command)                                         -> one sub-skill alone
@@ -41,17 +42,19 @@ DELIVERABLE_FOLDERS = {**dict.fromkeys(ML_FILES, "ml"), **dict.fromkeys(MLOPS_FI
 INSTRUCTIONS = (
     "ml-engineer turns a data analyst's folder output/<slug>/data into a reviewed ML design "
     "(feature spec, training script, experiment config), then, once a person approves, the MLOps "
-    "deliverables. Call start_run with the data folder; it returns the approval question. Show "
-    "it to the user and pass their answer to resume_run: approve, revise with what to change "
-    "(e.g. 'drop customer_id and optimise F1'), or reject with a reason. Never approve on the "
-    "user's behalf. read_deliverable returns a written file; run_status says where a run stands."
+    "deliverables. A user with only a CSV or Parquet file: profile_data makes the folder (or "
+    "pass the file to start_run). Call start_run with the data folder; it returns the approval "
+    "question. Show it to the user and pass their answer to resume_run: approve, revise with "
+    "what to change (e.g. 'drop customer_id and optimise F1'), or reject with a reason. Never "
+    "approve on the user's behalf. read_deliverable returns a written file; run_status says "
+    "where a run stands."
 )
 
 Progress = Callable[[str], None]
 
 
 def build_server(checkpointer_url: str | None = None) -> MCPServer:
-    """The MCP server and its four tools; `checkpointer_url` is the CLI's `--checkpointer`."""
+    """The MCP server and its tools; `checkpointer_url` is the CLI's `--checkpointer`."""
     server = MCPServer(
         "ml-engineer", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING"
     )
@@ -80,6 +83,23 @@ def build_server(checkpointer_url: str | None = None) -> MCPServer:
             ctx, start, data_dir, goal=goal, target=target, tracker=tracker, validate=validate,
             framework=framework, memory_limit=memory_limit, checkpointer_url=checkpointer_url,
         )  # fmt: skip
+
+    @server.tool()
+    async def profile_data(
+        path: str,
+        ctx: Context,
+        out: str | None = None,
+        target: str | None = None,
+        goal: str | None = None,
+        force: bool = False,
+    ) -> CallToolResult:
+        """Profile a raw CSV or Parquet file (or a folder of parts of one table) into an
+        analyst's folder, for a user who has no data analyst's outputs: writes profile.json,
+        schema-suggestion.md, eda-report.md and its pictures to `out` (default
+        output/<file name>/data), then start_run takes that folder. `target` adds the columns'
+        association with it; `goal` ("predict churn") is written as the report's goal. An
+        existing profile there is replaced only with `force`."""
+        return await _call(ctx, profile, path, out=out, target=target, goal=goal, force=force)
 
     @server.tool()
     async def resume_run(
@@ -183,10 +203,16 @@ def start(
 ) -> dict:
     from ml_engineer import api
     from ml_engineer.llm_flags import start_settings
+    from ml_engineer.profile_command import data_dir_for
     from ml_engineer.run_lock import project_lock
     from ml_engineer.script_process import parse_memory_limit
 
-    path = Path(data_dir)
+    log: list[str] = []
+    # A data file instead of a folder: profiled first (progress lines, never stdout here).
+    collect = _collect(log, progress)
+    path = data_dir_for(
+        Path(data_dir), target=target, goal=goal, say=lambda line: collect(None, line)
+    )
     api.check_data_dir(path, "output/<slug>/data")
     checks = {"validate": validate, "sample_rows": 50_000, "timeout_s": 600}
     if (limit := parse_memory_limit(memory_limit, name="memory_limit")) is not None:
@@ -196,14 +222,36 @@ def start(
     state = api.initial_state(path, goal=goal, target=target, tracker=tracker, framework=framework)
     state.update(kept)
     state["auto_approve"] = False
-    log: list[str] = []
     with project_lock(api.state_dir_for(path), state["slug"]):
         with api.open_checkpointer(path, checkpointer_url) as saver:
             graph = api.build_graph(checkpointer=saver)
             thread_id = api.new_thread_id(path)
             config = {"configurable": {"thread_id": thread_id}}
             payload = api.stream_run(graph, state, config, context, _collect(log, progress))
-            return _outcome(graph, config, payload, data_dir, thread_id, log, checkpointer_url)
+            return _outcome(graph, config, payload, str(path), thread_id, log, checkpointer_url)
+
+
+def profile(
+    path: str,
+    *,
+    out: str | None = None,
+    target: str | None = None,
+    goal: str | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> dict:
+    from ml_engineer.profile_command import default_out_dir, profiled_line
+    from ml_engineer.profiler.run import profile_to_folder
+
+    out_dir = Path(out) if out else default_out_dir(Path(path))
+    if progress:
+        progress(f"Profiling {path} ...")
+    result = profile_to_folder(Path(path), out_dir, target=target, goal=goal, force=force)
+    line = profiled_line(result)
+    files = [str(p) for p in result.written]
+    text = "\n".join([line, *(f"  {f}" for f in files), f"Next: start_run with data_dir={out_dir}"])
+    return {"text": text, "out_dir": str(out_dir), "rows": result.rows, "columns": result.columns,
+            "approximate": result.approximate, "files": files}  # fmt: skip
 
 
 def resume(

@@ -8,9 +8,9 @@ reuses the profile it made of the same, unchanged file) and goes on from that fo
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from ml_engineer import json_events
@@ -55,24 +55,25 @@ def default_out_dir(path: Path) -> Path:
 
 
 def run_profile_command(args: argparse.Namespace) -> int:
+    from ml_engineer.profiler.run import profile_to_folder
     from ml_engineer.script_process import parse_memory_limit
+    from ml_engineer.terminal import show_checkpoint
 
     out_dir = args.out or default_out_dir(args.path)
-    result = _profile(args.path, out_dir, args.target, args.goal, args.force,
-                      parse_memory_limit(args.memory_limit), args.threads)  # fmt: skip
+    show_checkpoint(f"Profiling {args.path} ...")
+    result = profile_to_folder(
+        args.path, out_dir, target=args.target, goal=args.goal, force=args.force,
+        memory_limit_mb=parse_memory_limit(args.memory_limit), threads=args.threads,
+    )  # fmt: skip
     _show(result)
     return 0
 
 
-def _profile(path, out_dir, target, goal, force, memory_limit_mb, threads):
-    from ml_engineer.profiler.run import profile_to_folder
-    from ml_engineer.terminal import show_checkpoint
-
-    show_checkpoint(f"Profiling {path} ...")
-    return profile_to_folder(
-        path, out_dir, target=target, goal=goal, force=force, memory_limit_mb=memory_limit_mb,
-        threads=threads,
-    )  # fmt: skip
+def profiled_line(result) -> str:
+    how = " (distinct counts approximate, shape from a sample)" if result.approximate else ""
+    return (
+        f"Profiled {result.rows:,} rows x {result.columns} columns in {result.seconds:.1f} s{how}"
+    )
 
 
 def _show(result) -> None:
@@ -80,10 +81,7 @@ def _show(result) -> None:
 
     from ml_engineer.terminal import out, show_checkpoint
 
-    how = " (distinct counts and quartiles approximate)" if result.approximate else ""
-    show_checkpoint(
-        f"Profiled {result.rows:,} rows x {result.columns} columns in {result.seconds:.1f} s{how}"
-    )
+    show_checkpoint(profiled_line(result))
     for path in result.written:
         out.print(f"  {escape(str(path))}")
     out.print(f"Next: ml-engineer run {escape(str(result.out_dir))}")
@@ -95,18 +93,25 @@ def _show(result) -> None:
 
 
 def data_dir_for_run(args: argparse.Namespace) -> Path:
-    """The analyst's folder `run` works from: the folder given, or, for a data file, the folder
-    its profile is written to (made now, or made before of the same unchanged file)."""
-    path = Path(args.data_dir)
+    """`run`'s folder, profiling a data file first; progress lines on the terminal."""
+    from ml_engineer.terminal import show_checkpoint
+
+    return data_dir_for(Path(args.data_dir), target=args.target, goal=args.goal,
+                        say=show_checkpoint, show=_show)  # fmt: skip
+
+
+def data_dir_for(path: Path, *, target, goal, say: Callable[[str], None], show=None) -> Path:
+    """The analyst's folder a run works from: the folder given, or, for a data file, the folder
+    its profile is written to (made now, or made before of the same unchanged file). `say`
+    takes the progress lines; `show`, when given, the result (the CLI lists the files)."""
+    path = Path(path)
     if path.is_dir() or not data_suffix(path.name):
         return path
     out_dir = default_out_dir(path)
     if _profile_of(out_dir, path):
-        from ml_engineer.terminal import show_checkpoint
-
-        show_checkpoint(f"Using the profile of {path} already in {out_dir}")
+        say(f"Using the profile of {path} already in {out_dir}")
         return out_dir
-    from ml_engineer.profiler.run import existing_profile_files
+    from ml_engineer.profiler.run import existing_profile_files, profile_to_folder
 
     if existing_profile_files(out_dir):
         raise OutputError(
@@ -115,14 +120,17 @@ def data_dir_for_run(args: argparse.Namespace) -> Path:
             f"`ml-engineer profile {path} --out {out_dir} --force` first.",
             path=str(out_dir),
         )
+    say(f"Profiling {path} ...")
     # The check run's --memory-limit is the script's; the profile keeps its engine's default.
-    result = _profile(path, out_dir, args.target, args.goal, False, None, None)
-    _show(result)
+    result = profile_to_folder(path, out_dir, target=target, goal=goal)
+    (show or (lambda r: say(profiled_line(r))))(result)
     return out_dir
 
 
 def _profile_of(out_dir: Path, path: Path) -> bool:
     """Whether out_dir's profile.json is ours, of this file, with its size and time unchanged."""
+    from ml_engineer.profiler.run import modified_at
+
     try:
         overview = json.loads((out_dir / "profile.json").read_text(encoding="utf-8"))["overview"]
         stat = path.resolve().stat()
@@ -134,8 +142,3 @@ def _profile_of(out_dir: Path, path: Path) -> bool:
         and overview.get("file_size_bytes") == stat.st_size
         and overview.get("modified_at") == modified_at(path)
     )
-
-
-def modified_at(path: Path) -> str:
-    stamp = Path(path).resolve().stat().st_mtime
-    return dt.datetime.fromtimestamp(stamp, dt.UTC).isoformat(timespec="microseconds")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -66,6 +67,7 @@ def test_lists_the_tools_with_their_arguments(tmp_path):
         tools = {tool.name: tool for tool in (await session.list_tools()).tools}
         assert set(tools) == {
             "start_run", "resume_run", "run_status", "run_step", "read_deliverable",
+            "profile_data",
         }  # fmt: skip
         assert tools["run_step"].input_schema["required"] == ["command"]
         start = tools["start_run"].input_schema
@@ -238,6 +240,31 @@ def test_mistakes_come_back_as_tool_errors_with_the_message(tmp_path):
         assert result.is_error and "needs feedback" in text_of(result)
         status = (await call(session, "run_status", project=SLUG)).structured_content
         assert status["stage"] == "waiting"
+
+    serve(tmp_path, client)
+
+
+def test_a_raw_file_is_profiled_then_designed_over_mcp(tmp_path):
+    """profile_data makes the analyst's folder from a bare CSV; start_run also takes the file
+    itself, profiling it first. stdout stays the protocol: the progress lines are
+    notifications, so the session survives both calls."""
+    shutil.copy(EXAMPLES / SLUG / "data" / "data.csv", tmp_path / "claims.csv")
+
+    async def client(session):
+        made = await call(session, "profile_data", path="claims.csv", target="ui")
+        assert not made.is_error, text_of(made)
+        assert made.structured_content["out_dir"] == "output/claims/data"
+        assert made.structured_content["rows"] == 4877
+        assert (tmp_path / "output/claims/data/eda-report.md").is_file()
+
+        again = await call(session, "profile_data", path="claims.csv")
+        assert again.is_error and "--force" in text_of(again)
+
+        goal = "predict whether a worker applies for insurance (ui)"
+        started = await call(session, "start_run", data_dir="claims.csv", validate=False, goal=goal)
+        assert not started.is_error, text_of(started)
+        assert "Using the profile of claims.csv" in started.structured_content["log"][0]
+        assert started.structured_content["summary"]["target"] == "ui"
 
     serve(tmp_path, client)
 

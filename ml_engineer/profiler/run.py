@@ -8,6 +8,7 @@ last, so a folder that has it has the rest.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from dataclasses import dataclass, field
@@ -16,7 +17,6 @@ from pathlib import Path
 from ml_engineer import __version__
 from ml_engineer.deliverables import write_file
 from ml_engineer.errors import GoalError, OutputError
-from ml_engineer.profile_command import modified_at
 from ml_engineer.profiler.association import correlation_matrix, target_associations, target_task
 from ml_engineer.profiler.document import profile_document
 from ml_engineer.profiler.engine import TABLE, load_table, open_engine, out_of_memory
@@ -162,6 +162,12 @@ def _overview(source, rows, columns, duplicates, target, task, goal) -> dict:
     if goal:
         overview["goal"] = " ".join(goal.split())
     return overview
+
+
+def modified_at(path: Path) -> str:
+    """When the data was last changed: with its size, what says a profile is still of it."""
+    stamp = Path(path).resolve().stat().st_mtime
+    return dt.datetime.fromtimestamp(stamp, dt.UTC).isoformat(timespec="microseconds")
 
 
 def _storage(col: ColumnFacts, kind: Kind) -> str:
