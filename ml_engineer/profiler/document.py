@@ -15,12 +15,12 @@ import decimal
 import math
 from typing import Any
 
+from ml_engineer.inputs.data.kind_rules import MAX_VALUE_CHARS
 from ml_engineer.profiler.association import Association
 from ml_engineer.profiler.kinds import Kind
 from ml_engineer.profiler.measure import EXACT_ROWS, ColumnFacts, TableFacts
 from ml_engineer.profiler.quality import column_flags, table_flags
 
-MAX_VALUE_CHARS = 80  # a sample or top value is cut to this many characters
 DIGITS = 6
 
 

@@ -12,16 +12,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ml_engineer.inputs.data.kind_rules import (
+    DATE_SHARE,
+    NUMERIC_SHARE,
+    TEXT_MEAN_LENGTH,
+    TEXT_MIN_DISTINCT,
+    TIME_WORDS,
+)
 from ml_engineer.planning.names import tokens
 from ml_engineer.profiler.measure import ColumnFacts
 
-NUMERIC_SHARE = 0.9  # text columns this numeric are numbers with a few junk markers
-DATE_SHARE = 0.95  # text columns this often read as dates are dates
-TEXT_MEAN_LENGTH = 25  # strings this long on average are prose...
-TEXT_MIN_DISTINCT = 30  # ...when they are also this varied (else they are labels)
 ID_MIN_ROWS = 20  # below this, every value being distinct says nothing
 ID_WORDS = {"id", "ids", "uuid", "guid", "key", "pk", "identifier", "idx", "rownum", "index"}
-_TIME_WORDS = {"year", "month", "week", "day", "hour", "period", "time", "date", "step", "t"}
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ def _number_kind(col: ColumnFacts, rows: int) -> Kind:
     words = set(tokens(col.name))
     if not col.integers or col.non_null != rows or rows < ID_MIN_ROWS or col.distinct < rows:
         return Kind("numeric")
-    if words & _TIME_WORDS:
+    if words & TIME_WORDS:
         return Kind("numeric")
     counts_rows = col.min in (0, 1) and col.max == col.min + rows - 1
     if counts_rows:

@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from ml_engineer.inputs.data.kind_rules import SAMPLE_VALUES, TOP_VALUES
 from ml_engineer.profiler.engine import TABLE
 
 EXACT_ROWS = 1_000_000  # above this many rows, distinct counts and quartiles are approximate
@@ -22,8 +23,6 @@ SAMPLE_ROWS = 1_000_000  # above EXACT_ROWS, what describes shape is measured on
 SAMPLE = '"sampled"'  # ...kept in this table: every k-th row of TABLE
 PROBE_ROWS = 100_000  # text columns are tried as numbers and dates on this many rows
 NEAR_UNIQUE = 0.95  # an estimated distinct count this close to the rows is counted exactly
-TOP_VALUES = 10
-SAMPLE_VALUES = 5
 TOP_VALUES_MAX_DISTINCT_NUMBERS = 20  # a number column this coded gets its counts listed
 # Dates written other than ISO 8601 (which a cast reads): the usual spreadsheet spellings.
 DATE_FORMATS = (

@@ -16,21 +16,22 @@ import numpy as np
 import pandas as pd
 
 from ml_engineer.inputs.data.facts import value_key
+from ml_engineer.inputs.data.kind_rules import (
+    DATE_SHARE,
+    MAX_VALUE_CHARS,
+    NUMERIC_SHARE,
+    SAMPLE_VALUES,
+    TEXT_MEAN_LENGTH,
+    TEXT_MIN_DISTINCT,
+    TIME_WORDS,
+    TOP_VALUES,
+)
 from ml_engineer.inputs.data.series import MAX_FACT_ROWS, SAMPLE_SEED, as_float, is_numeric
 from ml_engineer.inputs.data.shapes import column_shape
 from ml_engineer.models import ColumnKind, ColumnProfile, DataProfile, NumericStats, TopValue
 from ml_engineer.models.profile import ABSENT_FROM_DATA, PROFILED_FROM_DATA
 
-TOP_VALUES = 10
-SAMPLE_VALUES = 5
-MAX_VALUE_CHARS = 80  # a sample or top value is cut to this many characters
-NUMERIC_SHARE = 0.9  # text columns this numeric are numbers with a few junk markers ("?")
-DATE_SHARE = 0.95  # text columns this often read as dates are dates
 DATE_PROBE = 1_000  # values tried as dates: enough to tell, cheap on a wide frame
-TEXT_MEAN_LENGTH = 25  # as the planner's: strings this long on average are prose
-TEXT_MIN_DISTINCT = 30  # ...when they are also this varied (else they are labels)
-# A counter 0, 1, 2, ... (or 1, 2, 3, ...) numbers the rows; under these names it is time.
-_TIME_WORDS = {"year", "month", "week", "day", "hour", "period", "time", "date", "step", "t"}
 
 
 def add_data_columns(profile: DataProfile, frame: pd.DataFrame) -> DataProfile:
@@ -139,7 +140,7 @@ def _row_counter(name: str, present: pd.Series, rows: int) -> bool:
     if len(present) != rows or rows < 3:
         return False
     words = set(name.lower().replace("_", " ").split())
-    if words & _TIME_WORDS:
+    if words & TIME_WORDS:
         return False
     values = as_float(present).to_numpy()
     return values[0] in (0.0, 1.0) and bool(np.all(np.diff(values) == 1))

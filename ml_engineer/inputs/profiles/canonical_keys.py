@@ -69,7 +69,8 @@ OVERVIEW_IGNORED = frozenset(
         "n_cells_missing p_cells_missing missing_cells_pct missing_total sampled_rows "
         "duplicate_rows n_duplicates duplicates duplicate_rows_pct p_duplicates "
         # what `ml-engineer profile` adds: the goal it was given, how the file is written
-        "file_name format sep encoding parts target task goal profiled_by approximate shape_sample modified_at"
+        "file_name format sep encoding parts target task goal profiled_by approximate "
+        "shape_sample modified_at"
     )
 )
 # Keys that hold a path only sometimes; elsewhere a description of where the data came from.
