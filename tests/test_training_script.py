@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import json
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,7 @@ import pandas as pd
 import pytest
 from conftest import shared_fixtures_or_skip
 from script_fixtures import (
+    in_fresh_process,
     load_and_predict,
     make_config,
     run_script,
@@ -357,6 +359,121 @@ def test_group_split_target_encoding_sample_rows(tmp_path_factory):
     assert metrics["cv"]["splitter"] == "GroupKFold"
     assert metrics["model"]["test"]["r2"] > 0.5  # the zip code effect only comes via encoding
     load_and_predict(run, folder / "data.csv", "spend")
+
+
+# --- only the columns the run uses are read ----------------------------------------------------
+
+
+def with_unused_columns(frame: pd.DataFrame, path: Path) -> None:
+    """`frame` as CSV with two columns no config names: `notes`, whose bytes are not UTF-8
+    (reading it fails), and `blob`, 5,000 characters a row."""
+    frame = frame.assign(notes="NOTE", blob="z" * 5000)
+    text = frame.to_csv(index=False).encode("utf-8")
+    path.write_bytes(text.replace(b"NOTE", b"caf\xe9 \xff\xfe"))
+    with pytest.raises(UnicodeDecodeError):  # what reading every column would do
+        pd.read_csv(path)
+
+
+# Loads model.joblib in a fresh process; predicts on the data without the unreadable columns.
+PREDICT_WITHOUT_UNUSED = """
+import json, sys
+import joblib, pandas as pd
+script_dir, model_path, data_path, target = sys.argv[1:5]
+sys.path.insert(0, script_dir)
+model = joblib.load(model_path)
+X = pd.read_csv(data_path, usecols=lambda c: c not in ("notes", "blob", target))
+print(json.dumps({"n": len(model.predict(X)), "inputs": list(model.feature_names_in_)}))
+"""
+
+
+def test_only_the_configured_columns_are_read(tmp_path):
+    """The target, the inputs and the split's group column are read; the others are not, so a
+    column of bytes that are not UTF-8 or of long text costs nothing and breaks nothing."""
+    frame = stores_frame(n=600)
+    data = tmp_path / "data.csv"
+    with_unused_columns(frame, data)
+    config = make_config(
+        target="spend",
+        task="regression",
+        features={"numeric": ["x1", "x2"], "high_cardinality": ["zip_code"]},
+        model_type="ridge",
+        primary="rmse",
+        split={"strategy": "group", "group_column": "customer_id"},
+    )
+    run = train(tmp_path, config)
+    metrics = assert_clean_success(run)
+    assert metrics["columns"] == {"read": 5, "in_data": 7}
+    assert "(600 rows; read 5 of its 7 columns)" in run.process.stdout
+    loaded = json.loads(in_fresh_process(run, PREDICT_WITHOUT_UNUSED, data, "spend"))
+    assert loaded["n"] == 600
+    # The model was fitted on the columns read, less the target: nothing else is asked for.
+    assert loaded["inputs"] == ["customer_id", "zip_code", "x1", "x2"]
+
+
+def test_a_configured_column_missing_is_named_before_any_row_is_read(tmp_path):
+    """The header is checked against the config first: the missing column is named in one
+    line, and the unreadable column (which no config names) is never decoded."""
+    with_unused_columns(stores_frame(n=100), tmp_path / "data.csv")
+    config = make_config(
+        target="spend",
+        task="regression",
+        features={"numeric": ["x1", "nope"], "high_cardinality": ["zip_code"]},
+        model_type="ridge",
+        primary="rmse",
+        split={"strategy": "group", "group_column": "no_such_group"},
+    )
+    process = run_script(write_project(tmp_path, config))
+    assert_clear_error(process, "column(s) in the config but not in the data", "'nope'",
+                       "'no_such_group'")  # fmt: skip
+    assert "utf-8" not in process.stderr
+
+
+def test_parquet_reads_only_the_configured_columns(tmp_path):
+    frame = stores_frame(n=300).assign(unused=[list(range(50))] * 300, note="x" * 1000)
+    frame.to_parquet(tmp_path / "data.parquet", index=False)
+    settings = {
+        "target": "spend",
+        "task": "regression",
+        "features": {"numeric": ["x1", "x2"]},
+        "model_type": "ridge",
+        "primary": "rmse",
+        "split": {"strategy": "random"},
+        "path": "data.parquet",
+        "data_format": "parquet",
+    }
+    run = train(tmp_path, make_config(**settings))
+    assert assert_clean_success(run)["columns"] == {"read": 3, "in_data": 7}
+    settings["features"] = {"numeric": ["x1", "x2", "absent"]}
+    process = run_script(write_project(tmp_path, make_config(**settings)))
+    assert_clear_error(process, "column(s) in the config but not in the data: 'absent'")
+
+
+def test_the_searched_fit_on_train_is_the_model_scored(tmp_path):
+    """Measured by a fit on train scored on val, the chosen candidate is not fitted again:
+    its val score in the search is the reported one, and its fit time is within the search's."""
+    from ml_engineer.models import ModelSection, SearchSection
+
+    churn_frame(n=900).to_csv(tmp_path / "data.csv", index=False)
+    config = make_config(
+        target="churned", task="binary", positive_class="yes", primary="roc_auc",
+        features={"numeric": ["x"], "categorical": ["plan"], "boolean": ["is_member"]},
+        model_type="logistic_regression", params={"C": 1.0},
+    )  # fmt: skip
+    config.search = SearchSection(
+        budget_s=60, folds=None, n_iter=2, blend_top=2,
+        alternatives=[ModelSection(type="hist_gradient_boosting", params={"max_iter": 60}),
+                      ModelSection(type="logistic_regression", params={"C": 0.05})],
+    )  # fmt: skip
+    run = train(tmp_path, config)
+    metrics = assert_clean_success(run)
+    search = metrics["search"]
+    assert search["how"] == "fit on train, scored on val" and "chosen_fit" not in search
+    chosen = search["tried"][search["chosen"]]
+    assert len([t for t in search["tried"] if t.get("score") is not None]) >= 4
+    assert metrics["model"]["val"]["roc_auc"] == chosen["score"]
+    assert metrics["fit_seconds"] <= chosen["seconds"]
+    loaded = load_and_predict(run, tmp_path / "data.csv", "churned")
+    assert loaded["proba_shape"] == [900, 2]
 
 
 def test_hostile_column_name_stays_a_column_name(tmp_path):
