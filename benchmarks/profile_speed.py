@@ -14,6 +14,8 @@ a. `ml-engineer profile <full csv> --out <dir> --target churned` (the `ml-engine
    Python, or `--cli`);
 b. DuckDB's `SUMMARIZE SELECT * FROM read_csv(<full csv>)`, fetched, in a fresh Python: the
    near-limit of a scan that computes per-column statistics;
+b2. the same core facts with Polars' streaming engine (`--skip-polars` to leave it out): the
+   engine not chosen, for the record of why DuckDB was;
 c. ydata-profiling's `ProfileReport(df, minimal=True, progress_bar=False).to_json()` on the slice
    read with `pandas.read_csv` (the read is timed: a user does it too). ydata-profiling needs
    pandas < 3 and numpy < 2.4, so unless this Python has it (or `--ydata-python` names one that
@@ -42,6 +44,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib.metadata
+import importlib.util
 import json
 import os
 import shlex
@@ -91,6 +94,26 @@ import sys, duckdb
 path = sys.argv[1].replace("'", "''")
 rows = duckdb.connect().sql(f"SUMMARIZE SELECT * FROM read_csv('{path}')").fetchall()
 print(f"SUMMARIZE: {len(rows)} columns")
+"""
+
+# The engine not chosen, on the same core facts as one lazy query on its streaming engine: per
+# column the missing and exact distinct counts, and for numbers min, max, mean, std and quartiles.
+POLARS_CODE = """\
+import sys, polars as pl
+frame = pl.scan_csv(sys.argv[1], infer_schema_length=20480)
+schema = frame.collect_schema()
+facts = []
+for name in schema.names():
+    facts += [pl.col(name).null_count().alias(name + ":missing"),
+              pl.col(name).n_unique().alias(name + ":distinct")]
+for name, dtype in schema.items():
+    if dtype.is_numeric():
+        c = pl.col(name)
+        facts += [c.min().alias(name + ":min"), c.max().alias(name + ":max"),
+                  c.mean().alias(name + ":mean"), c.std().alias(name + ":std")]
+        facts += [c.quantile(q).alias(f"{name}:q{q}") for q in (0.25, 0.5, 0.75)]
+out = frame.select(facts).collect(engine="streaming")
+print(f"polars: {out.width} facts")
 """
 
 YDATA_CODE = """\
@@ -399,6 +422,11 @@ def run_summarize(args: argparse.Namespace, data: Path, rows: int, work: Path) -
     return fastest(runs)
 
 
+def run_polars(args: argparse.Namespace, data: Path, rows: int, work: Path) -> Run:
+    cmd = [sys.executable, "-c", POLARS_CODE, data]
+    return measure("Polars (streaming)", cmd, rows, work / "polars.log", timeout=args.timeout)
+
+
 def run_ydata(
     python: Path, versions: dict, slice_csv: Path, rows: int, work: Path, timeout: float
 ) -> Run:
@@ -490,7 +518,12 @@ def shown(value: float | None, spec: str, unit: str = "") -> str:
 
 
 def judge(
-    ours: Run, summarize: Run, ydata: Run | None, training: list[Run] | None, full_rows: int
+    ours: Run,
+    summarize: Run,
+    ydata: Run | None,
+    training: list[Run] | None,
+    full_rows: int,
+    polars: Run | None = None,
 ) -> tuple[list[Row], dict]:
     """The table's rows, and each target's limit, measured value and verdict (None: skipped)."""
     targets: dict = {}
@@ -516,6 +549,8 @@ def judge(
         ),
         Row(summarize, "the near-limit"),
     ]
+    if polars is not None:
+        rows.append(Row(polars, "the engine not chosen (counts and statistics only)"))
 
     vs_ydata = None
     if ydata is not None:
@@ -603,6 +638,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="run ours and SUMMARIZE N times each, keep the fastest",
     )
     parser.add_argument("--skip-ydata", action="store_true")
+    parser.add_argument("--skip-polars", action="store_true", help="leave out the Polars run")
     parser.add_argument(
         "--ydata-python",
         type=Path,
@@ -655,6 +691,11 @@ def main(argv: list[str] | None = None) -> int:
 
     ours = run_ours(args, data, full_rows, work)
     summarize = run_summarize(args, data, full_rows, work)
+    polars = None
+    if not args.skip_polars and importlib.util.find_spec("polars") is None:
+        print("Polars: not installed here (pip install -e '.[bench]'); left out", flush=True)
+    elif not args.skip_polars:
+        polars = run_polars(args, data, full_rows, work)
     ydata = None
     if ydata_py is not None:
         ydata = run_ydata(ydata_py, ydata_vers, slice_csv, slice_rows, work, args.timeout)
@@ -662,7 +703,7 @@ def main(argv: list[str] | None = None) -> int:
 
     end_load = load()
     print(f"\nload average {end_load} at end (1/5/15 min; timings are wall times)\n")
-    rows, targets = judge(ours, summarize, ydata, training, full_rows)
+    rows, targets = judge(ours, summarize, ydata, training, full_rows, polars)
     print_table(rows)
     failed = [name for name, t in targets.items() if t["verdict"] == "FAIL"]
     skipped = [name for name, t in targets.items() if t["verdict"] is None]
@@ -683,6 +724,7 @@ def main(argv: list[str] | None = None) -> int:
             "python": sys.version.split()[0],
             "ml-engineer": package_version("ml-engineer"),
             "duckdb": package_version("duckdb"),
+            "polars": package_version("polars"),
             "ydata": ydata_vers,
         },
         "data": {

@@ -194,6 +194,9 @@ def test_duplicates_counts_and_a_late_text_value_in_a_number_column(tmp_path):
     document = written(tmp_path)
     n = columns_of(document)["n"]
     assert n["inferred_type"] == "numeric" and n.get("stored_as") == "text"
+    # Its statistics are of the numbers, the junk marker read as missing (as the script does).
+    assert (n["stats"]["min"], n["stats"]["max"]) == (0, 499)
+    assert n["notes"] == ["fewer than 0.1% of its values are not numbers; they are read as missing"]
     # Rows equal to an earlier row: every ("7", "a") after the first, and the repeats of i % 500.
     frame = pd.read_csv(tmp_path / "l.csv", dtype=str)
     assert document["overview"]["duplicate_rows"] == int(frame.duplicated().sum())

@@ -59,7 +59,8 @@ def column_entry(
         entry["unique_count_approximate"] = True
     if kind.stored_as_text:
         entry["stored_as"] = "text"
-    if col.group == "number" and kind.name in ("numeric", "id"):
+    numbers = col.group == "number" or (col.group == "text" and kind.name == "numeric")
+    if numbers and kind.name in ("numeric", "id"):
         q25, q50, q75 = col.quartiles or (None, None, None)
         entry["stats"] = {
             "min": json_value(col.min), "max": json_value(col.max), "mean": json_value(col.mean),

@@ -68,9 +68,8 @@ def _text_kind(col: ColumnFacts) -> Kind:
         return Kind("boolean", stored_as_text=True)
     if col.number_share is not None and col.number_share >= NUMERIC_SHARE:
         junk = 1 - col.number_share
-        note = (
-            f"{junk:.1%} of its values are not numbers; they are read as missing" if junk else None
-        )
+        share = f"{junk:.1%}" if junk >= 0.001 else "fewer than 0.1%"
+        note = f"{share} of its values are not numbers; they are read as missing" if junk else None
         return Kind("numeric", stored_as_text=True, note=note)
     if col.date_share is not None and col.date_share >= DATE_SHARE:
         return Kind("datetime", stored_as_text=True)

@@ -237,6 +237,20 @@ def _probe_text(con, columns: list[ColumnFacts], source: str) -> None:
             col.number_share, col.date_share = numbers / seen, dates / seen
 
 
+def text_number_stats(con, col: ColumnFacts, table: str) -> None:
+    """The statistics of a text column that holds numbers (and a few junk markers, read as
+    missing, as the script reads them): quartiles from `table` (the sample of a big table)."""
+    x = f"TRY_CAST(nullif(trim({quote(col.name)}), '') AS DOUBLE)"
+    finite = f"CASE WHEN isfinite({x}) THEN {x} END"
+    (col.min, col.max, col.mean, col.std, col.skew, col.integers) = con.execute(
+        f"SELECT min({finite}), max({finite}), avg({finite}), stddev_samp({finite}), "
+        f"skewness({finite}), coalesce(bool_and({finite} = round({finite})), false) FROM {TABLE}"
+    ).fetchone()
+    quartiles = f"SELECT quantile_cont({finite}, [0.25, 0.5, 0.75]) FROM {table}"
+    col.quartiles = _clean("quartiles", con.execute(quartiles).fetchone()[0])
+    col.mean, col.std, col.skew = (_finite(v) for v in (col.mean, col.std, col.skew))
+
+
 def text_date_range(con, col: ColumnFacts) -> None:
     """The first and last time of a text column that reads as dates (its min and max)."""
     q = quote(col.name)

@@ -21,7 +21,12 @@ from ml_engineer.profiler.association import correlation_matrix, target_associat
 from ml_engineer.profiler.document import profile_document
 from ml_engineer.profiler.engine import TABLE, load_table, open_engine, out_of_memory
 from ml_engineer.profiler.kinds import Kind, column_kind
-from ml_engineer.profiler.measure import ColumnFacts, measure_table, text_date_range
+from ml_engineer.profiler.measure import (
+    ColumnFacts,
+    measure_table,
+    text_date_range,
+    text_number_stats,
+)
 from ml_engineer.profiler.reports import eda_report, schema_suggestion
 from ml_engineer.profiler.source import ProfileSource, resolve_source
 
@@ -92,9 +97,11 @@ def _measure_and_draw(source, out_dir, target, goal, memory_limit_mb, threads):
             raise GoalError(_unknown_target(target, names, source), field="--target")
         facts = measure_table(con)
         kinds = {c.name: column_kind(c, facts.rows) for c in facts.columns}
-        for col in facts.columns:
+        for col in facts.columns:  # what the text of a column turned out to hold
             if kinds[col.name].name == "datetime" and col.group == "text":
                 text_date_range(con, col)
+            if kinds[col.name].name == "numeric" and col.group == "text":
+                text_number_stats(con, col, facts.sample_table)
         task, associations = None, {}
         if target is not None and facts.rows:
             target_facts = next(c for c in facts.columns if c.name == target)
