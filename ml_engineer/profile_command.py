@@ -56,17 +56,42 @@ def default_out_dir(path: Path) -> Path:
 
 def run_profile_command(args: argparse.Namespace) -> int:
     from ml_engineer.profiler.run import profile_to_folder
-    from ml_engineer.script_process import parse_memory_limit
     from ml_engineer.terminal import show_checkpoint
 
     out_dir = args.out or default_out_dir(args.path)
+    limit_mb, threads = _engine_settings(args.memory_limit, args.threads)
     show_checkpoint(f"Profiling {args.path} ...")
     result = profile_to_folder(
         args.path, out_dir, target=args.target, goal=args.goal, force=args.force,
-        memory_limit_mb=parse_memory_limit(args.memory_limit), threads=args.threads,
+        memory_limit_mb=limit_mb, threads=threads,
     )  # fmt: skip
     _show(result)
     return 0
+
+
+def _engine_settings(
+    memory_limit: str | None, threads: int | None
+) -> tuple[int | None, int | None]:
+    """--memory-limit in megabytes and --threads, or a SettingsError saying what they take."""
+    from ml_engineer.errors import SettingsError
+    from ml_engineer.script_process import parse_memory_limit
+
+    try:
+        limit_mb = parse_memory_limit(memory_limit)
+    except SettingsError:
+        raise SettingsError(
+            f"--memory-limit {memory_limit!r} is not a memory size: it takes an amount such as "
+            "512MB or 2GB (a plain number is megabytes), the memory the profiler's engine keeps "
+            "to before it works on disk. Left out, it is 1 GB.",
+            field="--memory-limit",
+        ) from None
+    if threads is not None and threads < 1:
+        raise SettingsError(
+            f"--threads {threads} is not a number of threads: give 1 or more, or leave it out "
+            "to use every core.",
+            field="--threads",
+        )
+    return limit_mb, threads
 
 
 def profiled_line(result) -> str:

@@ -343,3 +343,12 @@ def test_a_file_larger_than_the_memory_allowed_is_profiled(tmp_path):
     assert x["missing_count"] == len(range(0, rows, 7))
     assert abs(x["unique_count"] - 1000) <= 50  # approximate above a million rows, and said so
     assert "HyperLogLog" in document["overview"]["approximate"]
+
+
+def test_engine_settings_a_user_gets_wrong_are_named(tmp_path):
+    data = shared_fixtures_or_skip() / "penguin-species" / "data" / "data.csv"
+    for flags, field in ((["--memory-limit", "lots"], "--memory-limit"),
+                         (["--threads", "0"], "--threads")):  # fmt: skip
+        code, output = profile(tmp_path, data, *flags)
+        assert code == 2 and field in output and one_paragraph(output), output
+        assert not (tmp_path / "out").exists()
