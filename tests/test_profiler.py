@@ -352,3 +352,18 @@ def test_engine_settings_a_user_gets_wrong_are_named(tmp_path):
         code, output = profile(tmp_path, data, *flags)
         assert code == 2 and field in output and one_paragraph(output), output
         assert not (tmp_path / "out").exists()
+
+
+def test_columns_are_named_as_pandas_reads_them(tmp_path):
+    """The engine strips spaces from names and calls an empty header cell `column0`; the
+    script reads the file with pandas, so the profile must name the columns as pandas does."""
+    frame = pd.DataFrame({" padded ": range(30), "y": ["a", "b", "c"] * 10})
+    frame.to_csv(tmp_path / "exported.csv")  # the index, written under an empty header cell
+    assert profile(tmp_path, tmp_path / "exported.csv")[0] == 0
+    expected = list(pd.read_csv(tmp_path / "exported.csv").columns)
+    assert [c["name"] for c in written(tmp_path)["columns"]] == expected
+    assert expected == ["Unnamed: 0", " padded ", "y"]
+
+    (tmp_path / "twins.csv").write_text("id,ID\n1,2\n")
+    code, output = profile(tmp_path, tmp_path / "twins.csv", out="twins")
+    assert code == 5 and "differ only in case" in said(output) and one_paragraph(output)

@@ -114,16 +114,33 @@ def _load(con, source: ProfileSource) -> ProfileSource:
     files = [str(f) for f in source.files]
     if source.format == "parquet":
         con.execute(f"CREATE TABLE {TABLE} AS SELECT * FROM read_parquet(?)", [files])
-        return source
-    files, encoding = _readable_text(con, source, files)
-    try:
-        _load_csv(con, files, source.sep, encoding, sample_all=False)
-    except duckdb.ConversionException:
-        # The type guessed from the first rows does not hold further down (a number column
-        # with "n/a" on row 900,000): guess again from every row.
-        con.execute(f"DROP TABLE IF EXISTS {TABLE}")
-        _load_csv(con, files, source.sep, encoding, sample_all=True)
+    else:
+        files, encoding = _readable_text(con, source, files)
+        try:
+            _load_csv(con, files, source.sep, encoding, sample_all=False)
+        except duckdb.ConversionException:
+            # The type guessed from the first rows does not hold further down (a number
+            # column with "n/a" on row 900,000): guess again from every row.
+            con.execute(f"DROP TABLE IF EXISTS {TABLE}")
+            _load_csv(con, files, source.sep, encoding, sample_all=True)
+    _name_as_pandas(con, source.columns)
     return source
+
+
+def _name_as_pandas(con, names: tuple[str, ...]) -> None:
+    """The table's columns renamed to the names pandas reads (` b `, `Unnamed: 0`), so the
+    profile names the columns the script will find."""
+    engine_names = [str(row[0]) for row in con.execute(f"DESCRIBE {TABLE}").fetchall()]
+    if len(engine_names) != len(names):
+        return  # a header the engine split otherwise; its names are the best there are
+    for old, new in zip(engine_names, names, strict=True):
+        if old != new:
+            con.execute(f"ALTER TABLE {TABLE} RENAME COLUMN {quote(old)} TO {quote(new)}")
+
+
+def quote(name: str) -> str:
+    """A column name as an SQL identifier: names are untrusted text, never spliced raw."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def out_of_memory(path: Path, exc: BaseException) -> SettingsError:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ml_engineer.inputs.data.kind_rules import SAMPLE_VALUES, TOP_VALUES
-from ml_engineer.profiler.engine import TABLE
+from ml_engineer.profiler.engine import TABLE, quote
 
 EXACT_ROWS = 1_000_000  # above this many rows, distinct counts and quartiles are approximate
 SAMPLE_ROWS = 1_000_000  # above EXACT_ROWS, what describes shape is measured on this many rows
@@ -34,11 +34,6 @@ _NUMBER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT",
                  "DECIMAL", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT")  # fmt: skip
 _INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
                   "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT")  # fmt: skip
-
-
-def quote(name: str) -> str:
-    """A column name as an SQL identifier: names are untrusted text, never spliced raw."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def type_group(engine_type: str) -> str:

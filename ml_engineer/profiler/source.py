@@ -36,6 +36,9 @@ class ProfileSource(BaseModel):
     format: Literal["csv", "parquet"]
     sep: str = ","
     encoding: str = "utf-8"
+    # The column names as pandas (and so the script) reads them: the engine's own differ
+    # (it strips spaces, names an empty header cell `column0`, and folds case).
+    columns: tuple[str, ...] = ()
 
     @property
     def size_bytes(self) -> int:
@@ -117,6 +120,7 @@ def _from_locations(path: Path, locations: list[DatasetLocation]) -> ProfileSour
             )
     headers = {loc.path: header_names(loc) for loc in locations}
     _refuse_repeated(headers)
+    _refuse_case_twins(headers)
     distinct = {tuple(names) for names in headers.values()}
     if len(distinct) > 1:
         raise DataError(
@@ -130,6 +134,7 @@ def _from_locations(path: Path, locations: list[DatasetLocation]) -> ProfileSour
         format=first.format,
         sep=first.sep,
         encoding=first.encoding or "utf-8",
+        columns=tuple(next(iter(headers.values()))),
     )
 
 
@@ -150,8 +155,10 @@ def header_names(location: DatasetLocation) -> list[str]:
             f"complete {location.format.upper()} file.",
             path=str(location.path),
         ) from exc
-    row = next(csv.reader(io.StringIO(line), delimiter=location.sep), [])
-    return [name.lstrip("\ufeff") for name in row]
+    row = next(csv.reader(io.StringIO(line.rstrip("\r\n")), delimiter=location.sep), [])
+    row = [name.lstrip("\ufeff") if i == 0 else name for i, name in enumerate(row)]
+    # pandas names a column without a header `Unnamed: <position>` (an exported index).
+    return [name or f"Unnamed: {i}" for i, name in enumerate(row)]
 
 
 def _text_opener(location: DatasetLocation):
@@ -163,6 +170,23 @@ def _text_opener(location: DatasetLocation):
             location.path, "rt", encoding=encoding, errors="replace", newline=""
         )
     return lambda: open(location.path, encoding=encoding, errors="replace", newline="")
+
+
+def _refuse_case_twins(headers: dict[Path, list[str]]) -> None:
+    """Names that differ only in case (`id`, `ID`): the engine's names ignore case, so it
+    cannot hold both; pandas can, so the data is not wrong, only unprofilable here."""
+    for file, names in headers.items():
+        folded: dict[str, str] = {}
+        for name in names:
+            twin = folded.setdefault(name.casefold(), name)
+            if twin != name:
+                raise DataError(
+                    f"{file} has columns `{twin}` and `{name}`, whose names differ only in case; "
+                    "ml-engineer profile cannot tell them apart. Rename one of them (the "
+                    "analyst's profile of the file, if there is one, is read as it is).",
+                    path=str(file),
+                    field=f"{twin}, {name}",
+                )
 
 
 def _refuse_repeated(headers: dict[Path, list[str]]) -> None:
