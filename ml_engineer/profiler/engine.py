@@ -81,19 +81,16 @@ def load_table(con, source: ProfileSource) -> ProfileSource:
     import duckdb
 
     try:
-        return _load(con, source)
-    except duckdb.InvalidInputException as exc:
-        if "unicode" not in str(exc).lower() or source.encoding not in ("utf-8", "utf-8-sig"):
-            raise _unreadable(source, exc) from exc
-        # Not UTF-8 after all (assumed, to spare a whole-file read): find what it is, read again.
-        con.execute(f"DROP TABLE IF EXISTS {TABLE}")
-        source = source.model_copy(update={"encoding": file_encoding(source.files[0])})
         try:
             return _load(con, source)
-        except duckdb.OutOfMemoryException:
-            raise
-        except duckdb.Error as again:
-            raise _unreadable(source, again) from again
+        except duckdb.InvalidInputException as exc:
+            if "unicode" not in str(exc).lower() or source.encoding not in ("utf-8", "utf-8-sig"):
+                raise
+            # Not UTF-8 after all (assumed, to spare a whole-file read): find what it is and
+            # read again.
+            con.execute(f"DROP TABLE IF EXISTS {TABLE}")
+            source = source.model_copy(update={"encoding": file_encoding(source.files[0])})
+            return _load(con, source)
     except duckdb.OutOfMemoryException:
         raise  # the caller says so for every step alike (out_of_memory)
     except duckdb.Error as exc:

@@ -186,8 +186,9 @@ def _sample_quartiles(con, numbers: list[ColumnFacts]) -> None:
 
 
 def _clean(fact: str, value: Any) -> Any:
-    if fact in ("non_null", "distinct", "length_min", "length_max"):
-        return int(value or 0) if fact in ("non_null", "distinct") else value
+    """An aggregate's value as the fact holds it: counts as ints, statistics finite or None."""
+    if fact in ("non_null", "distinct"):
+        return int(value or 0)
     if fact == "integers":
         return bool(value)
     if fact == "quartiles":

@@ -19,6 +19,8 @@ from typing import Any
 
 import duckdb
 
+from ml_engineer.profiler.engine import quote
+
 DPI = 100  # with the pictures' figure sizes: 800-1000 px wide, what GitHub shows without scaling
 LABEL_CHARS = 30
 
@@ -86,7 +88,7 @@ class Drawn:
 
 def sql_name(name: object) -> str:
     """A column name as a SQL identifier: the name can hold anything, quotes included."""
-    return '"' + str(name).replace('"', '""') + '"'
+    return quote(str(name))
 
 
 def kind(column: dict) -> str | None:
