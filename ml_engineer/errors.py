@@ -41,6 +41,21 @@ class GoalError(MLEngineerError):
     exit_code = 4
 
 
+class TargetUnclear(GoalError):
+    """Two or more columns stay plausible targets for the goal: a person must say which.
+
+    `candidates` are best first, each {"column", "score", "reason"}; where a person can be
+    asked, the graph asks with them; where no one can (--yes, no terminal), this is the error.
+    """
+
+    def __init__(
+        self, message: str, *, goal: str, candidates: list[dict], path: str | None = None
+    ):
+        super().__init__(message, path=path, field="target")
+        self.goal = goal
+        self.candidates = candidates
+
+
 class DataError(MLEngineerError):
     """The dataset contradicts the profile or the goal (e.g. target column absent, no rows)."""
 

@@ -19,11 +19,12 @@ from ml_engineer.models.feature_spec import (
     ColumnDecision,
     Exclusion,
     FeatureSpec,
+    ProtectedAttribute,
     SplitPlan,
     TargetSpec,
     Treatment,
 )
-from ml_engineer.models.goal import AnalystNotes, Goal, TaskType
+from ml_engineer.models.goal import AnalystNotes, Goal, TargetCandidate, TaskType
 from ml_engineer.models.profile import (
     ColumnKind,
     ColumnProfile,
@@ -54,8 +55,10 @@ __all__ = [
     "PreprocessingSection",
     "SearchSection",
     "NumericStats",
+    "ProtectedAttribute",
     "SplitPlan",
     "SplitSection",
+    "TargetCandidate",
     "TargetSpec",
     "TaskType",
     "TopValue",

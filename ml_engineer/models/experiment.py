@@ -41,6 +41,11 @@ class SplitSection(BaseModel):
     test: float
     stratify: bool
     time_column: str | None = None
+    time_parts: list[str] = Field(
+        default_factory=list,
+        description="Finer time columns after time_column (quarter after year): rows are "
+        "ordered by time_column, then by each of these.",
+    )
     group_column: str | None = None
     cv_folds: int | None = None
 
@@ -60,7 +65,20 @@ class ForecastSection(BaseModel):
     rows only (per series), and the naive baseline is the last value."""
 
     time_column: str
+    time_parts: list[str] = Field(
+        default_factory=list, description="Finer time columns after time_column (quarter, month)."
+    )
     series: list[str] = Field(default_factory=list, description="Columns naming each series.")
+    season: int | None = Field(
+        None,
+        description="Periods in one season (4 quarters, 12 months, 52 weeks, 7 days): the "
+        "seasonal naive baseline is the value this many periods back. None: no known season.",
+    )
+    predict: Literal["change", "level"] = Field(
+        "change",
+        description="change: the model learns the change from the last value and adds it back, "
+        "so a trending series is not extrapolated from levels it never saw; level: the value.",
+    )
     lags: list[int] = Field(default_factory=lambda: [1, 2, 3], description="Periods back.")
     rolling: list[int] = Field(
         default_factory=lambda: [3], description="Means over this many earlier periods."
@@ -89,6 +107,11 @@ class DataSection(BaseModel):
         default_factory=list, description="New numeric inputs the pipeline computes first."
     )
     drop: list[str] = Field(default_factory=list)
+    protected: list[str] = Field(
+        default_factory=list,
+        description="Protected attributes (sex, race, age, ...), kept as inputs or not: the "
+        "script reports the primary metric and the mean or positive prediction per group.",
+    )
     split: SplitSection
     forecast: ForecastSection | None = None
 

@@ -92,9 +92,22 @@ class SplitPlan(BaseModel):
     val: float
     test: float
     time_column: str | None = None
+    time_parts: list[str] = Field(
+        default_factory=list,
+        description="Finer time columns after time_column (quarter after year), in order.",
+    )
     group_column: str | None = None
     cv_folds: int | None = Field(None, description="Set for small data: k-fold CV on train+val.")
     reason: str
+
+
+class ProtectedAttribute(BaseModel):
+    """A column that records a protected characteristic: kept or dropped by the reviewer, it is
+    always measured per group, so the person approving decides knowingly."""
+
+    column: str
+    characteristic: str = Field(description="sex, race or ethnicity, age, religion, ...")
+    found_by: str = Field(description="How it was recognised: its name, its values, a meaning.")
 
 
 class FeatureSpec(BaseModel):
@@ -112,6 +125,11 @@ class FeatureSpec(BaseModel):
     imbalance_note: str | None = None
     preprocessing_order: list[str] = Field(default_factory=list)
     risks: list[str] = Field(default_factory=list)
+    protected: list[ProtectedAttribute] = Field(
+        default_factory=list,
+        description="Protected attributes among the columns: named in the risks, measured per "
+        "group by the script.",
+    )
     notes: list[str] = Field(default_factory=list)
     agent_notes: dict[str, list[str]] = Field(
         default_factory=dict,

@@ -33,6 +33,14 @@ class AnalystNotes(BaseModel):
     sources: list[str] = Field(default_factory=list, description="Files that were read.")
 
 
+class TargetCandidate(BaseModel):
+    """A column the goal's words or form point at, with how strongly and why."""
+
+    column: str
+    score: float = Field(description="Higher is a better match; only the order is meaningful.")
+    reason: str
+
+
 class Goal(BaseModel):
     """The decided goal."""
 
@@ -45,8 +53,19 @@ class Goal(BaseModel):
     classes: list[str] = Field(default_factory=list)
     forecasting: bool = False
     time_column: str | None = None
+    time_parts: list[str] = Field(
+        default_factory=list,
+        description="Finer time columns after time_column (quarter or month after year).",
+    )
+    season: int | None = Field(
+        None, description="Forecasting: periods per season (4, 12, 52, 7), when the time says."
+    )
     series_column: str | None = Field(
         None, description="Forecasting: the column naming each series (a store, a product)."
+    )
+    candidates: list[TargetCandidate] = Field(
+        default_factory=list,
+        description="The other columns the goal could have meant, best first, with their reasons.",
     )
     primary_metric: str
     secondary_metrics: list[str] = Field(default_factory=list)

@@ -66,6 +66,7 @@ def plan_experiment(spec: FeatureSpec, request: PlanRequest) -> ExperimentConfig
                 DerivedSection(**feature.model_dump(exclude={"reason"})) for feature in spec.derived
             ],
             drop=[c.name for c in spec.excluded],
+            protected=[p.column for p in spec.protected],
             forecast=_forecast(spec),
             split=SplitSection(
                 strategy=split.strategy,
@@ -74,6 +75,7 @@ def plan_experiment(spec: FeatureSpec, request: PlanRequest) -> ExperimentConfig
                 test=split.test,
                 stratify=split.strategy == "stratified",
                 time_column=split.time_column,
+                time_parts=list(split.time_parts),
                 group_column=split.group_column,
                 # Spark's script does not cross-validate: a JVM job per fold costs too much.
                 cv_folds=split.cv_folds if request.framework != "spark" else None,
@@ -96,7 +98,12 @@ def _forecast(spec: FeatureSpec) -> ForecastSection | None:
     if not goal.forecasting or not goal.time_column:
         return None
     series = [goal.series_column] if goal.series_column else []
-    return ForecastSection(time_column=goal.time_column, series=series)
+    return ForecastSection(
+        time_column=goal.time_column,
+        time_parts=list(goal.time_parts),
+        series=series,
+        season=goal.season,
+    )
 
 
 # Seconds the search may spend. On large data each fit costs seconds and the fits after the
