@@ -13,9 +13,10 @@ from pathlib import Path
 
 from ml_engineer.inputs.dataset_location import csv_encoding
 from ml_engineer.inputs.load import LoadedInputs
-from ml_engineer.models import DataProfile, FeatureSpec
+from ml_engineer.models import ColumnKind, DataProfile, FeatureSpec
 from ml_engineer.planning.goal import decide_goal
 from ml_engineer.planning.planner import PlanRequest, plan_feature_spec
+from ml_engineer.planning.structure import candidate_pairs
 
 
 class FeaturePlanner:
@@ -34,14 +35,14 @@ class FeaturePlanner:
         # Imported here: measuring needs pandas, which a profile-only run never pays for.
         from ml_engineer.inputs.evidence import measure_evidence
 
-        frame, profile = self._read_data()
+        frame, profile, table = self._read_data()
         # The target must be known before the data can be measured against it.
         goal = decide_goal(
-            profile, notes, goal_text=request.goal_text, target=request.chosen_target
+            profile, notes, goal_text=request.goal_text, target=request.chosen_target, facts=table
         )
         if goal.target not in self._measured:
             self._measured[goal.target] = measure_evidence(
-                inputs.dataset, frame, profile, goal, notes.key_columns
+                inputs.dataset, frame, profile, goal, notes.key_columns, table
             )
         measured, evidence = self._measured[goal.target]
         data_path = _config_path(Path(inputs.dataset.path), self.ml_dir)
@@ -58,14 +59,20 @@ class FeaturePlanner:
         return spec, measured
 
     def _read_data(self) -> tuple:
-        """The dataset, read once, and the profile with a column for each one only it has."""
+        """The dataset, read once; the profile with a column for each one only it has; and how
+        the rows are organised (whole numbers, entity x time, date spacing), whatever the
+        target."""
         if self._data is None:
             from ml_engineer.inputs.data.column_profile import add_data_columns
+            from ml_engineer.inputs.data.table_facts import measure_table_facts
             from ml_engineer.inputs.dataset import read_dataset
 
             assert self.inputs.dataset is not None
             frame = read_dataset(self.inputs.dataset)
-            self._data = frame, add_data_columns(self.inputs.profile, frame)
+            profile = add_data_columns(self.inputs.profile, frame)
+            dates = [c.name for c in profile.columns if c.kind == ColumnKind.datetime]
+            table = measure_table_facts(frame, candidate_pairs(profile), dates)
+            self._data = frame, profile, table
         return self._data
 
 

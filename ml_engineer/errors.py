@@ -48,9 +48,7 @@ class TargetUnclear(GoalError):
     asked, the graph asks with them; where no one can (--yes, no terminal), this is the error.
     """
 
-    def __init__(
-        self, message: str, *, goal: str, candidates: list[dict], path: str | None = None
-    ):
+    def __init__(self, message: str, *, goal: str, candidates: list[dict], path: str | None = None):
         super().__init__(message, path=path, field="target")
         self.goal = goal
         self.candidates = candidates

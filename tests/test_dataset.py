@@ -20,7 +20,6 @@ from ml_engineer.inputs.dataset import (
     find_dataset,
     is_monotonic_in_time,
     read_dataset,
-    repeats,
 )
 
 
@@ -426,12 +425,6 @@ def test_mostly_unparseable_dates_are_not_dates():
     values = ["2021-01-01"] * 90 + ["soon"] * 10
     result = is_monotonic_in_time(pd.DataFrame({"d": values}), "d")
     assert not result.parses_as_dates and result.parsed_fraction == pytest.approx(0.9)
-
-
-def test_repeats():
-    df = pd.DataFrame({"household": [1, 1, 2, None], "row": [1, 2, 3, None]})
-    assert repeats(df, "household")
-    assert not repeats(df, "row")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -71,7 +71,8 @@ def test_the_plan_names_the_series_and_the_past_it_adds(forecast_run):
     config = yaml.safe_load((ml_dir / "experiment-config.yaml").read_text())
     assert config["data"]["split"]["strategy"] == "time"
     assert config["data"]["forecast"] == {
-        "time_column": "order_month", "series": ["region"], "lags": [1, 2, 3], "rolling": [3],
+        "time_column": "order_month", "time_parts": [], "series": ["region"], "season": 12,
+        "lags": [1, 2, 3], "rolling": [3], "predict": "change",
     }  # fmt: skip
     spec = " ".join((ml_dir / "feature-spec.md").read_text().split())
     assert "rows of each `region` are ordered by `order_month`" in spec
@@ -97,7 +98,9 @@ def test_the_served_model_is_said_to_take_the_past_values_too(forecast_run):
     fields = {field["name"]: field for field in deployment["input_schema"]}
     for name in ("sales_lag_1", "sales_lag_2", "sales_lag_3", "sales_mean_3"):
         assert fields[name]["type"] == "number", name
-    assert {"order_month", "region", "promo"} <= set(fields)
+    assert {"order_month", "promo"} <= set(fields)
+    # The series' name orders its history; an entity of a panel is never a model input.
+    assert "region" not in fields
 
 
 def test_each_lag_comes_from_earlier_rows_of_its_own_series(forecast_run):

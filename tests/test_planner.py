@@ -100,7 +100,7 @@ def test_forecast_goal_is_regression_with_a_time_split():
 
 
 def test_forecast_without_a_date_column_is_refused():
-    with pytest.raises(GoalError, match="no date"):
+    with pytest.raises(GoalError, match="no column that orders the rows in time"):
         plan(
             profile(col("sales", unique_count=900), col("promo")),
             goal="forecast next month's sales",

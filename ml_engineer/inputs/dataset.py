@@ -11,7 +11,7 @@ from ml_engineer.inputs.data.association import MAX_BINS
 from ml_engineer.inputs.data.facts import MAX_TARGET_VALUE_COUNTS, DatasetFacts, dataset_facts
 from ml_engineer.inputs.data.read import read_dataset
 from ml_engineer.inputs.data.series import MAX_FACT_ROWS, SAMPLE_SEED
-from ml_engineer.inputs.data.time_order import TimeOrder, is_monotonic_in_time, repeats
+from ml_engineer.inputs.data.time_order import TimeOrder, is_monotonic_in_time
 from ml_engineer.inputs.dataset_location import DatasetLocation, find_dataset
 
 __all__ = [
@@ -26,5 +26,4 @@ __all__ = [
     "find_dataset",
     "is_monotonic_in_time",
     "read_dataset",
-    "repeats",
 ]

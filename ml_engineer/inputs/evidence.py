@@ -11,10 +11,10 @@ from __future__ import annotations
 import pandas as pd
 
 from ml_engineer.errors import DataError
-from ml_engineer.inputs.dataset import DatasetLocation, dataset_facts, repeats
+from ml_engineer.inputs.dataset import DatasetLocation, dataset_facts
 from ml_engineer.models import ColumnKind, DataProfile, Goal, TaskType, TopValue
 from ml_engineer.models.profile import ABSENT_FROM_DATA, PROFILED_FROM_DATA
-from ml_engineer.planning.names import tokens
+from ml_engineer.models.table_facts import TableFacts
 from ml_engineer.planning.planner import DataEvidence
 
 
@@ -24,6 +24,7 @@ def measure_evidence(
     profile: DataProfile,
     goal: Goal,
     key_columns: list[str],
+    table: TableFacts | None = None,
 ) -> tuple[DataProfile, DataEvidence]:
     """Check `profile` against `df`, the dataset read from `location` (read once by the caller:
     it is measured again for each target an agent proposes). `profile` is as add_data_columns
@@ -50,15 +51,11 @@ def measure_evidence(
     notes = list(facts.notes)
     profile = _reconcile(profile, data_columns, facts, notes)
     _check_types(profile, df, notes)
-    candidates = [
-        c for c in data_columns
-        if c != goal.target and (c in key_columns or set(tokens(c)) & {"id", "uuid", "key"})
-    ]  # fmt: skip
     return profile, DataEvidence(
         target_counts=facts.target_value_counts if task == "classification" else None,
         missing_target=facts.missing_target_rows,
         association=facts.association,
-        repeated_keys={c: repeats(df, c) for c in candidates},
+        table=table or TableFacts(),
         notes=notes,
     )
 

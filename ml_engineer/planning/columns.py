@@ -21,6 +21,7 @@ from ml_engineer.models import (
 from ml_engineer.models.feature_spec import TREATMENT_TRANSFORMS
 from ml_engineer.models.profile import ABSENT_FROM_DATA
 from ml_engineer.planning.names import stem, tokens
+from ml_engineer.planning.structure import TableStructure, read_structure
 
 HIGH_MISSING = 0.60  # above this share of missing values a column is dropped
 NEAR_CONSTANT = 0.995  # a single value covering this share of rows carries no signal
@@ -30,8 +31,6 @@ LEAK_ASSOCIATION = 0.995  # a single column predicting the target this well is a
 STRONG_ASSOCIATION = 0.95  # this strong is kept, but flagged for the reviewer to confirm
 TEXT_MEAN_LENGTH = 25  # strings this long on average are prose, not categories
 
-# Checked only as a name's first or last word: `customer_id`, `id_card`; not `body_mass_index`.
-_ID_TOKENS = {"id", "ids", "uuid", "guid", "key", "pk", "identifier", "idx", "rownum"}
 _POST_OUTCOME = {
     "outcome", "result", "resolution", "resolved", "refund", "refunded", "cancellation",
     "cancelled", "canceled", "closed", "termination", "terminated", "chargeback", "recovered",
@@ -56,9 +55,13 @@ def decide_columns(
     notes: AnalystNotes,
     *,
     association: dict[str, float] | None = None,
+    structure: TableStructure | None = None,
 ) -> list[ColumnDecision]:
     """One decision per input column (the target excluded)."""
     rows = profile.row_count
+    structure = structure or read_structure(
+        profile, target=goal.target, key_columns=notes.key_columns
+    )
     decisions: list[ColumnDecision] = []
     names = profile.column_names
     for col in profile.columns:
@@ -67,7 +70,7 @@ def decide_columns(
         col_notes = [
             n for n in notes.column_notes.get(col.name, []) + col.notes if not _about_many(n, names)
         ]
-        decision = _decide(col, goal, notes, rows, col_notes, association or {})
+        decision = _decide(col, goal, notes, rows, col_notes, association or {}, structure)
         decision.notes = _dedupe(col_notes)
         decisions.append(decision)
     return decisions
@@ -116,6 +119,7 @@ def _decide(
     rows: int | None,
     col_notes: list[str],
     association: dict[str, float],
+    structure: TableStructure,
 ) -> ColumnDecision:
     def exclude(why: Exclusion, reason: str) -> ColumnDecision:
         return ColumnDecision(
@@ -161,23 +165,16 @@ def _decide(
             f"(association {strength:.3f} ≥ {LEAK_ASSOCIATION})",
         )
 
-    # 2. Identifiers: they name rows, they do not describe them. Dates are never identifiers:
-    # a date unique per row is still a date (and often the time axis).
-    if col.kind == ColumnKind.id or col.name in notes.key_columns:
+    # 2. Keys and entities: they name rows, they do not describe them (`structure.py`). Dates
+    # are never identifiers: a date unique per row is still a date (and often the time axis).
+    if col.name in structure.keys:
+        return exclude(Exclusion.identifier, structure.keys[col.name])
+    if col.name in structure.entities:
         return exclude(
-            Exclusion.identifier, "identifier: a key column names a row, it does not describe it"
+            Exclusion.identifier,
+            f"{structure.entities[col.name]}. An entity is never an input: the model would "
+            "learn each one's average, which says nothing about an entity it has not seen",
         )
-    edge_words = {name_tokens[0], name_tokens[-1]} if name_tokens else set()
-    if (
-        col.kind != ColumnKind.datetime
-        and edge_words & _ID_TOKENS
-        and (unique_ratio is None or unique_ratio >= 0.05)
-    ):
-        return exclude(Exclusion.identifier, "identifier: its name marks it as an ID")
-    if {"likely_id", "unique"} & set(col.flags) and col.kind not in (
-        ColumnKind.numeric, ColumnKind.datetime,
-    ):  # fmt: skip
-        return exclude(Exclusion.identifier, "identifier: the profile flags it as unique per row")
 
     # 3. Survey or sampling weights describe the sample design, not the row.
     if "weight" in col.flags or any(_SAMPLING_WEIGHT.search(n) for n in col_notes):
@@ -206,7 +203,7 @@ def _decide(
         )
 
     # 5. Keep, with the treatment its type calls for.
-    return _keep(col, unique_ratio, col_notes)
+    return _keep(col, unique_ratio, col_notes, structure.codes.get(col.name))
 
 
 # The first words of each exclusion reason above, for decisions saved before `exclusion` existed
@@ -257,7 +254,13 @@ def forced_keep(
     return decision
 
 
-def _keep(col: ColumnProfile, unique_ratio: float | None, col_notes: list[str]) -> ColumnDecision:
+def _keep(
+    col: ColumnProfile,
+    unique_ratio: float | None,
+    col_notes: list[str],
+    code: str | None = None,
+) -> ColumnDecision:
+    """`code`: why a numeric column is a code for a place (`structure.place_code_reason`)."""
     def keep(treatment: Treatment, reason: str) -> ColumnDecision:
         transforms = list(TREATMENT_TRANSFORMS[treatment])
         if treatment == Treatment.numeric and col.missing_fraction == 0:
@@ -273,15 +276,18 @@ def _keep(col: ColumnProfile, unique_ratio: float | None, col_notes: list[str]) 
     n = col.unique_count
     levels = f"{n} distinct values" if n is not None else "cardinality unknown"
     if col.kind == ColumnKind.numeric:
-        if any(_CODE_NOT_MAGNITUDE.search(note) for note in col_notes) and n is not None:
+        analyst = any(_CODE_NOT_MAGNITUDE.search(note) for note in col_notes)
+        if (analyst or code) and n is not None:
             treatment = (
                 Treatment.categorical if n <= ONE_HOT_MAX_LEVELS else Treatment.high_cardinality
             )
-            return keep(
-                treatment,
+            why = (
                 f"numeric in the profile, but the analyst notes it is a code, not a magnitude "
-                f"({levels}); encoded as a category",
+                f"({levels})"
+                if analyst
+                else f"numeric, but {code}"
             )
+            return keep(treatment, f"{why}; encoded as a category")
         return keep(Treatment.numeric, "numeric")
     if col.kind == ColumnKind.boolean or _is_boolean_like(col):
         return keep(Treatment.boolean, f"two-valued ({_values(col)})")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-from ml_engineer.errors import GoalError
+from ml_engineer.errors import GoalError, TargetUnclear
 from ml_engineer.models import AnalystNotes, ColumnKind, ColumnProfile, DataProfile, Goal, TaskType
 from ml_engineer.models.profile import ABSENT_FROM_DATA
-from ml_engineer.planning.names import content_words, match_score, tokens
+from ml_engineer.planning.structure import TableFacts, TimeAxis, read_structure
+from ml_engineer.planning.target_choice import TargetChoice, choose_target
 
 # Goals this product does not handle yet; each gets a clear message instead of a wrong spec.
 _UNSUPPORTED = {
@@ -69,43 +70,57 @@ def decide_goal(
     goal_text: str | None = None,
     target: str | None = None,
     target_counts: dict[str, int] | None = None,
+    facts: TableFacts | None = None,
 ) -> Goal:
-    """Decide the goal. `goal_text` and `target` are the user's; the documents fill the gaps."""
+    """Decide the goal. `goal_text` and `target` are the user's; the documents fill the gaps.
+
+    Raises TargetUnclear when two or more columns stay plausible (a person must choose)."""
     sentence = (goal_text or notes.goal_sentence or "").strip()
     _refuse_unsupported(sentence)
-    column, reason = _find_target(profile, notes, sentence, target, user_goal=goal_text is not None)
+    forecasting = bool(_FORECAST.search(sentence))
+    # A forecast is ordered by its time axis, which is never the thing forecast.
+    axis = read_structure(profile, facts=facts).time if forecasting else None
+    choice = _find_target(
+        profile, notes, sentence, target, user_goal=goal_text is not None,
+        exclude=set(axis.columns) if axis else set(), facts=facts,
+    )  # fmt: skip
+    column = choice.column
     col = profile.column(column)
     assert col is not None  # _find_target only returns real columns
     counts = target_counts or {tv.value: tv.count for tv in col.top_values}
-    forecasting = bool(_FORECAST.search(sentence))
     task = _decide_task(col, counts, sentence, forecasting)
     classes = _classes(task, counts)
     positive, positive_reason = None, ""
     if task == TaskType.binary:
         positive, positive_reason = _positive_class(classes, counts, notes.metric_notes)
     primary, secondary, metric_reason = _decide_metrics(task, notes.suggested_metrics)
-    time_column = _time_column(profile, column) if forecasting else None
-    series = _series_column(profile, column, time_column) if time_column else None
-    if forecasting and time_column is None:
-        raise GoalError(
-            f"The goal {sentence!r} asks about the future, but the profile "
-            f"({profile.profile_path}) has no date or time column to order the rows by. Add the "
-            "date column to the profile, or restate the goal without a time horizon."
-        )
+    if forecasting:
+        axis = read_structure(profile, target=column, facts=facts).time
+        if axis is None:
+            raise GoalError(
+                f"The goal {sentence!r} asks about the future, but the profile "
+                f"({profile.profile_path}) has no column that orders the rows in time (a date, "
+                "a year with or without a quarter or month, or a period counter such as `time` "
+                "= 1, 2, 3, ...). Add one, or restate the goal without a time horizon."
+            )
+    series = _series_column(profile, column, axis) if axis else None
     return Goal(
         text=sentence or f"predict {column}",
         task=task,
         target=column,
-        target_reason=reason,
+        target_reason=choice.reason,
         positive_class=positive,
         positive_reason=positive_reason,
         classes=classes,
         forecasting=forecasting,
-        time_column=time_column,
+        time_column=axis.column if axis else None,
+        time_parts=list(axis.parts) if axis else [],
+        season=axis.season if axis else None,
         series_column=series,
         primary_metric=primary,
         secondary_metrics=secondary,
         metric_reason=metric_reason,
+        candidates=choice.others[:5],
     )
 
 
@@ -130,80 +145,43 @@ def _find_target(
     explicit: str | None,
     *,
     user_goal: bool,
-) -> tuple[str, str]:
+    exclude: set[str],
+    facts: TableFacts | None,
+) -> TargetChoice:
     """The target among the columns the dataset has, when it was read (the data wins); else
     among all the profile's, so that a target the data lacks is named as such when measured."""
-    present = [c for c in profile.columns if ABSENT_FROM_DATA not in c.flags]
-    if present and len(present) < len(profile.columns):
-        try:
-            return _match_target(present, profile, notes, sentence, explicit, user_goal=user_goal)
-        except _NoTarget:  # none of them fits (an ambiguous goal is said as such, not retried)
-            pass
-    return _match_target(profile.columns, profile, notes, sentence, explicit, user_goal=user_goal)
-
-
-class _NoTarget(GoalError):
-    """No column fits the goal (an ambiguous goal is a plain GoalError)."""
-
-
-def _match_target(
-    columns: list[ColumnProfile],
-    profile: DataProfile,
-    notes: AnalystNotes,
-    sentence: str,
-    explicit: str | None,
-    *,
-    user_goal: bool,
-) -> tuple[str, str]:
-    names = [c.name for c in columns]
+    names = profile.column_names
     if explicit is not None:
         if explicit in names:
-            return explicit, "named with --target"
+            return TargetChoice(explicit, "named with --target")
         folded = [n for n in names if n.lower() == explicit.lower()]
         if len(folded) == 1:
-            return folded[0], f"named with --target ({explicit!r} matched {folded[0]!r})"
-        raise _NoTarget(
+            how = f"named with --target ({explicit!r} matched {folded[0]!r})"
+            return TargetChoice(folded[0], how)
+        raise GoalError(
             f"The target {explicit!r} is not a column of the profile ({profile.profile_path}). "
             f"Columns: {_column_list(names)}. Pass one of them with --target."
         )
-    # A backticked real column in the goal sentence is the analyst's own pointer.
-    for quoted in re.findall(r"`([^`]+)`", sentence):
-        if quoted in names:
-            return quoted, f"the goal sentence names `{quoted}`"
-    words = content_words(sentence)
-    scored = sorted(
-        ((match_score(n, words), n) for n in names), key=lambda pair: pair[0], reverse=True
+    absent = {c.name for c in profile.columns if ABSENT_FROM_DATA in c.flags}
+    choose = lambda skip: choose_target(  # noqa: E731
+        profile, notes, sentence, user_goal=user_goal, exclude=exclude | skip, facts=facts
     )
-    best = [n for s, n in scored if s > 0 and s == scored[0][0]]
-    if len(best) == 1:
-        matched = list(dict.fromkeys(w for w in words if match_score(best[0], [w]) > 0)) or words
-        agrees = " (the analyst's documents agree)" if notes.target_hint == best[0] else ""
-        return best[0], f"matched from the goal's words {', '.join(map(repr, matched))}{agrees}"
-    hint = notes.target_hint
-    if hint and hint in names and not user_goal and (not best or hint in best):
-        return hint, "marked as the target in the analyst's documents"
-    if len(best) > 1:
-        raise GoalError(
-            f"The goal {sentence!r} matches several columns: {_column_list(best)}. Say which one "
-            "with --target, e.g. --target " + _quote_arg(best[0]) + "."
-        )
-    candidates = [c.name for c in columns if _looks_like_target(c)]
-    if hint and hint in names:
-        candidates = [hint, *[c for c in candidates if c != hint]]
-    where = "the goal you gave" if user_goal else "the analyst's documents"
-    raise _NoTarget(
-        f"No target column could be found from {where} ({sentence or 'no goal sentence'!r}) in "
-        f"the profile {profile.profile_path}. Likely targets: {_column_list(candidates or names)}. "
-        'Pass --target COLUMN, or a goal that names it, e.g. --goal "predict '
-        + (candidates or names or ["<column>"])[0]
-        + '".'
-    )
-
-
-def _looks_like_target(col: ColumnProfile) -> bool:
-    if col.kind in (ColumnKind.boolean, ColumnKind.categorical):
-        return True
-    return col.unique_count is not None and 2 <= col.unique_count <= 10
+    if absent and len(absent) < len(names):
+        try:
+            return choose(absent)
+        except TargetUnclear as unclear:
+            # The goal may name a column the profile has and the data lacks: taken, so that
+            # measuring it refuses it by name, instead of asking about the data's columns.
+            try:
+                named = choose(set())
+            except GoalError:
+                raise unclear from None
+            if named.column in absent:
+                return named
+            raise
+        except GoalError:  # none of the data's columns fits: name the profile's, to be refused
+            pass
+    return choose(set())
 
 
 def _decide_task(
@@ -289,26 +267,17 @@ def _decide_metrics(task: TaskType, suggested: list[str]) -> tuple[str, list[str
     return primary, secondary, reason
 
 
-def _time_column(profile: DataProfile, target: str) -> str | None:
-    dates = [c for c in profile.columns if c.kind == ColumnKind.datetime and c.name != target]
-    if not dates:
-        return None
-    # Prefer a column whose name says it is the row's date.
-    preferred = [
-        c for c in dates if set(tokens(c.name)) & {"date", "time", "month", "day", "period"}
-    ]
-    return (preferred or dates)[0].name
-
-
-def _series_column(profile: DataProfile, target: str, time_column: str) -> str | None:
-    """The column that names each series of a forecast: one row per series and period, so its
-    distinct values times the periods' make the row count (within 10 %)."""
-    dates = profile.column(time_column)
-    periods, rows = (dates.unique_count if dates else None), profile.row_count
+def _series_column(profile: DataProfile, target: str, axis: TimeAxis) -> str | None:
+    """The column that names each series of a forecast: the panel's entity, or a category
+    whose values times the periods' make the row count (within 10 %)."""
+    structure = read_structure(profile, target=target)
+    if structure.panel and structure.group:
+        return structure.group
+    periods, rows = axis.distinct, profile.row_count
     if not periods or not rows or periods >= rows * 0.9:
         return None  # one row per period: a single series
     for col in profile.columns:
-        if col.name in (target, time_column) or col.kind != ColumnKind.categorical:
+        if col.name in (target, *axis.columns) or col.kind != ColumnKind.categorical:
             continue
         count = col.unique_count or 0
         if count >= 2 and abs(count * periods - rows) <= rows * 0.1:
@@ -319,7 +288,3 @@ def _series_column(profile: DataProfile, target: str, time_column: str) -> str |
 def _column_list(names: list[str], limit: int = 15) -> str:
     shown = ", ".join(f"`{n}`" for n in names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
-
-
-def _quote_arg(name: str) -> str:
-    return name if re.fullmatch(r"[\w.-]+", name) else repr(name)

@@ -1,10 +1,19 @@
-"""Matching words to column names: "predict churn" finds `Churn`, `churned`, `is_churn`."""
+"""Words of a goal and of column names: "predict churn" is about `Churn`, `churned`, `is_churn`.
+
+A goal's words are sorted into three kinds. Stop words say what kind of question is asked
+("predict", "whether", "the"). Generic words say the target is a number or a total ("rate",
+"number", "score"): they add to a column's match but never make one alone, so "the traffic
+fatality rate" never picks `unrate`. Topic words ("churn", "fatality", "wage") are what the
+target is about.
+"""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-# Words that say what kind of question is asked, not what it is about.
+import snowballstemmer
+
 STOPWORDS = frozenset(
     """
     a an the of to for from in on at by with and or whether if will would is are be been being
@@ -14,13 +23,22 @@ STOPWORDS = frozenset(
     who which what whose how much many next this that these those their its his her they it
     its per each every given using use based from via into our my your we you i
     has have had having does do did get gets got make makes
-    likely likelihood probability chance risk score rate number amount
+    likely likelihood probability chance risk whom when where why
     customer customers user users person people row rows record records
+    """.split()
+)
+# Words that say the target is a quantity of something; they qualify a topic word.
+GENERIC = frozenset(
+    """
+    rate rates number numbers amount amounts score scores level levels count counts total
+    average avg mean index ratio share percent percentage quantity size sum
+    type kind class category group
     """.split()
 )
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _NON_ALNUM = re.compile(r"[^0-9a-zA-Z]+")
+_STEMMER = snowballstemmer.stemmer("english")
 
 
 def tokens(text: str) -> list[str]:
@@ -29,49 +47,36 @@ def tokens(text: str) -> list[str]:
     return [t for t in _NON_ALNUM.split(text.lower()) if t]
 
 
+@lru_cache(maxsize=4096)
 def stem(word: str) -> str:
-    """A crude stem, good enough to match churn/churned/churns/churning and price/prices."""
-    if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes", "zes")):
-        return word[:-2]  # matches/match, boxes/box
-    for suffix in ("ing", "ed", "s", "er"):
-        if len(word) > len(suffix) + 2 and word.endswith(suffix):
-            word = word[: -len(suffix)]
-            break
-    return word[:-1] if len(word) > 3 and word.endswith("e") else word  # price/pric(ed)
+    """The Porter2 (Snowball) stem: churned/churning/churn, denied/deny, answers/answer."""
+    return _STEMMER.stemWord(word.lower())
 
 
 def content_words(text: str) -> list[str]:
-    return [t for t in tokens(text) if t not in STOPWORDS and len(t) > 1]
+    """The goal's topic and generic words, in order (stop words and single letters dropped)."""
+    return [t for t in tokens(text) if t not in STOPWORDS and (len(t) > 1 or t.isdigit())]
 
 
-def match_score(column: str, words: list[str]) -> float:
-    """How strongly a column name matches goal words; 0 when it does not.
+def is_generic(word: str) -> bool:
+    return word in GENERIC or stem(word) in {stem(g) for g in GENERIC}
 
-    An exact name match beats a token match, which beats a stem match; a column whose name is
-    entirely made of goal words beats one that merely contains one.
+
+def head_word(text: str) -> str | None:
+    """The word the goal's object is about: the last topic word of its first noun phrase.
+
+    "house prices" is about prices; "the average exam score of a school" about the exam score
+    (the phrase ends at "of"); "the number of pharmacy visits" about visits ("number of" only
+    counts them). None when the goal has no topic word.
     """
-    if not words:
-        return 0.0
-    col_tokens = tokens(column)
-    if not col_tokens:
-        return 0.0
-    joined_words = "".join(words)
-    if "".join(col_tokens) == joined_words:
-        return 10.0
-    col_stems = {stem(t) for t in col_tokens}
-    word_stems = {stem(w) for w in words}
-    score = 0.0
-    for i, w in enumerate(words):
-        # The last word is usually the head of the phrase: "house prices" is about prices.
-        weight = 2.0 if i == len(words) - 1 else 1.0
-        if w in col_tokens:
-            score += 3.0 * weight
-        elif stem(w) in col_stems:
-            score += 2.0 * weight
-    # Informative prefixes such as is_/has_/num_ do not dilute a match.
-    meaningful = [t for t in col_tokens if t not in {"is", "has", "flag", "num", "n", "y"}]
-    unmatched = [t for t in meaningful if stem(t) not in word_stems]
-    if score and meaningful and not unmatched:
-        score += 2.0
-    # Words the goal did not use make a weaker match: `churned` beats `churn_reason`.
-    return max(score - len(unmatched), 0.0) if score else 0.0
+    phrase: list[str] = []
+    for word in tokens(text):
+        if word == "s":
+            continue  # a possessive: "a shop's total sales"
+        content = word not in STOPWORDS and (len(word) > 1 or word.isdigit())
+        if content:
+            phrase.append(word)
+        elif phrase and any(not is_generic(w) for w in phrase):
+            break  # a function word after a topic word ends the phrase
+    topics = [w for w in phrase if not is_generic(w) and not w.isdigit()]
+    return topics[-1] if topics else None

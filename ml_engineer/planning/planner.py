@@ -21,6 +21,7 @@ from ml_engineer.models import (
     Treatment,
 )
 from ml_engineer.models.revision import Overrides
+from ml_engineer.models.table_facts import TableFacts
 from ml_engineer.planning.columns import column_risks, decide_columns
 from ml_engineer.planning.goal import decide_goal
 from ml_engineer.planning.overrides import (
@@ -30,6 +31,7 @@ from ml_engineer.planning.overrides import (
     apply_split_override,
 )
 from ml_engineer.planning.split import decide_split
+from ml_engineer.planning.structure import read_structure
 
 MAX_QUALITY_NOTES = 12  # the spec quotes at most this many of the analyst's notes
 SEVERE_IMBALANCE = 0.20  # minority share (binary) or smallest/largest class ratio (multiclass)
@@ -42,7 +44,7 @@ class DataEvidence:
     target_counts: dict[str, int] | None = None
     missing_target: int | None = None
     association: dict[str, float] = field(default_factory=dict)
-    repeated_keys: dict[str, bool] = field(default_factory=dict)
+    table: TableFacts = field(default_factory=TableFacts)
     notes: list[str] = field(default_factory=list)
 
 
@@ -83,10 +85,16 @@ def plan_feature_spec(
         goal_text=request.goal_text,
         target=request.chosen_target,
         target_counts=evidence.target_counts,
+        facts=evidence.table,
     )
     review_notes = list(request.reviewer_notes)
     apply_metric_override(goal, request.overrides, review_notes)
-    decisions = decide_columns(profile, goal, notes, association=evidence.association)
+    structure = read_structure(
+        profile, target=goal.target, key_columns=notes.key_columns, facts=evidence.table
+    )
+    decisions = decide_columns(
+        profile, goal, notes, association=evidence.association, structure=structure
+    )
     apply_drops(decisions, request.overrides)
     apply_keeps(decisions, profile, request.overrides, review_notes)
     risks = column_risks(decisions, evidence.association)  # of the columns still kept
@@ -97,7 +105,7 @@ def plan_feature_spec(
             + "; ".join(f"`{d.name}`: {d.reason}" for d in decisions[:10])
             + ". Check the profile's flags, or pick another target."
         )
-    split = decide_split(profile, goal, notes, repeated_keys=evidence.repeated_keys)
+    split = decide_split(profile, goal, notes, structure=structure)
     split = apply_split_override(split, goal, request.overrides, review_notes)
     target = _target_spec(profile, goal, notes, evidence)
     target_col = profile.column(goal.target)

@@ -1,16 +1,26 @@
-"""Choosing how rows are split into train, validation and test."""
+"""Choosing how rows are split into train, validation and test.
+
+The split follows what the rows are (`structure.py`): a goal about the future is split by time;
+a panel keeps each entity whole in one part (or, with too few entities to fill the parts, holds
+out the latest periods); a survey of people in communes keeps each commune whole; a single
+series is split by time, since neighbouring rows would leak into each other; anything else is
+split at random, stratified on the classes.
+"""
 
 from __future__ import annotations
 
-from ml_engineer.models import AnalystNotes, ColumnKind, DataProfile, Goal, SplitPlan, TaskType
+from ml_engineer.models import AnalystNotes, DataProfile, Goal, SplitPlan, TaskType
 from ml_engineer.planning.names import tokens
+from ml_engineer.planning.structure import (
+    ID_WORDS,
+    MIN_GROUPS,
+    TableStructure,
+    TimeAxis,
+    read_structure,
+)
 
 SMALL_DATA_ROWS = 1_000  # below this, a single validation split is too noisy: cross-validate
 CV_FOLDS = 5
-_ENTITY_TOKENS = {"id", "customer", "user", "account", "patient", "client", "member", "store"}
-# A grouped split puts whole groups in each part: with fewer groups, validation and test hold
-# one or two groups each (or none), and grouped k-fold cannot fill its folds.
-MIN_GROUPS = 20
 
 
 def decide_split(
@@ -18,12 +28,13 @@ def decide_split(
     goal: Goal,
     notes: AnalystNotes,
     *,
-    repeated_keys: dict[str, bool] | None = None,
+    structure: TableStructure | None = None,
 ) -> SplitPlan:
-    """Time split for goals about the future; grouped when an entity repeats; else stratified.
-
-    `repeated_keys` says, for key columns checked on the data, whether their values repeat.
-    """
+    """Time split for goals about the future; grouped when an entity repeats; by time for a
+    single series or a panel of few entities; else random (stratified for classes)."""
+    structure = structure or read_structure(
+        profile, target=goal.target, key_columns=notes.key_columns
+    )
     rows = profile.row_count
     small = rows is not None and rows < SMALL_DATA_ROWS
     cv = CV_FOLDS if small else None
@@ -33,22 +44,41 @@ def decide_split(
         if small
         else ""
     )
+    axis = structure.time
     if goal.forecasting and goal.time_column:
-        return SplitPlan(
-            strategy="time", train=0.7, val=0.15, test=0.15, time_column=goal.time_column,
-            cv_folds=cv,
-            reason=f"the goal is about the future, so rows are ordered by `{goal.time_column}`: "
-            "the newest 15% is the test part and the 15% before it validation, never shuffled"
+        forecast_axis = TimeAxis(goal.time_column, list(goal.time_parts))
+        return _by_time(
+            forecast_axis, cv,
+            f"the goal is about the future, so rows are ordered by {forecast_axis.named()}"
             + cv_note,
         )  # fmt: skip
-    group, too_few = _group_column(profile, goal, notes, repeated_keys or {})
-    cv_note += too_few
-    if group:
-        return SplitPlan(
-            strategy="group", train=0.7, val=0.15, test=0.15, group_column=group, cv_folds=cv,
-            reason=f"`{group}` repeats across rows: all rows of one `{group}` stay in the same "
-            "part, so the test score is not inflated by entities seen in training" + cv_note,
+    group = structure.group
+    if group and structure.panel and axis:
+        count = _count(profile, group)
+        if count is not None and count < MIN_GROUPS:
+            return _by_time(
+                axis, cv, f"a panel: `{group}` x {axis.describe()} names each row, but "
+                f"{count} entities are too few to keep each whole in one part (a grouped split "
+                f"needs {MIN_GROUPS}), so the latest periods of every `{group}` are held out "
+                "instead" + cv_note,
+            )  # fmt: skip
+        return _by_group(
+            group, cv, f"a panel: `{group}` x {axis.describe()} names each row, so all rows of "
+            f"one `{group}` stay in the same part and the test score is about {group} values "
+            "the model has not seen" + cv_note,
         )  # fmt: skip
+    if group:
+        return _by_group(
+            group, cv, f"{structure.entities[group]}: all rows of one `{group}` stay in the "
+            "same part, so the test score is not inflated by entities seen in training" + cv_note,
+        )  # fmt: skip
+    if structure.single_series and axis:
+        return _by_time(
+            axis, cv, f"the rows are one series in time ({axis.describe()}, one row per "
+            "period): a random split would let each test row's neighbours into training, so "
+            "rows are ordered in time" + cv_note,
+        )  # fmt: skip
+    cv_note += _too_few_to_group(profile, goal, notes)
     if goal.task == TaskType.regression:
         return SplitPlan(
             strategy="random", train=0.7, val=0.15, test=0.15, cv_folds=cv,
@@ -61,38 +91,39 @@ def decide_split(
     )  # fmt: skip
 
 
-def _group_column(
-    profile: DataProfile, goal: Goal, notes: AnalystNotes, repeated: dict[str, bool]
-) -> tuple[str | None, str]:
-    """The column to group the split by, or None; and, when a key column repeats but has too
-    few values to split by, the words that say so."""
+def _by_time(axis: TimeAxis, cv: int | None, why: str) -> SplitPlan:
+    return SplitPlan(
+        strategy="time", train=0.7, val=0.15, test=0.15, time_column=axis.column,
+        time_parts=list(axis.parts), cv_folds=cv,
+        reason=f"{why}: the newest 15% is the test part and the 15% before it validation, "
+        "never shuffled",
+    )  # fmt: skip
+
+
+def _by_group(group: str, cv: int | None, why: str) -> SplitPlan:
+    return SplitPlan(
+        strategy="group", train=0.7, val=0.15, test=0.15, group_column=group, cv_folds=cv,
+        reason=why,
+    )  # fmt: skip
+
+
+def _count(profile: DataProfile, name: str) -> int | None:
+    col = profile.column(name)
+    return col.unique_count if col else None
+
+
+def _too_few_to_group(profile: DataProfile, goal: Goal, notes: AnalystNotes) -> str:
+    """When a key column repeats but has too few values to group by, the words that say so."""
     rows = profile.row_count
-    too_few = ""
-    candidates = list(notes.key_columns)
-    candidates += [
-        c.name
-        for c in profile.columns
-        if c.name not in candidates
-        and (c.kind == ColumnKind.id or set(tokens(c.name)) & {"id", "uuid", "key"})
-    ]
-    for name in candidates:
-        col = profile.column(name)
-        if col is None or name == goal.target:
+    for col in profile.columns:
+        if col.name == goal.target:
             continue
-        if col.unique_count is not None and col.unique_count < MIN_GROUPS:
-            repeats = not rows or col.unique_count < rows
-            if repeats and not too_few:
-                too_few = (
-                    f"; `{name}` repeats across rows but has only {col.unique_count} values, too "
-                    f"few to keep each in one part (a grouped split needs {MIN_GROUPS}), so it is "
-                    "not grouped on"
-                )
-            continue
-        if name in repeated:
-            if repeated[name]:
-                return name, too_few
-            continue
-        if col.unique_count is not None and rows and col.unique_count < rows * 0.95:
-            if set(tokens(name)) & _ENTITY_TOKENS or name in notes.key_columns:
-                return name, too_few
-    return None, too_few
+        named = col.name in notes.key_columns or set(tokens(col.name)) & ID_WORDS
+        count = col.unique_count
+        if named and count is not None and count < MIN_GROUPS and (not rows or count < rows):
+            return (
+                f"; `{col.name}` repeats across rows but has only {count} values, too few to "
+                f"keep each in one part (a grouped split needs {MIN_GROUPS}), so it is not "
+                "grouped on"
+            )
+    return ""

@@ -1,5 +1,4 @@
-"""Time order and repeated values: whether a column reads as dates and the rows are sorted by
-it, and whether a column repeats values (a candidate group ID)."""
+"""Time order: whether a column reads as dates, and whether the rows are sorted by it."""
 
 from __future__ import annotations
 
@@ -29,7 +28,7 @@ class TimeOrder(BaseModel):
 _YEAR_MIN, _YEAR_MAX = 1800, 2200
 
 
-def _parse_dates(series: pd.Series) -> pd.Series:
+def parse_dates(series: pd.Series) -> pd.Series:
     """Dates parsed from a column, NaT where a value does not parse. Numbers count as dates
     only as years (1800..2200) or yyyymmdd integers, never as epoch offsets."""
     if pd.api.types.is_datetime64_any_dtype(series):
@@ -76,7 +75,7 @@ def is_monotonic_in_time(df: pd.DataFrame, column: str) -> TimeOrder:
             column=column, parses_as_dates=False, parsed_fraction=0.0, sorted_fraction=0.0
         )
     try:
-        parsed = _parse_dates(series)
+        parsed = parse_dates(series)
     except (ValueError, TypeError, OverflowError):
         parsed = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
     ok = parsed.dropna()
@@ -94,9 +93,3 @@ def is_monotonic_in_time(df: pd.DataFrame, column: str) -> TimeOrder:
         first=str(ok.min()) if len(ok) else None,
         last=str(ok.max()) if len(ok) else None,
     )
-
-
-def repeats(df: pd.DataFrame, column: str) -> bool:
-    """Whether any non-null value of `column` occurs more than once (a candidate group ID)."""
-    values = df[column].dropna()
-    return bool(values.nunique() < len(values))

@@ -1,0 +1,433 @@
+"""What the rows are: keys that name one row, entities that repeat, and the time that orders them.
+
+A senior engineer asks this before anything else, because it decides the split and which
+columns may never be inputs:
+
+- a **key** names one row (`customer_id`, a unique district code, a school's name): never an
+  input, it only lets a model memorise rows;
+- an **entity** repeats across rows (a state in a state-by-year panel, a commune in a survey of
+  its villagers, a family's interview number): never an input, and the split keeps each one in
+  one part, so the test score is about entities the model has not seen;
+- a **time axis** orders the rows: a date, a year with a quarter or month beside it, a period
+  counter. A goal about the future is split by it; so is a single series, whose neighbouring
+  rows would otherwise leak into each other.
+
+Each is read from the profile (names, counts, ranges) and, when the data is there, checked on
+it (`TableFacts`): that a code is a whole number, that an entity and a period together name one
+row.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ml_engineer.models import ColumnKind, ColumnProfile, DataProfile
+from ml_engineer.models.profile import ABSENT_FROM_DATA
+from ml_engineer.models.table_facts import TableFacts
+from ml_engineer.planning.names import tokens
+
+MIN_GROUPS = 20  # fewer entities than this cannot fill a grouped split's parts
+MANY_CODES = 100  # a place's numeric code with this many values names clusters, not a category
+ROW_SHARE_UNIQUE = 0.99  # this share of distinct values names a row
+
+# Whole-word names of things that recur across rows.
+ENTITY_WORDS = frozenset(
+    """
+    state states county counties country countries district districts commune communes
+    municipality city cities town village province prefecture canton ward region regions
+    zip zipcode postcode fips firm firms company companies business school schools hospital
+    clinic store stores shop shops branch plant factory household households hh family fam
+    person individual patient subject customer client member user account team player
+    """.split()
+)
+# Glued endings that make a name a code: `persnum`, `intnum`, `distcod`, `schid`, `hhno`.
+_CODE_ENDINGS = ("id", "num", "no", "nr", "code", "cod", "key", "idx")
+# `id`, `key` as a name's first or last word: `customer_id`, `id_card`; not `body_mass_index`.
+ID_WORDS = frozenset({"id", "ids", "uuid", "guid", "key", "pk", "identifier", "idx", "rownum"})
+_NAME_WORDS = frozenset({"name", "names", "title", "surname", "firstname", "lastname", "fullname"})
+# Parts of a stem before a glued `id` that name an entity: `schid`, `custid`, `hhid`.
+_ID_PREFIXES = (
+    "sch", "cust", "hh", "pers", "user", "emp", "prod", "ord", "acct", "pat", "fam", "dist",
+    "firm", "store", "item", "case", "resp", "int", "obs", "row", "rec",
+)  # fmt: skip
+
+YEAR_WORDS = frozenset({"year", "yr", "yyyy"})  # not "years", "yrs": a duration
+PART_SEASONS = {"quarter": 4, "qtr": 4, "q": 4, "month": 12, "mon": 12, "mo": 12, "week": 52,
+                "wk": 52, "weekofyear": 52}  # fmt: skip
+_PART_RANGES = {4: (1, 4), 12: (1, 12), 52: (1, 53)}
+# A column named only this, stepping evenly, counts periods (`time` = 1, 2, ..., 150).
+COUNTER_WORDS = frozenset({"time", "period", "t", "step", "date"})
+_MONTH_NAMES = re.compile(r"^(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.I)
+
+
+@dataclass
+class TimeAxis:
+    """The columns that order the rows in time, coarsest first, and what a season is."""
+
+    column: str
+    parts: list[str] = field(default_factory=list)  # finer columns: a quarter after a year
+    season: int | None = None  # periods per season: 4 quarters, 12 months, 52 weeks, 7 days
+    unit: str = "period"  # "date", "year", "year and quarter", "period counter", ...
+    distinct: int | None = None  # how many distinct times the rows hold
+
+    @property
+    def columns(self) -> list[str]:
+        return [self.column, *self.parts]
+
+    def named(self) -> str:
+        """`year` + `quarter`"""
+        return " + ".join(f"`{c}`" for c in self.columns)
+
+    def describe(self) -> str:
+        return f"{self.named()} ({self.unit})"
+
+
+@dataclass
+class TableStructure:
+    keys: dict[str, str] = field(default_factory=dict)  # column -> why it names one row
+    entities: dict[str, str] = field(default_factory=dict)  # column -> why it is an entity
+    codes: dict[str, str] = field(default_factory=dict)  # numbers that are categories -> why
+    time: TimeAxis | None = None
+    panel: bool = False  # entity x time names one row
+    single_series: bool = False  # one row per time: the rows are one series
+
+    @property
+    def group(self) -> str | None:
+        """The entity to keep whole in one part: the finest one with enough groups."""
+        return next(iter(self.entities), None)
+
+
+def read_structure(
+    profile: DataProfile,
+    *,
+    target: str | None = None,
+    key_columns: list[str] | None = None,
+    facts: TableFacts | None = None,
+) -> TableStructure:
+    """Keys, entities and the time axis of `profile`'s table, the target left out."""
+    facts = facts or TableFacts()
+    rows = profile.row_count
+    columns = [c for c in profile.columns if c.name != target and ABSENT_FROM_DATA not in c.flags]
+    structure = TableStructure()
+    structure.time = time_axis(columns, rows, facts)
+    timed = set(structure.time.columns) if structure.time else set()
+    entities: list[tuple[int, str, str]] = []
+    for col in columns:
+        if col.name in timed or _is_time_like(col):
+            continue
+        declared = col.name in (key_columns or [])
+        why = key_reason(col, rows, facts, declared=declared)
+        if why:
+            structure.keys[col.name] = why
+            continue
+        why = entity_reason(col, rows, facts, structure.time, declared=declared)
+        if why:
+            entities.append((col.unique_count or 0, col.name, why))
+        elif why := place_code_reason(col, facts):
+            structure.codes[col.name] = why
+    # The finest entity first: a family within a commune is the unit that repeats.
+    for _, name, why in sorted(entities, reverse=True):
+        structure.entities[name] = why
+    if structure.time:
+        structure.panel = any(
+            _names_one_row(name, structure.time, columns, rows, facts)
+            for name in structure.entities
+        )
+        distinct = structure.time.distinct
+        structure.single_series = bool(
+            rows and distinct and not structure.entities and distinct >= 0.9 * rows
+        )
+    return structure
+
+
+def key_reason(
+    col: ColumnProfile, rows: int | None, facts: TableFacts, *, declared: bool = False
+) -> str | None:
+    """Why `col` names one row (an identifier, never an input), or None."""
+    words = tokens(col.name)
+    ratio = _ratio(col.unique_count, rows)
+    unique = ratio is not None and ratio >= ROW_SHARE_UNIQUE
+    if col.kind == ColumnKind.datetime:
+        return None  # a date unique per row is still a date
+    if col.kind == ColumnKind.id:
+        return "identifier: the profile types it as an ID"
+    if declared and (unique or ratio is None):
+        return "identifier: the analyst marks it as a key column"
+    if words and {words[0], words[-1]} & ID_WORDS and (ratio is None or ratio >= 0.05):
+        if unique or ratio is None or (col.unique_count or 0) < MIN_GROUPS:
+            return "identifier: its name marks it as an ID"
+    if {"likely_id", "unique"} & set(col.flags) and col.kind != ColumnKind.numeric:
+        return "identifier: the profile flags it as unique per row"
+    if set(words) & _NAME_WORDS and col.kind in (ColumnKind.categorical, ColumnKind.text):
+        if ratio is not None and ratio >= 0.9 and (col.unique_count or 0) > 30:
+            return f"identifier: a name or title, {ratio:.0%} of values distinct"
+    code = _code_name(col.name)
+    if code and unique:
+        return f"identifier: a code unique per row (its name ends in '{code}')"
+    if unique and _whole_numbers(col, facts) and _contiguous(col, rows):
+        return (
+            "identifier: whole numbers unique per row, filling a run of consecutive values "
+            f"({_span(col)}), as a row number or code does"
+        )
+    return None
+
+
+def entity_reason(
+    col: ColumnProfile,
+    rows: int | None,
+    facts: TableFacts,
+    time: TimeAxis | None,
+    *,
+    declared: bool = False,
+) -> str | None:
+    """Why `col` names an entity that recurs across rows (grouped on, never an input)."""
+    count = col.unique_count
+    if not count or not rows or count >= rows * ROW_SHARE_UNIQUE or count < 2:
+        return None
+    if col.kind not in (ColumnKind.numeric, ColumnKind.categorical, ColumnKind.text):
+        return None
+    if col.kind == ColumnKind.numeric and not _whole_numbers(col, facts):
+        return None
+    # A panel's entity names one row with the time, however few entities there are.
+    if time is not None and _names_one_row(col.name, time, [col], rows, facts):
+        return (
+            f"entity of a panel: `{col.name}` and {time.describe()} together name one row "
+            f"({count} entities x {time.distinct} times)"
+        )
+    if count < MIN_GROUPS:
+        return None  # too few to group by: an ordinary category
+    per = rows / count
+    words = tokens(col.name)
+    repeats = f"{count} values repeat over {rows:,} rows ({per:.1f} rows each)"
+    if declared:
+        return f"entity: the analyst marks it as a key; {repeats}"
+    # A numeric code for hundreds of places or organisations (`commune` = 192) names clusters
+    # of alike rows; a few dozen (`state`) is a category a model learns from (`place_code`), and
+    # a name in words (`city` = "Leeds") describes the row as a category too.
+    if set(words) & ENTITY_WORDS and col.kind == ColumnKind.numeric and count >= MANY_CODES:
+        return f"entity: a numeric code whose {repeats}; rows of one {col.name!r} are alike"
+    if words and {words[0], words[-1]} & ID_WORDS:
+        return f"entity: an ID whose {repeats}"
+    code = _code_name(col.name)
+    if code and _whole_numbers(col, facts):
+        return f"entity: a code (its name ends in '{code}') whose {repeats}"
+    if set(words) & _NAME_WORDS and col.kind in (ColumnKind.categorical, ColumnKind.text):
+        return f"entity: a name shared by {per:.1f} rows on average ({count} names)"
+    return None
+
+
+def place_code_reason(col: ColumnProfile, facts: TableFacts) -> str | None:
+    """Why a numeric column is a code for a place or an organisation (`state` = 6 for
+    California): a category, never a magnitude."""
+    if col.kind != ColumnKind.numeric or not _whole_numbers(col, facts):
+        return None
+    count = col.unique_count or 0
+    if count < 3 or not set(tokens(col.name)) & ENTITY_WORDS:
+        return None
+    return f"a numeric code for a {tokens(col.name)[-1]} ({count} values), not a magnitude"
+
+
+def time_axis(columns: list[ColumnProfile], rows: int | None, facts: TableFacts) -> TimeAxis | None:
+    """The columns that order the rows in time: a date; a year with a finer part; a year; a
+    period counter. None when nothing reads as time."""
+    dates = [c for c in columns if c.kind == ColumnKind.datetime]
+    if dates:
+        preferred = [c for c in dates if set(tokens(c.name)) & {"date", "time", "period", "day"}]
+        chosen = (preferred or dates)[0]
+        step = facts.date_step_days.get(chosen.name)
+        return TimeAxis(
+            column=chosen.name, season=_season_of_step(step), unit=_unit_of_step(step),
+            distinct=chosen.unique_count,
+        )  # fmt: skip
+    years = [c for c in columns if _is_year(c, facts)]
+    parts = [(season, c) for c in columns for season in [_part_season(c)] if season]
+    if years:
+        year = years[0]
+        if parts:
+            season, part = max(parts, key=lambda sp: sp[0])  # the finest part
+            unit = {4: "year and quarter", 12: "year and month", 52: "year and week"}[season]
+            distinct = _product(year.unique_count, part.unique_count, rows)
+            return TimeAxis(year.name, [part.name], season, unit, distinct)
+        return TimeAxis(year.name, unit="year", distinct=year.unique_count)
+    for col in columns:
+        words = tokens(col.name)
+        if (
+            words
+            and words[-1] in COUNTER_WORDS
+            and col.kind == ColumnKind.numeric
+            and (_is_counter(col, rows))
+        ):
+            step = _decimal_year_step(col)
+            if step:
+                return TimeAxis(col.name, season=step, unit=_DECIMAL_UNITS[step],
+                                distinct=col.unique_count)  # fmt: skip
+            return TimeAxis(col.name, unit="period counter", distinct=col.unique_count)
+    return None
+
+
+def candidate_pairs(profile: DataProfile, target: str | None = None) -> list[tuple[str, ...]]:
+    """(entity, time columns...) combinations whose counts could make a panel: the data is asked
+    whether each names one row."""
+    columns = [c for c in profile.columns if c.name != target and ABSENT_FROM_DATA not in c.flags]
+    axis = time_axis(columns, profile.row_count, TableFacts())
+    if axis is None or not profile.row_count or not axis.distinct:
+        return []
+    pairs = []
+    for col in columns:
+        if col.name in axis.columns or not col.unique_count or col.unique_count < 2:
+            continue
+        if abs(col.unique_count * axis.distinct - profile.row_count) <= 0.1 * profile.row_count:
+            pairs.append((col.name, *axis.columns))
+    return pairs
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _names_one_row(
+    name: str, time: TimeAxis, columns: list[ColumnProfile], rows: int | None, facts: TableFacts
+) -> bool:
+    key = (name, *time.columns)
+    if key in facts.unique_together:
+        return facts.unique_together[key]
+    col = next((c for c in columns if c.name == name), None)
+    count = col.unique_count if col else None
+    if not rows or not count or not time.distinct or count < 2:
+        return False
+    return abs(count * time.distinct - rows) <= 0.05 * rows
+
+
+def _is_time_like(col: ColumnProfile) -> bool:
+    return col.kind == ColumnKind.datetime
+
+
+def _code_name(name: str) -> str | None:
+    """The code ending of a glued name (`persnum` -> 'num'), when the rest names a thing."""
+    words = tokens(name)
+    if not words:
+        return None
+    last = words[-1]
+    if len(words) > 1 and last in {"num", "no", "nr", "code", "cod", "idx"}:
+        return last
+    for ending in _CODE_ENDINGS:
+        stem = last[: -len(ending)]
+        if last.endswith(ending) and len(stem) >= 2 and stem.isalpha():
+            if ending in ("id", "no", "key") and not stem.startswith(_ID_PREFIXES):
+                continue  # `paid`, `valid`, `casino`, `turkey`
+            return ending
+    return None
+
+
+def _ratio(count: int | None, rows: int | None) -> float | None:
+    return None if count is None or not rows else count / rows
+
+
+def _whole_numbers(col: ColumnProfile, facts: TableFacts) -> bool:
+    if col.kind != ColumnKind.numeric:
+        return True
+    if facts.integer_columns or facts.measured:
+        return col.name in facts.integer_columns
+    values = [col.stats.min, col.stats.max] if col.stats else []
+    values += _numbers(col.sample_values) + _numbers(tv.value for tv in col.top_values)
+    return bool(values) and all(v is not None and float(v).is_integer() for v in values)
+
+
+def _numbers(values) -> list[float]:
+    out = []
+    for value in values:
+        try:
+            out.append(float(value))
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+def _contiguous(col: ColumnProfile, rows: int | None) -> bool:
+    if not col.stats or col.stats.min is None or col.stats.max is None or not col.unique_count:
+        return False
+    return col.stats.max - col.stats.min + 1 <= 1.1 * col.unique_count
+
+
+def _span(col: ColumnProfile) -> str:
+    low, high = col.stats.min, col.stats.max  # type: ignore[union-attr]
+    return f"{low:g} to {high:g}"
+
+
+def _is_year(col: ColumnProfile, facts: TableFacts) -> bool:
+    words = tokens(col.name)
+    named = bool(set(words) & YEAR_WORDS) or (words and words[-1].endswith("year"))
+    if not named or col.kind != ColumnKind.numeric or not _whole_numbers(col, facts):
+        return False
+    low, high = (col.stats.min, col.stats.max) if col.stats else (None, None)
+    if low is None or high is None:
+        return True
+    four_digits = 1800 <= low and high <= 2200
+    two_digits = 0 <= low and high <= 99 and (col.unique_count or 0) >= 2
+    return four_digits or two_digits
+
+
+def _part_season(col: ColumnProfile) -> int | None:
+    words = set(tokens(col.name))
+    season = next((PART_SEASONS[w] for w in words if w in PART_SEASONS), None)
+    if season is None:
+        return None
+    if col.kind == ColumnKind.numeric and col.stats and col.stats.min is not None:
+        low, high = _PART_RANGES[season]
+        if col.stats.min < low - 1 or (col.stats.max or 0) > high:
+            return None
+        return season
+    values = [tv.value for tv in col.top_values]
+    if season == 12 and values and all(_MONTH_NAMES.match(v) for v in values):
+        return season
+    if season == 4 and values and all(re.fullmatch(r"[Qq]?[1-4]", v.strip()) for v in values):
+        return season
+    return None
+
+
+def _is_counter(col: ColumnProfile, rows: int | None) -> bool:
+    """A numeric column that counts periods in even steps (1, 2, 3, ...; or a decimal year),
+    not a duration that happens to be called `time`: its values are spread evenly."""
+    stats, count = col.stats, col.unique_count
+    if not count or count < 3 or not stats or stats.min is None or stats.max is None:
+        return False
+    step = (stats.max - stats.min) / (count - 1)
+    return abs(step - 1) < 0.05 or _decimal_year_step(col) is not None
+
+
+_DECIMAL_UNITS = {12: "month, as a decimal year", 4: "quarter, as a decimal year"}
+
+
+def _decimal_year_step(col: ColumnProfile) -> int | None:
+    """12 or 4 when the column is a decimal year (1949.0, 1949.083, ...) stepping by months or
+    quarters; else None."""
+    stats = col.stats
+    if not stats or stats.min is None or stats.max is None or not col.unique_count:
+        return None
+    if not (1800 <= stats.min and stats.max <= 2200) or col.unique_count < 3:
+        return None
+    step = (stats.max - stats.min) / (col.unique_count - 1)
+    for season in (12, 4):
+        if abs(step * season - 1) < 0.05:
+            return season
+    return None
+
+
+def _season_of_step(days: float | None) -> int | None:
+    if days is None:
+        return None
+    for low, high, season in ((0.9, 1.1, 7), (6.5, 7.5, 52), (27, 32, 12), (88, 93, 4)):
+        if low <= days <= high:
+            return season
+    return None
+
+
+def _unit_of_step(days: float | None) -> str:
+    names = {7: "daily dates", 52: "weekly dates", 12: "monthly dates", 4: "quarterly dates"}
+    return names.get(_season_of_step(days) or 0, "dates")
+
+
+def _product(a: int | None, b: int | None, rows: int | None) -> int | None:
+    if not a or not b:
+        return None
+    return min(a * b, rows) if rows else a * b
