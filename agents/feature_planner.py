@@ -42,7 +42,7 @@ class FeaturePlanner:
         )
         if goal.target not in self._measured:
             self._measured[goal.target] = measure_evidence(
-                inputs.dataset, frame, profile, goal, notes.key_columns, table
+                inputs.dataset, frame, profile, goal, notes, table, request.seed
             )
         measured, evidence = self._measured[goal.target]
         data_path = _config_path(Path(inputs.dataset.path), self.ml_dir)

@@ -11,11 +11,18 @@ from __future__ import annotations
 import pandas as pd
 
 from ml_engineer.errors import DataError
+from ml_engineer.inputs.data.association import association_screen
+from ml_engineer.inputs.data.held_out import outside_test
+from ml_engineer.inputs.data.leaks import measure_leaks
+from ml_engineer.inputs.data.series import MAX_FACT_ROWS, SAMPLE_SEED
 from ml_engineer.inputs.dataset import DatasetLocation, dataset_facts
-from ml_engineer.models import ColumnKind, DataProfile, Goal, TaskType, TopValue
+from ml_engineer.models import AnalystNotes, ColumnKind, DataProfile, Goal, TaskType, TopValue
 from ml_engineer.models.profile import ABSENT_FROM_DATA, PROFILED_FROM_DATA
 from ml_engineer.models.table_facts import TableFacts
+from ml_engineer.planning.names import tokens
 from ml_engineer.planning.planner import DataEvidence
+from ml_engineer.planning.split import decide_split
+from ml_engineer.planning.structure import read_structure
 
 
 def measure_evidence(
@@ -23,12 +30,16 @@ def measure_evidence(
     df: pd.DataFrame,
     profile: DataProfile,
     goal: Goal,
-    key_columns: list[str],
+    notes_in: AnalystNotes,
     table: TableFacts | None = None,
+    seed: int = 42,
 ) -> tuple[DataProfile, DataEvidence]:
     """Check `profile` against `df`, the dataset read from `location` (read once by the caller:
     it is measured again for each target an agent proposes). `profile` is as add_data_columns
-    left it: the data's own columns added and flagged, the ones it lacks flagged."""
+    left it: the data's own columns added and flagged, the ones it lacks flagged.
+
+    The leak screens see only the rows the training script keeps out of its test part (its
+    split, with `seed`), so no column is excluded on a figure taken from the test rows."""
     data_columns = [str(c) for c in df.columns]
     if goal.target not in data_columns:
         shown = ", ".join(f"`{c}`" for c in data_columns[:20])
@@ -40,7 +51,7 @@ def measure_evidence(
             field=goal.target,
         )
     task = "regression" if goal.task == TaskType.regression else "classification"
-    facts = dataset_facts(df, goal.target, task)
+    facts = dataset_facts(df, goal.target, task, screen=False)
     if facts.missing_target_rows >= facts.row_count:
         raise DataError(
             f"Every row of {location.path} has an empty target `{goal.target}`, so there is "
@@ -51,13 +62,39 @@ def measure_evidence(
     notes = list(facts.notes)
     profile = _reconcile(profile, data_columns, facts, notes)
     _check_types(profile, df, notes)
+    table = table or TableFacts()
+    association, leaks = _screen(df, profile, goal, notes_in, table, task, seed, notes)
     return profile, DataEvidence(
         target_counts=facts.target_value_counts if task == "classification" else None,
         missing_target=facts.missing_target_rows,
-        association=facts.association,
-        table=table or TableFacts(),
+        association=association,
+        leaks=leaks,
+        table=table,
         notes=notes,
     )
+
+
+def _screen(
+    df: pd.DataFrame,
+    profile: DataProfile,
+    goal: Goal,
+    notes_in: AnalystNotes,
+    table: TableFacts,
+    task: str,
+    seed: int,
+    notes: list[str],
+) -> tuple[dict[str, float], dict[str, str]]:
+    """The association screen and the leak screens, on the rows outside the test part."""
+    structure = read_structure(
+        profile, target=goal.target, key_columns=notes_in.key_columns, facts=table
+    )
+    split = decide_split(profile, goal, notes_in, structure=structure)
+    rows = outside_test(df, goal.target, split, goal.task.value, seed)
+    if len(rows) > MAX_FACT_ROWS:
+        rows = rows.sample(n=MAX_FACT_ROWS, random_state=SAMPLE_SEED)
+    association, _, _ = association_screen(rows, goal.target, task, notes)
+    found = measure_leaks(rows, goal.target, task, association, set(tokens(goal.target)))
+    return association, {leak.column: leak.reason for leak in found}
 
 
 def _reconcile(

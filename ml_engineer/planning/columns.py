@@ -20,6 +20,7 @@ from ml_engineer.models import (
 )
 from ml_engineer.models.feature_spec import TREATMENT_TRANSFORMS
 from ml_engineer.models.profile import ABSENT_FROM_DATA
+from ml_engineer.planning.leak_names import derived_from_leaks, name_leaks
 from ml_engineer.planning.names import stem, tokens
 from ml_engineer.planning.structure import TableStructure, read_structure
 
@@ -33,8 +34,11 @@ TEXT_MEAN_LENGTH = 25  # strings this long on average are prose, not categories
 
 _POST_OUTCOME = {
     "outcome", "result", "resolution", "resolved", "refund", "refunded", "cancellation",
-    "cancelled", "canceled", "closed", "termination", "terminated", "chargeback", "recovered",
+    "cancelled", "canceled", "closed", "closing", "closure", "termination", "terminated",
+    "chargeback", "recovered", "died", "death", "deceased", "survived", "ended", "exit",
 }  # fmt: skip
+# Glued or numbered forms: `censor1`, `censored_flag`, `discharged`, `closedate`.
+_POST_OUTCOME_STARTS = ("censor", "discharg", "deceas", "dropout", "closedat", "enddat")
 _BOOL_PAIRS = [{"yes", "no"}, {"true", "false"}, {"y", "n"}, {"t", "f"}, {"0", "1"}, {"1.0", "0.0"}]
 _RISK_WORDS = re.compile(
     r"confound|leak|definitional|determin|redundan|proxy|after the outcome|post-|"
@@ -56,24 +60,45 @@ def decide_columns(
     *,
     association: dict[str, float] | None = None,
     structure: TableStructure | None = None,
+    leaks: dict[str, str] | None = None,
 ) -> list[ColumnDecision]:
-    """One decision per input column (the target excluded)."""
+    """One decision per input column (the target excluded). `leaks`: the data's leak screens'
+    findings (column -> why, with the figure), measured on the training rows."""
     rows = profile.row_count
+    association = association or {}
     structure = structure or read_structure(
         profile, target=goal.target, key_columns=notes.key_columns
     )
+    meanings = column_meanings(profile, notes)
+    found = {**name_leaks(profile.columns, goal.target, association, meanings), **(leaks or {})}
     decisions: list[ColumnDecision] = []
-    names = profile.column_names
     for col in profile.columns:
         if col.name == goal.target:
             continue
-        col_notes = [
-            n for n in notes.column_notes.get(col.name, []) + col.notes if not _about_many(n, names)
-        ]
-        decision = _decide(col, goal, notes, rows, col_notes, association or {}, structure)
+        col_notes = meanings[col.name]
+        decision = _decide(col, goal, notes, rows, col_notes, association, structure, found)
         decision.notes = _dedupe(col_notes)
         decisions.append(decision)
+    # What is computed from a leak leaks too: `price_per_unit` beside an excluded `price`.
+    excluded = [d.name for d in decisions if exclusion_of(d) == Exclusion.leakage]
+    kept = [c for c in profile.columns if c.name in {d.name for d in decisions if d.keep}]
+    for name, why in derived_from_leaks(kept, excluded, meanings).items():
+        decision = next(d for d in decisions if d.name == name)
+        decision.keep, decision.exclusion, decision.reason = False, Exclusion.leakage, why
+        decision.treatment, decision.transforms = None, []
     return decisions
+
+
+def column_meanings(profile: DataProfile, notes: AnalystNotes) -> dict[str, list[str]]:
+    """Each column's notes from the analyst and the profile, the schema's own line first;
+    notes that name several columns (a correlation list) say little about any one."""
+    names = profile.column_names
+    return {
+        c.name: [
+            n for n in notes.column_notes.get(c.name, []) + c.notes if not _about_many(n, names)
+        ]
+        for c in profile.columns
+    }
 
 
 def column_risks(
@@ -120,6 +145,7 @@ def _decide(
     col_notes: list[str],
     association: dict[str, float],
     structure: TableStructure,
+    leaks: dict[str, str],
 ) -> ColumnDecision:
     def exclude(why: Exclusion, reason: str) -> ColumnDecision:
         return ColumnDecision(
@@ -150,12 +176,15 @@ def _decide(
             f"leakage suspect: its name contains the target's, `{goal.target}`, so it is likely "
             "derived from the outcome (e.g. a date or reason recorded with or after it)",
         )
-    if set(name_tokens) & _POST_OUTCOME:
+    if col.name in leaks:
+        return exclude(Exclusion.leakage, leaks[col.name])
+    if set(name_tokens) & _POST_OUTCOME or any(
+        t.startswith(_POST_OUTCOME_STARTS) for t in name_tokens
+    ):
         return exclude(
             Exclusion.leakage,
             "leakage suspect: its name suggests a value recorded after the outcome "
-            f"({', '.join(sorted(set(name_tokens) & _POST_OUTCOME))}); "
-            "not known at prediction time",
+            f"({', '.join(_post_outcome_words(name_tokens))}); not known at prediction time",
         )
     strength = association.get(col.name)
     if strength is not None and strength >= LEAK_ASSOCIATION:
@@ -184,7 +213,9 @@ def _decide(
             "sample_weight in training if the population matters, never as a predictor",
         )
 
-    # 4. No signal: constant, near-constant, or mostly missing.
+    # 4. No signal: empty, constant, near-constant, or mostly missing.
+    if col.unique_count == 0 or (col.missing_fraction or 0) >= 0.999:
+        return exclude(Exclusion.missing, "empty: every value is missing")
     if "constant" in col.flags or (col.unique_count is not None and col.unique_count <= 1):
         return exclude(
             Exclusion.constant, "constant: a single value in every row carries no signal"
@@ -255,12 +286,10 @@ def forced_keep(
 
 
 def _keep(
-    col: ColumnProfile,
-    unique_ratio: float | None,
-    col_notes: list[str],
-    code: str | None = None,
+    col: ColumnProfile, unique_ratio: float | None, col_notes: list[str], code: str | None = None
 ) -> ColumnDecision:
     """`code`: why a numeric column is a code for a place (`structure.place_code_reason`)."""
+
     def keep(treatment: Treatment, reason: str) -> ColumnDecision:
         transforms = list(TREATMENT_TRANSFORMS[treatment])
         if treatment == Treatment.numeric and col.missing_fraction == 0:
@@ -332,6 +361,12 @@ def _keep(
         reason=f"type unknown (the profile says {col.source_type!r}); fix its type in the profile "
         "to use it",
     )  # fmt: skip
+
+
+def _post_outcome_words(name_tokens: list[str]) -> list[str]:
+    return sorted(
+        t for t in name_tokens if t in _POST_OUTCOME or t.startswith(_POST_OUTCOME_STARTS)
+    )
 
 
 def _is_boolean_like(col: ColumnProfile) -> bool:

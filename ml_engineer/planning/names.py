@@ -36,6 +36,7 @@ GENERIC = frozenset(
     """.split()
 )
 
+_YES_NO = re.compile(r"\b(whether|if)\b|^\s*(will|is|are|does|do|did|has|have|can)\b", re.I)
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _NON_ALNUM = re.compile(r"[^0-9a-zA-Z]+")
 _STEMMER = snowballstemmer.stemmer("english")
@@ -69,6 +70,11 @@ def head_word(text: str) -> str | None:
     (the phrase ends at "of"); "the number of pharmacy visits" about visits ("number of" only
     counts them). None when the goal has no topic word.
     """
+    clause = re.split(r"[,;.(]", text, maxsplit=1)[0]
+    if _YES_NO.search(clause):
+        # "whether a mortgage application is denied" asks about its predicate, not its subject.
+        topics = [w for w in content_words(clause) if not is_generic(w) and not w.isdigit()]
+        return topics[-1] if topics else None
     phrase: list[str] = []
     for word in tokens(text):
         if word == "s":

@@ -20,9 +20,10 @@ from ml_engineer.models import (
     TaskType,
     Treatment,
 )
+from ml_engineer.models.profile import ABSENT_FROM_DATA
 from ml_engineer.models.revision import Overrides
 from ml_engineer.models.table_facts import TableFacts
-from ml_engineer.planning.columns import column_risks, decide_columns
+from ml_engineer.planning.columns import column_meanings, column_risks, decide_columns
 from ml_engineer.planning.goal import decide_goal
 from ml_engineer.planning.overrides import (
     apply_drops,
@@ -30,6 +31,7 @@ from ml_engineer.planning.overrides import (
     apply_metric_override,
     apply_split_override,
 )
+from ml_engineer.planning.protected import find_protected, protected_risks
 from ml_engineer.planning.split import decide_split
 from ml_engineer.planning.structure import read_structure
 
@@ -44,6 +46,7 @@ class DataEvidence:
     target_counts: dict[str, int] | None = None
     missing_target: int | None = None
     association: dict[str, float] = field(default_factory=dict)
+    leaks: dict[str, str] = field(default_factory=dict)  # column -> why, with its figure
     table: TableFacts = field(default_factory=TableFacts)
     notes: list[str] = field(default_factory=list)
 
@@ -93,11 +96,16 @@ def plan_feature_spec(
         profile, target=goal.target, key_columns=notes.key_columns, facts=evidence.table
     )
     decisions = decide_columns(
-        profile, goal, notes, association=evidence.association, structure=structure
-    )
+        profile, goal, notes, association=evidence.association, structure=structure,
+        leaks=evidence.leaks,
+    )  # fmt: skip
     apply_drops(decisions, request.overrides)
     apply_keeps(decisions, profile, request.overrides, review_notes)
     risks = column_risks(decisions, evidence.association)  # of the columns still kept
+    present = [c for c in profile.columns if ABSENT_FROM_DATA not in c.flags]
+    protected = find_protected(present, goal.target, column_meanings(profile, notes))
+    domain_words = " ".join([goal.text, goal.target, *profile.column_names])
+    risks.extend(protected_risks(protected, decisions, domain_words))
     if not any(d.keep for d in decisions):
         raise GoalError(
             f"Every input column of {profile.profile_path} was excluded, so there is nothing to "
@@ -159,6 +167,7 @@ def plan_feature_spec(
         imbalance_note=imbalance_note,
         preprocessing_order=_preprocessing_order(decisions, target),
         risks=risks,
+        protected=protected,
         notes=notes_out,
         analyst_quality_notes=list(dict.fromkeys([*notes.quality_notes, *profile.quality_notes]))[
             :MAX_QUALITY_NOTES

@@ -20,6 +20,7 @@ are never candidates.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -166,7 +167,8 @@ def _read(col: ColumnProfile, words: list[str], notes: AnalystNotes) -> NameMatc
         said = {stem(t) for t in tokens(meaning)}
         found = [w for w in dict.fromkeys(words) if stem(w) in said]
         topics = [w for w in found if not is_generic(w)]
-        if topics and len(topics) >= max(1, len([w for w in words if not is_generic(w)]) // 2):
+        wanted = [w for w in words if not is_generic(w)]
+        if topics and len(topics) >= max(1, math.ceil(len(wanted) / 2)):
             return _MeaningMatch(col.name, found, meaning)
     return match
 

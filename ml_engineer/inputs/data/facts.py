@@ -64,7 +64,11 @@ def value_key(value: object) -> str:
 
 
 def dataset_facts(
-    df: pd.DataFrame, target: str, task: Literal["classification", "regression"] | str | None = None
+    df: pd.DataFrame,
+    target: str,
+    task: Literal["classification", "regression"] | str | None = None,
+    *,
+    screen: bool = True,
 ) -> DatasetFacts:
     """Counts, the target's distribution and a single-column leakage screen.
 
@@ -85,6 +89,9 @@ def dataset_facts(
       two numbers is reported.
     - Regression: numeric columns, max(|Pearson|, |Spearman|) with the target; other columns,
       the correlation of the cross-fitted per-value target mean with the target.
+
+    `screen=False` leaves the association screen out (the planner runs it on the training rows
+    only, once the split is known: `inputs/evidence.py`).
 
     Columns unique per row (IDs) are not scored, so a row number in a file sorted by the target
     cannot look like a perfect predictor; they are listed in `skipped_id_columns`. Non-integer
@@ -130,7 +137,9 @@ def dataset_facts(
         kind = _target_kind(y_all)
 
     labelled = sample[sample[target].notna()]
-    association, methods, skipped = association_screen(labelled, target, kind, notes)
+    association, methods, skipped = (
+        association_screen(labelled, target, kind, notes) if screen else ({}, {}, [])
+    )
 
     return DatasetFacts(
         target=str(target),

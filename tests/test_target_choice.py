@@ -1,0 +1,141 @@
+"""The target from a goal in plain words: names read as the goal's words, the goal's form, and a
+question when the words cannot tell. Small hand-built profiles, as a user's CSV would give."""
+
+from __future__ import annotations
+
+import pytest
+
+from ml_engineer.errors import GoalError, TargetUnclear
+from ml_engineer.models import AnalystNotes, ColumnKind, ColumnProfile, DataProfile, TopValue
+from ml_engineer.models.profile import NumericStats
+from ml_engineer.planning.goal import decide_goal
+from ml_engineer.planning.name_match import match_name
+from ml_engineer.planning.names import content_words, head_word
+
+
+def num(name, unique=300, low=0.0, high=100.0, **kw) -> ColumnProfile:
+    return ColumnProfile(
+        name=name, kind=ColumnKind.numeric, unique_count=unique,
+        stats=NumericStats(min=low, max=high), **kw,
+    )  # fmt: skip
+
+
+def two(name, a="no", b="yes") -> ColumnProfile:
+    tops = [TopValue(value=a, count=300), TopValue(value=b, count=200)]
+    return ColumnProfile(name=name, kind=ColumnKind.categorical, unique_count=2, top_values=tops)
+
+
+def table(*columns, rows=500) -> DataProfile:
+    return DataProfile(source_format="canonical", profile_path="p.json", row_count=rows,
+                       columns=list(columns))  # fmt: skip
+
+
+def target_of(profile, goal, notes=None) -> str:
+    return decide_goal(profile, notes or AnalystNotes(), goal_text=goal).target
+
+
+@pytest.mark.parametrize(
+    ("goal", "columns", "expected"),
+    [
+        # prefixes of two words
+        ("predict the number of pharmacy visits", ["pharvis", "illdays", "commune"], "pharvis"),
+        # a prefix of a long word
+        ("predict unemployment", ["unemp", "unrate", "emp"], "unemp"),
+        # initials and a year's last two digits beat the same initials alone
+        ("predict the log wage in 1980", ["lw80", "lw", "school80", "age80"], "lw80"),
+        # a synonym and an abbreviation; `readscr` shares only the generic "score"
+        ("predict the average exam score of a school", ["testscr", "readscr", "avginc"],
+         "testscr"),
+        # more of the goal's words on the whole name: total sales, not sales
+        ("predict a shop's total sales", ["tsales", "sales", "ssize"], "tsales"),
+        # the year alone tells re78 from re74 and re75
+        ("predict earnings in 1978", ["re74", "re75", "re78", "educ"], "re78"),
+        # stems: answers/answer, rejected/reject, denied/deny
+        ("predict how a respondent answers the question", ["answer", "lower", "upper"],
+         "answer"),
+        ("predict whether an application is rejected", ["reject", "income"], "reject"),
+        ("predict whether a loan is denied", ["deny", "income"], "deny"),
+        # initials of a phrase
+        ("predict whether a woman takes part in the labour force", ["lfp", "foreign", "educ"],
+         "lfp"),
+        # the goal's head word: house prices are about prices
+        ("estimate house prices", ["house_age", "SalePrice"], "SalePrice"),
+        # camelCase and glued names
+        ("predict the monthly sales", ["BJsales", "promo"], "BJsales"),
+    ],
+)  # fmt: skip
+def test_a_column_name_is_read_in_the_goals_words(goal, columns, expected):
+    profile = table(*(num(c) for c in columns))
+    assert target_of(profile, goal) == expected
+
+
+def test_the_reason_shows_how_the_name_was_read():
+    goal = decide_goal(table(num("pharvis"), num("age")), AnalystNotes(),
+                       goal_text="predict the number of pharmacy visits")  # fmt: skip
+    assert "'phar': the start of 'pharmacy'" in goal.target_reason
+    assert "'vis': the start of 'visits'" in goal.target_reason
+
+
+def test_a_generic_word_alone_never_picks_a_false_friend():
+    # "rate" is in `unrate`, but the goal is about traffic fatalities: ask, never `unrate`.
+    profile = table(num("state", 48, 1, 56), num("year", 7, 1982, 1988), num("mrall"),
+                    num("beertax"), num("unrate"), rows=336)  # fmt: skip
+    with pytest.raises(TargetUnclear) as asked:
+        decide_goal(profile, AnalystNotes(), goal_text="predict the traffic fatality rate")
+    candidates = [c["column"] for c in asked.value.candidates]
+    assert "mrall" in candidates and "unrate" in candidates
+    assert candidates[0] != "unrate"
+    assert "--target" in asked.value.message and "`mrall`" in asked.value.message
+    assert asked.value.exit_code == 4
+
+
+def test_a_yes_no_goal_takes_the_only_two_valued_column_and_says_why():
+    profile = table(num("glu"), num("bmi"), num("age", 50, 21, 70), two("type", "No", "Yes"))
+    goal = decide_goal(profile, AnalystNotes(), goal_text="predict whether a woman has diabetes")
+    assert goal.target == "type" and goal.task == "binary"
+    assert "the only column that answers that" in goal.target_reason
+
+
+def test_two_yes_no_columns_are_a_question():
+    profile = table(num("age"), two("smoker"), two("diabetic_type"))
+    with pytest.raises(TargetUnclear) as asked:
+        decide_goal(profile, AnalystNotes(), goal_text="predict whether a woman is ill")
+    assert {c["column"] for c in asked.value.candidates} >= {"smoker", "diabetic_type"}
+
+
+def test_a_key_or_a_constant_is_never_the_target():
+    profile = table(num("customer_id", 500, 1, 500), num("visits", 1), num("visit_count"), rows=500)
+    assert target_of(profile, "predict the number of visits") == "visit_count"
+
+
+def test_a_column_the_goal_writes_that_the_data_lacks_is_named_with_near_matches():
+    profile = table(num("churn_flag_v2"), num("tenure"))
+    with pytest.raises(GoalError) as refused:
+        decide_goal(profile, AnalystNotes(), goal_text="predict churn_flag")
+    assert "`churn_flag`" in refused.value.message
+    assert "`churn_flag_v2`" in refused.value.message  # a near match
+    assert "never swaps in another target" in refused.value.message
+
+
+def test_a_user_goal_that_matches_nothing_is_asked_not_replaced_by_the_analysts_target():
+    notes = AnalystNotes(target_hint="churned")
+    profile = table(two("churned"), num("revenue_total"), num("tenure"))
+    with pytest.raises(TargetUnclear) as asked:
+        decide_goal(profile, notes, goal_text="predict the customer's lifetime spend")
+    assert asked.value.candidates[0]["column"] == "churned"  # offered first, not taken
+
+
+def test_the_analysts_meaning_finds_a_cryptic_name():
+    notes = AnalystNotes(column_notes={"mrall": ["vehicle fatality rate per 10,000 people"]})
+    profile = table(num("mrall"), num("beertax"), num("unrate"))
+    assert target_of(profile, "predict the traffic fatality rate", notes) == "mrall"
+
+
+def test_words_and_heads():
+    assert content_words("predict the number of pharmacy visits") == [
+        "number", "pharmacy", "visits",
+    ]  # fmt: skip
+    assert head_word("predict a shop's total sales") == "sales"
+    assert head_word("predict the average exam score of a school") == "exam"
+    assert not match_name("churn_reason", ["churn"]).plausible  # half its name unexplained
+    assert match_name("is_churn", ["churn"]).plausible  # `is_` qualifies, it adds no meaning
