@@ -20,9 +20,7 @@ CLI = [sys.executable, "-m", "ml_engineer"]
 DELIVERABLES = ("feature-spec.md", "training_script.py", "experiment-config.yaml")
 # Each line appears while its node runs; killing there interrupts that node or the step after.
 # The check run is the one step the random kills of test_kill_resume.py leave out (for time).
-KILL_POINTS = [
-    ("Running the training script", "validate", ["Experiment config complete"]),
-]
+KILL_POINTS = [("Running the training script", "validate", ["Experiment config complete"])]
 
 
 def normalised(ml_dir: Path) -> dict[str, str]:

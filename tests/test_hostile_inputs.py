@@ -38,10 +38,7 @@ def verdict(tmp_path_factory, data, *, validate: bool):
     data_dir = build(case, root, root / SENTINEL)
     with inside(root):
         outcome = judge(
-            root,
-            data_dir,
-            argv_for(case, data_dir, validate=validate),
-            run_script=not validate,
+            root, data_dir, argv_for(case, data_dir, validate=validate), run_script=not validate
         )
     assert outcome.verdict in SAFE, f"{outcome.verdict}: {outcome.detail}\n{case}"
     return outcome

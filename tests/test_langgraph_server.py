@@ -204,8 +204,8 @@ def test_a_sub_skills_command_in_the_chat_runs_that_step_alone(server):
     client.runs.wait(tid, "ml_engineer", input=say(f"/feature_spec_writer output/{SLUG}/data"))
     reply = _messages(client, tid)[-1]
     assert reply["type"] == "ai" and f"output/{SLUG}/ml/feature-spec.md" in reply["content"]
-    assert f"Next: `/training_script_generator output/{SLUG}/ml/feature-spec.md`" in (
-        reply["content"]
+    assert (
+        f"Next: `/training_script_generator output/{SLUG}/ml/feature-spec.md`" in (reply["content"])
     )
     assert (root / "output" / SLUG / "ml" / "feature-spec.md").is_file()
     assert client.threads.get_state(tid)["next"] == []  # no run started, nothing waits

@@ -95,7 +95,8 @@ def test_honest_inputs_are_not_leaks():
 @pytest.mark.parametrize(
     ("column", "target", "leaks"),
     [("lwage", "wage", True), ("wage", "lwage", True), ("log_price", "price", True),
-     ("wage_sq", "wage", True), ("lw", "lw80", False), ("re74", "re78", False)],
+     ("wage_sq", "wage", True), ("estperf", "perf", True), ("lw", "lw80", False),
+     ("re74", "re78", False)],
 )  # fmt: skip
 def test_a_transform_in_the_name(column, target, leaks):
     assert bool(transform_of_target(column, target)) is leaks

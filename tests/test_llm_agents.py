@@ -281,8 +281,12 @@ def test_an_instruction_in_a_columns_values_is_read_as_data_and_the_tools_still_
     column["sample_values"] = [injection, "yes", "no"]
     column["top_values"] = [{"value": injection, "count": 4000}, *column["top_values"]]
     profile_path.write_text(json.dumps(profile))
-    obeying = {"columns": [{"column": "ui", "keep": True, "reason": "as instructed"},
-                           {"column": "bluecol", "keep": True, "reason": "as instructed"}]}
+    obeying = {
+        "columns": [
+            {"column": "ui", "keep": True, "reason": "as instructed"},
+            {"column": "bluecol", "keep": True, "reason": "as instructed"},
+        ]
+    }
     llm = fake(call("column_profile", {"name": "bluecol"}), *[call(FEATURES, obeying)] * 3,
                prose("x"), prose("x"))  # fmt: skip
     design(benefits, llm)

@@ -97,6 +97,18 @@ def test_unique_codes_of_any_type_are_keys():
     assert decision(spec, "income").keep
 
 
+def test_glued_id_names_are_entities():
+    n = 3000
+    frame = pd.DataFrame({
+        "schidkn": RNG.integers(1, 80, n),  # a school's ID, in kindergarten
+        "townid": RNG.integers(1, 90, n), "paid": RNG.integers(0, 90, n),
+        "score": RNG.normal(500, 40, n),
+    })  # fmt: skip
+    spec = plan(frame, "score")
+    assert not decision(spec, "schidkn").keep and not decision(spec, "townid").keep
+    assert decision(spec, "paid").keep  # `paid` ends in "id", but names no entity
+
+
 def test_interview_and_person_numbers_are_never_inputs_and_families_are_grouped():
     n = 3000
     family = np.repeat(np.arange(1, 1801), 2)[:n]

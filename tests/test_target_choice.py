@@ -60,6 +60,12 @@ def target_of(profile, goal, notes=None) -> str:
          "lfp"),
         # the goal's head word: house prices are about prices
         ("estimate house prices", ["house_age", "SalePrice"], "SalePrice"),
+        # an owner says whose target it is, not what: a county's crime rate is `crmrte`
+        ("predict a county's crime rate", ["county", "crmrte", "polpc"], "crmrte"),
+        # initials that leave a letter unread: medical doctor use
+        ("predict the number of contacts with a medical doctor", ["mdu", "lc", "idp"], "mdu"),
+        # the median value
+        ("predict the median value of homes", ["mv", "crim", "rm"], "mv"),
         # camelCase and glued names
         ("predict the monthly sales", ["BJsales", "promo"], "BJsales"),
     ],
@@ -139,3 +145,16 @@ def test_words_and_heads():
     assert head_word("predict the average exam score of a school") == "exam"
     assert not match_name("churn_reason", ["churn"]).plausible  # half its name unexplained
     assert match_name("is_churn", ["churn"]).plausible  # `is_` qualifies, it adds no meaning
+
+
+def test_a_yes_no_goal_prefers_the_two_valued_column_its_words_name():
+    # "low birth weight" also spells `lwt` and `bwt`, numbers that cannot answer yes or no.
+    profile = table(two("low", "0", "1"), num("lwt"), num("bwt"), num("age"))
+    goal = "predict whether a baby is born with a low birth weight"
+    assert target_of(profile, goal) == "low"
+
+
+def test_a_single_series_has_one_possible_target():
+    profile = table(num("time", 84, 1960, 1980.75), num("JohnsonJohnson", 80, 0.44, 16.2), rows=84)
+    goal = decide_goal(profile, AnalystNotes(), goal_text="forecast next quarter's earnings")
+    assert goal.target == "JohnsonJohnson" and goal.time_column == "time" and goal.season == 4

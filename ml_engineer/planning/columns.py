@@ -61,15 +61,17 @@ def decide_columns(
     association: dict[str, float] | None = None,
     structure: TableStructure | None = None,
     leaks: dict[str, str] | None = None,
+    meanings: dict[str, list[str]] | None = None,
 ) -> list[ColumnDecision]:
     """One decision per input column (the target excluded). `leaks`: the data's leak screens'
-    findings (column -> why, with the figure), measured on the training rows."""
+    findings (column -> why, with the figure), measured on the training rows. `meanings`:
+    `column_meanings`, when the caller has them."""
     rows = profile.row_count
     association = association or {}
     structure = structure or read_structure(
         profile, target=goal.target, key_columns=notes.key_columns
     )
-    meanings = column_meanings(profile, notes)
+    meanings = meanings if meanings is not None else column_meanings(profile, notes)
     found = {**name_leaks(profile.columns, goal.target, association, meanings), **(leaks or {})}
     decisions: list[ColumnDecision] = []
     for col in profile.columns:
@@ -81,7 +83,8 @@ def decide_columns(
         decisions.append(decision)
     # What is computed from a leak leaks too: `price_per_unit` beside an excluded `price`.
     excluded = [d.name for d in decisions if exclusion_of(d) == Exclusion.leakage]
-    kept = [c for c in profile.columns if c.name in {d.name for d in decisions if d.keep}]
+    kept_names = {d.name for d in decisions if d.keep}
+    kept = [c for c in profile.columns if c.name in kept_names]
     for name, why in derived_from_leaks(kept, excluded, meanings).items():
         decision = next(d for d in decisions if d.name == name)
         decision.keep, decision.exclusion, decision.reason = False, Exclusion.leakage, why
@@ -170,7 +173,10 @@ def _decide(
     # Every word of the target's name in the column's (`churn_date` for `churned`), not just
     # one shared word (`loan_amount` for `loan_default` is a legitimate input).
     target_stems = {stem(t) for t in tokens(goal.target) if len(t) >= 3}
-    if target_stems and target_stems <= {stem(t) for t in name_tokens}:
+    lowered = col.name.lower()
+    # Stems cost: only a name holding each stem's first letters can hold the target's words.
+    plausible = all(s[:3] in lowered for s in target_stems)
+    if target_stems and plausible and target_stems <= {stem(t) for t in name_tokens}:
         return exclude(
             Exclusion.leakage,
             f"leakage suspect: its name contains the target's, `{goal.target}`, so it is likely "
@@ -399,7 +405,10 @@ def _about_many(note: str, names: list[str], limit: int = 3) -> bool:
     """A note naming several columns (a correlation list, say) says little about any one of them."""
     mentioned = 0
     for name in names:
-        if len(name) >= 2 and re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", note):
+        # The substring test first: a regex per name would be compiled for every column.
+        if len(name) < 2 or name not in note:
+            continue
+        if re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", note):
             mentioned += 1
             if mentioned > limit:
                 return True

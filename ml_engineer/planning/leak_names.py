@@ -22,10 +22,12 @@ from ml_engineer.models import ColumnKind, ColumnProfile
 from ml_engineer.planning.names import stem, tokens
 
 # Glued before or after a name, these make it a transform of that name.
+# (`est`, `pred`, `fit`, `hat`: another model's estimate of the target carries it too.)
 TRANSFORM_PREFIXES = ("log", "ln", "lg", "l", "sqrt", "sq", "exp", "z", "std", "pct", "high",
-                      "low", "hi", "lo", "d")  # fmt: skip
+                      "low", "hi", "lo", "d", "est", "pred", "fit")  # fmt: skip
 TRANSFORM_SUFFIXES = ("log", "ln", "sq", "sqrt", "pct", "cat", "bin", "grp", "group", "band",
-                      "hi", "lo", "flag", "std", "z", "rank", "dummy")  # fmt: skip
+                      "hi", "lo", "flag", "std", "z", "rank", "dummy", "hat", "pred", "est",
+                      "fit")  # fmt: skip
 # Shared endings that are grammar, not a measure: `earnings` and `savings` share no measure.
 _GRAMMAR_ENDINGS = frozenset({"ing", "ings", "tion", "tions", "ment", "ments", "ness", "ity",
                               "ities", "able", "ance", "ence", "ers", "ies", "ous", "ive", "ate",
@@ -93,7 +95,7 @@ def name_leaks(
         if transform:
             found[col.name] = (
                 f"leakage suspect: its name and the target's differ by a transform ({transform}): "
-                "a log, a square or a band of the target carries the target itself"
+                "a log, a square, a band or an estimate of the target carries the target itself"
             )
             continue
         measure = sibling_measure(col.name, target)

@@ -19,7 +19,7 @@ STOPWORDS = frozenset(
     a an the of to for from in on at by with and or whether if will would is are be been being
     predict predicting prediction predictions forecast forecasting estimate estimating classify
     classification identify identifying detect detecting model modelling modeling regression
-    binary multiclass multi class target goal label labels column variable value values
+    binary multiclass multi class target goal label labels column variable
     who which what whose how much many next this that these those their its his her they it
     its per each every given using use based from via into our my your we you i
     has have had having does do did get gets got make makes
@@ -31,12 +31,13 @@ STOPWORDS = frozenset(
 GENERIC = frozenset(
     """
     rate rates number numbers amount amounts score scores level levels count counts total
-    average avg mean index ratio share percent percentage quantity size sum
+    average avg mean index ratio share percent percentage quantity size sum value values
     type kind class category group
     """.split()
 )
 
 _YES_NO = re.compile(r"\b(whether|if)\b|^\s*(will|is|are|does|do|did|has|have|can)\b", re.I)
+_POSSESSIVE = re.compile(r"\b(\w+)['’]s\b")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _NON_ALNUM = re.compile(r"[^0-9a-zA-Z]+")
 _STEMMER = snowballstemmer.stemmer("english")
@@ -44,8 +45,14 @@ _STEMMER = snowballstemmer.stemmer("english")
 
 def tokens(text: str) -> list[str]:
     """Lower-case word tokens, splitting camelCase and snake_case."""
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=65536)
+def _tokens(text: str) -> tuple[str, ...]:
+    # Cached: every rule reads the same column names again.
     text = _CAMEL.sub(" ", text)
-    return [t for t in _NON_ALNUM.split(text.lower()) if t]
+    return tuple(t for t in _NON_ALNUM.split(text.lower()) if t)
 
 
 @lru_cache(maxsize=4096)
@@ -55,8 +62,13 @@ def stem(word: str) -> str:
 
 
 def content_words(text: str) -> list[str]:
-    """The goal's topic and generic words, in order (stop words and single letters dropped)."""
-    return [t for t in tokens(text) if t not in STOPWORDS and (len(t) > 1 or t.isdigit())]
+    """The goal's topic and generic words, in order (stop words and single letters dropped).
+    An owner ("a county's crime rate") says whose target it is, not what: it is dropped too."""
+    owners = {w.lower() for w in _POSSESSIVE.findall(text)}
+    return [
+        t for t in tokens(text)
+        if t not in STOPWORDS and t not in owners and (len(t) > 1 or t.isdigit())
+    ]  # fmt: skip
 
 
 def is_generic(word: str) -> bool:
@@ -76,9 +88,10 @@ def head_word(text: str) -> str | None:
         topics = [w for w in content_words(clause) if not is_generic(w) and not w.isdigit()]
         return topics[-1] if topics else None
     phrase: list[str] = []
+    owners = {w.lower() for w in _POSSESSIVE.findall(text)}
     for word in tokens(text):
-        if word == "s":
-            continue  # a possessive: "a shop's total sales"
+        if word == "s" or word in owners:
+            continue  # a possessive: "a shop's total sales" is about sales
         content = word not in STOPWORDS and (len(word) > 1 or word.isdigit())
         if content:
             phrase.append(word)

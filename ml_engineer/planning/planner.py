@@ -95,15 +95,16 @@ def plan_feature_spec(
     structure = read_structure(
         profile, target=goal.target, key_columns=notes.key_columns, facts=evidence.table
     )
+    meanings = column_meanings(profile, notes)
     decisions = decide_columns(
         profile, goal, notes, association=evidence.association, structure=structure,
-        leaks=evidence.leaks,
+        leaks=evidence.leaks, meanings=meanings,
     )  # fmt: skip
     apply_drops(decisions, request.overrides)
     apply_keeps(decisions, profile, request.overrides, review_notes)
     risks = column_risks(decisions, evidence.association)  # of the columns still kept
     present = [c for c in profile.columns if ABSENT_FROM_DATA not in c.flags]
-    protected = find_protected(present, goal.target, column_meanings(profile, notes))
+    protected = find_protected(present, goal.target, meanings)
     domain_words = " ".join([goal.text, goal.target, *profile.column_names])
     risks.extend(protected_risks(protected, decisions, domain_words))
     if not any(d.keep for d in decisions):

@@ -203,16 +203,19 @@ def protected_risks(
 
 
 def _by_name(name: str) -> tuple[str, str] | None:
-    words = tokens(name)
-    for characteristic, (whole, starts) in _NAMES.items():
-        for word in words:
-            alpha = word.rstrip("0123456789")
-            if word in whole or alpha in whole or (starts and word.startswith(starts)):
-                return characteristic, f"its name ('{word}')"
-            # `agew`, `ageh`, `age80`: the word and a letter or a year.
-            if any(alpha.startswith(w) and len(alpha) - len(w) == 1 for w in whole if len(w) >= 3):
+    for word in tokens(name):
+        alpha = word.rstrip("0123456789")
+        # `agew`, `ageh`, `age80`: the word and a letter or a year.
+        for candidate in (word, alpha, alpha[:-1] if len(alpha) >= 4 else ""):
+            if candidate in _WHOLE_WORDS:
+                return _WHOLE_WORDS[candidate], f"its name ('{word}')"
+        for characteristic, (_, starts) in _NAMES.items():
+            if starts and word.startswith(starts):
                 return characteristic, f"its name ('{word}')"
     return None
+
+
+_WHOLE_WORDS = {word: char for char, (whole, _) in _NAMES.items() for word in whole}
 
 
 def _by_values(col: ColumnProfile) -> tuple[str, str] | None:

@@ -38,7 +38,8 @@ ENTITY_WORDS = frozenset(
     municipality city cities town village province prefecture canton ward region regions
     zip zipcode postcode fips firm firms company companies business school schools hospital
     clinic store stores shop shops branch plant factory household households hh family fam
-    person individual patient subject customer client member user account team player
+    person individual patient subject customer client member user account team player class
+    classroom town towns
     """.split()
 )
 # Glued endings that make a name a code: `persnum`, `intnum`, `distcod`, `schid`, `hhno`.
@@ -311,9 +312,14 @@ def _code_name(name: str) -> str | None:
     if len(words) > 1 and last in {"num", "no", "nr", "code", "cod", "idx"}:
         return last
     for ending in _CODE_ENDINGS:
-        stem = last[: -len(ending)]
-        if last.endswith(ending) and len(stem) >= 2 and stem.isalpha():
-            if ending in ("id", "no", "key") and not stem.startswith(_ID_PREFIXES):
+        # `schid`, and `schidkn` (a school's ID, in kindergarten): a short tag may follow.
+        for tag in range(3):
+            body = last[: len(last) - tag] if tag else last
+            stem = body[: -len(ending)]
+            if not body.endswith(ending) or len(stem) < 2 or not stem.isalpha():
+                continue
+            entity = stem.startswith(_ID_PREFIXES) or stem in ENTITY_WORDS
+            if (ending in ("id", "no", "key") or tag) and not entity:
                 continue  # `paid`, `valid`, `casino`, `turkey`
             return ending
     return None

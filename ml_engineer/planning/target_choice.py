@@ -99,8 +99,15 @@ def choose_target(
     if named:
         return named
     pool = [c for c in columns if _may_be_target(c, profile.row_count, notes, facts)]
+    if len(pool) == 1:  # a single series beside its time axis: nothing else can be the target
+        only = pool[0]
+        return TargetChoice(only.name, "the only column that can be the target")
     words = content_words(sentence)
     matches = [m for m in (_read(c, words, notes) for c in pool) if m.plausible]
+    if goal_form(sentence) == "binary":
+        # A yes/no goal: `low` (0/1) over the birth weight `bwt` that its words also name.
+        fitting = {c.name for c in pool if _fits(c, "binary")}
+        matches = [m for m in matches if m.column in fitting] or matches
     leaders = _undominated(matches, head_word(sentence))
     if len(leaders) == 1:
         best = leaders[0]
@@ -201,15 +208,15 @@ def _undominated(matches: list[NameMatch], head: str | None) -> list[NameMatch]:
     or the same words on a clearly better reading."""
 
     def beats(a: NameMatch, b: NameMatch) -> bool:
+        # The head word first: "a county's crime rate" is about crime (`crmrte`), whatever else
+        # the goal's words spell better (`county`).
+        if head and (head in a.words) != (head in b.words):
+            return head in a.words and a.coverage >= b.coverage - 0.1
         if a.words > b.words and a.coverage >= b.coverage - 0.1:
             return True
         # A name the goal spells out beats one pieced together from initials of scattered
         # words: "(ui: yes/no) ... rank workers" is about `ui`, not `yrdispl` or `rr`.
-        if a.coverage >= b.coverage and a.strength >= 1.3 * b.strength:
-            return True
-        if head and head in a.words and head not in b.words:
-            return a.coverage >= b.coverage - 0.1 and a.strength >= 0.8 * b.strength
-        return a.words >= b.words and a.strength >= 1.3 * b.strength
+        return a.coverage >= b.coverage and a.strength >= 1.3 * b.strength
 
     return [b for b in matches if not any(beats(a, b) for a in matches if a is not b)]
 

@@ -269,9 +269,12 @@ def _product_formula(target: str, a: str, b: str, power_a: float, power_b: float
 def _pairs_classification(
     rows: pd.DataFrame, target: str, association: dict[str, float]
 ) -> list[Leak]:
+    # A column that alone gives the class is the association screen's; paired with it, any
+    # other column would look like half of a leak.
     columns = [
         str(c) for c in rows.columns
-        if c != target and not isinstance(rows[c], pd.DataFrame) and association.get(str(c))
+        if c != target and not isinstance(rows[c], pd.DataFrame)
+        and 0 < association.get(str(c), 0.0) < EXACT
     ]  # fmt: skip
     columns = sorted(columns, key=lambda c: -association.get(c, 0.0))[:MAX_CLASS_PAIR_COLUMNS]
     y = labels(rows[target])
