@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ml_engineer.errors import GoalError
+from ml_engineer.errors import GoalError, TargetUnclear
 from ml_engineer.models import AnalystNotes, ColumnKind, ColumnProfile, DataProfile, Goal, TaskType
 from ml_engineer.models.profile import ABSENT_FROM_DATA
 from ml_engineer.planning.names import content_words, match_score, tokens
@@ -183,9 +183,14 @@ def _match_target(
     if hint and hint in names and not user_goal and (not best or hint in best):
         return hint, "marked as the target in the analyst's documents"
     if len(best) > 1:
-        raise GoalError(
+        raise TargetUnclear(
             f"The goal {sentence!r} matches several columns: {_column_list(best)}. Say which one "
-            "with --target, e.g. --target " + _quote_arg(best[0]) + "."
+            "with --target, e.g. --target " + _quote_arg(best[0]) + ".",
+            goal=sentence,
+            candidates=[
+                {"column": n, "score": s, "reason": "matched from the goal's words"}
+                for s, n in scored if n in best
+            ],
         )
     candidates = [c.name for c in columns if _looks_like_target(c)]
     if hint and hint in names:
