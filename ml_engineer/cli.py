@@ -286,7 +286,9 @@ def _answer_from_flags(args: argparse.Namespace) -> dict | None:
     return None
 
 
-def _check_answer_fits(payload: dict, args: argparse.Namespace, thread: str, data_dir: Path):
+def _check_answer_fits(
+    payload: dict, args: argparse.Namespace, thread: str, data_dir: Path
+) -> None:
     """--target answers the target question only, and --approve/--revise/--reject the approval."""
     from ml_engineer.graphs.target_question import is_target_question, question_of
 

@@ -1,4 +1,5 @@
-"""What a person sees in a terminal: checkpoint lines, the approval panel, the prompt."""
+"""What a person sees in a terminal: checkpoint lines, the target question and the approval
+panel, the prompts."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ ARTIFACTS = {
     "training_script.py": "training_script.py", "config": "experiment-config.yaml",
     "experiment-config.yaml": "experiment-config.yaml",
 }  # fmt: skip
+TARGET_HELP = "Answer with a number, or the name of any column of the profile."
 PROMPT_HELP = (
     "Answer: approve | revise <what to change> | reject [reason] | show spec|script|config\n"
     "  e.g. revise drop customer_id and optimise F1; time split on order_date; use lightgbm"
@@ -142,9 +144,6 @@ def show_target_question(question, *, again: bool = False) -> None:
         out.print(f"[yellow]{escape(question.note)}[/]")
     out.print(Panel(table, title=escape(question.text), border_style="cyan"))
     out.print(TARGET_HELP)
-
-
-TARGET_HELP = "Answer with a number, or the name of any column of the profile."
 
 
 def ask_target() -> str:
