@@ -259,7 +259,9 @@ class Chat:
         shown_target = False  # after a refused answer, only the reason is said again
         while payload is not None:
             if is_target_question(payload):
-                show_target_question(question_of(payload), again=shown_target)
+                show_target_question(
+                    question_of(payload), again=shown_target, hint=TARGET_ANSWER_HELP
+                )
                 shown_target = True
                 answer = self._ask_target()
                 if isinstance(answer, After):
@@ -339,7 +341,6 @@ class Chat:
         from ml_engineer import slash
         from ml_engineer.terminal import out
 
-        out.print(escape(TARGET_ANSWER_HELP))
         while True:
             try:
                 text = out.input(ANSWER_PROMPT).strip()

@@ -126,8 +126,9 @@ def ask_decision(summary: dict) -> dict:
         out.print(f"Not understood: {escape(text)!r}. {escape(PROMPT_HELP)}")
 
 
-def show_target_question(question, *, again: bool = False) -> None:
-    """The goal's candidate targets, numbered; after a refused answer, only why it was refused.
+def show_target_question(question, *, again: bool = False, hint: str = TARGET_HELP) -> None:
+    """The goal's candidate targets, numbered, then `hint` (how to answer); after a refused
+    answer, only why it was refused.
 
     `question` is a graphs.target_question.TargetQuestion. Column names and reasons come from
     the data: escaped, never read as markup."""
@@ -143,7 +144,7 @@ def show_target_question(question, *, again: bool = False) -> None:
     if question.note:
         out.print(f"[yellow]{escape(question.note)}[/]")
     out.print(Panel(table, title=escape(question.text), border_style="cyan"))
-    out.print(TARGET_HELP)
+    out.print(escape(hint))
 
 
 def ask_target() -> str:
