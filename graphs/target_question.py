@@ -124,7 +124,7 @@ def read_target_answer(answer: object, question: TargetQuestion) -> TargetChoice
         if kind == "respond":
             answer = answer.get("message")
         elif kind == "edit":
-            answer = ((answer.get("edited_action") or {}).get("args") or {}).get("target")
+            answer = _edited_target(answer)
         else:
             raise RefusedAnswer(
                 f"A {kind!r} decision does not say which column: respond with a number or a "
@@ -135,6 +135,14 @@ def read_target_answer(answer: object, question: TargetQuestion) -> TargetChoice
     elif isinstance(answer, dict) and "target" in answer:
         answer = answer["target"]
     return TargetChoice(target=_column(answer, question))
+
+
+def _edited_target(decision: dict) -> object:
+    """The `target` an edit decision set; None when its shape holds none (Studio's payloads
+    are read as untrusted, never trusted to be well formed)."""
+    action = decision.get("edited_action")
+    args = action.get("args") if isinstance(action, dict) else None
+    return args.get("target") if isinstance(args, dict) else None
 
 
 def _column(answer: object, question: TargetQuestion) -> str:
@@ -176,8 +184,7 @@ def answer_words(answer: object) -> str:
             reason = answer.get("message") or answer.get("reason")
             return f"reject: {reason}" if reason else "reject"
         if kind == "edit":
-            args = (answer.get("edited_action") or {}).get("args") or {}
-            return f"target: {args.get('target')}"
+            return f"target: {_edited_target(answer)}"
         if "target" in answer:
             return f"target: {answer['target']}"
     return str(answer)

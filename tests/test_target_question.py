@@ -67,6 +67,8 @@ def test_a_number_a_name_or_a_hitl_decision_chooses_the_target(answer, column):
         ('x"); import os; #', "neither a candidate nor a column"),
         ({"decisions": [{"type": "approve"}]}, "does not say which column"),
         ({"decisions": []}, "exactly one decision"), ({"target": None}, "No column was named"),
+        ({"type": "edit", "edited_action": "target=x"}, "No column was named"),
+        ({"type": "respond", "message": ["default_30d"]}, "No column was named"),
     ],
 )  # fmt: skip
 def test_anything_else_is_refused_with_a_one_line_reason(answer, said):
