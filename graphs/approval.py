@@ -1,9 +1,15 @@
-"""The approval checkpoint: the one place where the graph stops and asks a person.
+"""Where the graph stops and asks a person: every node that calls `interrupt()` is here.
 
-The question is sent in the human-in-the-loop shape of langchain 1.x (`action_requests` /
+- `choose_target`: the goal's words leave two or more columns plausible as the target, so the
+  person says which (graphs/target_question.py builds the question and reads the answers). The
+  choice goes into the run's request and the feature spec is written again.
+- `approval`: the design is done; approve, revise with feedback (routed to the node it
+  concerns, re-running everything after it), or reject with a reason (graphs/approval_summary.py
+  builds the question).
+
+Each question is sent in the human-in-the-loop shape of langchain 1.x (`action_requests` /
 `review_configs`), so LangGraph Studio and Agent Inbox render it; our own surfaces read the same
-payload. Answers: approve, revise with feedback (routed to the node it concerns, re-running
-everything after it), or reject with a reason.
+payload.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
+from langchain_core.messages import HumanMessage
 from langgraph.graph import END
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
@@ -34,9 +41,17 @@ from ml_engineer.graphs.approval_summary import (
     build_summary,
 )
 from ml_engineer.graphs.chat_start import chat_reply
-from ml_engineer.graphs.messages import answer_message
+from ml_engineer.graphs.messages import TARGET_QUESTION_NAME, answer_message
 from ml_engineer.graphs.progress import checkpoint
 from ml_engineer.graphs.state import Context, MLEngineerState
+from ml_engineer.graphs.target_question import (
+    RefusedAnswer,
+    TargetQuestion,
+    answer_words,
+    chosen_reason,
+    read_target_answer,
+    target_request,
+)
 from ml_engineer.inputs.load import LoadedInputs
 from ml_engineer.models import ExperimentConfig, FeatureSpec
 from ml_engineer.models.revision import NODE_ORDER, Overrides, Revision
@@ -104,6 +119,39 @@ def _from_hitl(decision: dict) -> Decision:
         args = dict((decision.get("edited_action") or {}).get("args") or {})
         return Decision(decision="revise", feedback=args.pop("feedback", None), edited=args)
     raise ValueError(f"Unknown decision type {kind!r}; expected one of {ALLOWED_DECISIONS}")
+
+
+def choose_target(
+    state: MLEngineerState,
+) -> Command[Literal["feature_spec_writer", "choose_target", "__end__"]]:
+    # As in approval: nothing is said before interrupt(); feature_spec_writer said the question.
+    question = TargetQuestion.model_validate(state["target_question"])
+    typed = chat_reply(state, TARGET_QUESTION_NAME)
+    answer = typed if typed is not None else interrupt(target_request(question))
+    said = [] if typed is not None else [HumanMessage(content=answer_words(answer))]
+    try:
+        choice = read_target_answer(answer, question)
+    except RefusedAnswer as refused:  # asked again, by this node's next run, saying why
+        again = question.model_copy(update={"note": str(refused)})
+        update = {"target_question": again.model_dump(mode="json"), "messages": said}
+        return Command(goto="choose_target", update=update)
+    if choice.reject or choice.target is None:  # nothing was written, nothing handed off
+        line = "Run stopped at the target question; nothing was written." + (
+            f" Reason: {choice.reason}" if choice.reason else ""
+        )
+        rejected = {"decision": "reject", "reason": choice.reason}
+        update = {"target_question": None, "decision": rejected, "messages": said}
+        return Command(goto=END, update={**update, **checkpoint("choose_target", line)})
+    request = {
+        **(state.get("request") or {}),
+        "target": choice.target,
+        "target_reason": chosen_reason(choice.target, question),
+    }
+    # The question stays in the state until the spec is written: a column that cannot be the
+    # target (an identifier, a constant) is asked about again, with the planner's reason.
+    line = f"Target chosen: `{choice.target}`. Writing the feature spec..."
+    update = {"request": request, "messages": said, **checkpoint("choose_target", line)}
+    return Command(goto="feature_spec_writer", update=update)
 
 
 Destination = Literal[

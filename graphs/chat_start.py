@@ -2,11 +2,11 @@
 
 A run started with `initial_state(...)` goes straight to load_inputs. A run whose input is a chat
 message starts here: `/ml_engineer output/<slug>/data [goal words]` begins a run on that folder
-(relative to the server's working folder, or absolute), and a message typed while the approval
-question is waiting is that question's answer. A sub-skill's own command
-(`/training_script_generator output/<slug>/ml/feature-spec.md`, `/mlops output/<slug>/ml`, ...)
-runs that step alone and replies with what it wrote. Anything else gets a reply saying how to
-start.
+(relative to the server's working folder, or absolute), and a message typed while a question is
+waiting (the approval, or which column to predict) is that question's answer. A sub-skill's
+own command (`/training_script_generator output/<slug>/ml/feature-spec.md`, `/mlops
+output/<slug>/ml`, ...) runs that step alone and replies with what it wrote. Anything else gets
+a reply saying how to start.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from langgraph.types import Command
 from ml_engineer import slash
 from ml_engineer.deliverables import display_path
 from ml_engineer.errors import MLEngineerError
-from ml_engineer.graphs.messages import QUESTION_NAME
+from ml_engineer.graphs.messages import QUESTION_NAME, TARGET_QUESTION_NAME
 from ml_engineer.graphs.progress import emit
 from ml_engineer.graphs.state import Context, MLEngineerState
 from ml_engineer.run_input import initial_state
@@ -38,7 +38,7 @@ USAGE = (
 _FRESH_RUN: dict[str, Any] = {
     "overrides": {}, "revisions": [], "agent_proposals": {}, "decision": None, "handoff": None,
     "trained": None, "archived_to": None, "written": {}, "mlops_written": {}, "mlops_log": [],
-    "report_handoff": None, "auto_approve": False,
+    "report_handoff": None, "auto_approve": False, "target_question": None,
 }  # fmt: skip
 
 
@@ -97,27 +97,32 @@ def _run_step(command: slash.SlashCommand, context: Context | None) -> str:
     return reply + (f"\n\nNext: `{result.next_slash}`" if result.next_slash else "")
 
 
-def awaiting_reply(messages: list[AnyMessage]) -> bool:
-    """The last message is a person's, typed right after the approval question."""
+def awaiting_reply(messages: list[AnyMessage], asked: str = QUESTION_NAME) -> bool:
+    """The last message is a person's, typed right after the question named `asked` (the
+    approval by default)."""
     return (
         len(messages) >= 2
         and isinstance(messages[-1], HumanMessage)
         and isinstance(messages[-2], AIMessage)
-        and messages[-2].name == QUESTION_NAME
+        and messages[-2].name == asked
     )
 
 
-def chat_reply(state: MLEngineerState) -> str | None:
-    """The answer a person typed in the chat to the approval question, if that is the input
-    (a message with no text, an image alone, leaves the question asked again)."""
+def chat_reply(state: MLEngineerState, asked: str = QUESTION_NAME) -> str | None:
+    """The answer a person typed in the chat to that question, if that is the input (a
+    message with no text, an image alone, leaves the question asked again)."""
     messages = state.get("messages") or []
-    return (messages[-1].text.strip() or None) if awaiting_reply(messages) else None
+    return (messages[-1].text.strip() or None) if awaiting_reply(messages, asked) else None
 
 
-def entry(state: MLEngineerState) -> Literal["start_from_chat", "load_inputs", "approval"]:
+def entry(
+    state: MLEngineerState,
+) -> Literal["start_from_chat", "load_inputs", "approval", "choose_target"]:
     messages = state.get("messages") or []
     if awaiting_reply(messages):
         return "approval"
+    if awaiting_reply(messages, TARGET_QUESTION_NAME) and state.get("target_question"):
+        return "choose_target"
     if not state.get("data_dir") or (messages and isinstance(messages[-1], HumanMessage)):
         return "start_from_chat"
     return "load_inputs"

@@ -1,10 +1,12 @@
 """The run as a conversation: the `messages` that LangGraph Studio and the Agent Chat UI show.
 
 Nothing here changes what a run does. Each node's new checkpoint lines (its update's `log`, or
-`mlops_log` in the mlops stage) become one AI message named after the node; the approval
-question is said by the node before the approval (the approval node itself cannot write before
-its `interrupt()`, and re-runs from its start on resume, so a message it built there would be
-lost or repeated); the approval node adds the person's answer as a human message.
+`mlops_log` in the mlops stage) become one AI message named after the node. A question is
+said by the node before the one that asks it (a node cannot write before its `interrupt()`, and
+re-runs from its start on resume, so a message it built there would be lost or repeated): the
+approval question by `validate`, the target question by `feature_spec_writer` (or by
+`choose_target` itself when it asks again). The asking node adds the person's answer as a human
+message.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 from langgraph.types import Command
 
 QUESTION_NAME = "approval"
+TARGET_QUESTION_NAME = "target_question"  # the message asking which column to predict
 
 # (the state the node read, its update, its runtime) -> messages said after its lines
 Then = Callable[[Any, dict, Any], list[AnyMessage]]
@@ -34,10 +37,14 @@ def speaking(node: Callable, log_key: str = "log", then: Then | None = None) -> 
     @functools.wraps(node)
     def run(state: Any, *args: Any, **kwargs: Any) -> Any:
         update = with_message(node.__name__, node(state, *args, **kwargs), log_key)
-        if then is None or not isinstance(update, dict):
+        values = update.update if isinstance(update, Command) else update
+        if then is None or not isinstance(values, dict):
             return update
-        extra = then(state, update, kwargs.get("runtime"))
-        return {**update, "messages": [*update.get("messages", []), *extra]}
+        extra = then(state, values, kwargs.get("runtime"))
+        if not extra:
+            return update
+        values = {**values, "messages": [*values.get("messages", []), *extra]}
+        return dataclasses.replace(update, update=values) if isinstance(update, Command) else values
 
     return run
 
@@ -55,9 +62,10 @@ def with_message(node: str, update: Any, log_key: str = "log") -> Any:
     return values
 
 
-def question_message(description: str) -> AIMessage:
-    """The approval question, as the chat shows it just before the run stops for the answer."""
-    return AIMessage(content=description, name=QUESTION_NAME)
+def question_message(description: str, name: str = QUESTION_NAME) -> AIMessage:
+    """A question (the approval's by default), as the chat shows it just before the run stops
+    for the answer; `name` tells a typed reply which question it answers."""
+    return AIMessage(content=description, name=name)
 
 
 def answer_message(answer: object, decision: Any) -> HumanMessage:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from langgraph.runtime import Runtime
+from langgraph.types import Command
 
 from ml_engineer.agents.experiment_config_writer import choose_experiment, write_experiment_config
 from ml_engineer.agents.feature_spec_writer import write_feature_spec
@@ -18,9 +20,11 @@ from ml_engineer.deliverables import (
     display_path,
     write_file,
 )
+from ml_engineer.errors import DataError, GoalError, MLEngineerError, TargetUnclear
 from ml_engineer.graphs.agent_session import agent_mode_line, agent_session, agent_update
 from ml_engineer.graphs.progress import checkpoint, emit
 from ml_engineer.graphs.state import Context, MLEngineerState
+from ml_engineer.graphs.target_question import TargetQuestion, question_from
 from ml_engineer.inputs.load import LoadedInputs
 from ml_engineer.inputs.load import load_inputs as read_inputs
 from ml_engineer.models import ExperimentConfig, FeatureSpec
@@ -75,14 +79,23 @@ def load_inputs(state: MLEngineerState, runtime: Runtime[Context]) -> dict:
     return {"inputs": inputs.model_dump(mode="json"), "log": log}
 
 
-def feature_spec_writer(state: MLEngineerState, runtime: Runtime[Context]) -> dict:
+def feature_spec_writer(
+    state: MLEngineerState, runtime: Runtime[Context]
+) -> Command[Literal["training_script_generator", "choose_target"]]:
     inputs = LoadedInputs.model_validate(state["inputs"])
     ml_dir = Path(state["ml_dir"])
     request = _request(state)
     previous = state.get("agent_proposals", {}).get("feature_spec_writer")
-    spec, agent, taken = write_feature_spec(
-        inputs, request, ml_dir, agent_session(state, runtime), previous
-    )
+    try:
+        spec, agent, taken = write_feature_spec(
+            inputs, request, ml_dir, agent_session(state, runtime), previous
+        )
+    except TargetUnclear as unclear:  # a person says which column (approval.choose_target)
+        return _ask_for_target(unclear, inputs)
+    except (GoalError, DataError) as error:
+        if not state.get("target_question"):
+            raise
+        return _ask_again(state, error)  # the column the person chose cannot be the target
     update = {**agent_update("feature_spec_writer", agent)}
     if agent is not None:
         update |= _proposals(state, "feature_spec_writer", taken)
@@ -95,13 +108,45 @@ def feature_spec_writer(state: MLEngineerState, runtime: Runtime[Context]) -> di
         log += emit("feature_spec_writer", f"The previous deliverables were kept in {archived}.")
     path = write_file(ml_dir / FEATURE_SPEC, text)
     log += emit("feature_spec_writer", "Feature spec complete. Proceeding to training script...")
-    return {
-        **update,
-        "log": log,
-        "feature_spec": spec.model_dump(mode="json"),
-        "written": {FEATURE_SPEC: str(path)},
-        "archived_to": str(archived) if archived else None,
-    }
+    return Command(
+        goto="training_script_generator",
+        update={
+            **update,
+            "log": log,
+            "feature_spec": spec.model_dump(mode="json"),
+            "written": {FEATURE_SPEC: str(path)},
+            "archived_to": str(archived) if archived else None,
+            "target_question": None,  # answered, if one was asked
+        },
+    )
+
+
+def _ask_for_target(unclear: TargetUnclear, inputs: LoadedInputs) -> Command:
+    """Stop before writing anything: the question waits in the state for choose_target."""
+    question = question_from(unclear, inputs.profile.column_names)
+    names = ", ".join(f"`{c.column}`" for c in question.candidates)
+    line = (
+        f"The goal leaves {len(question.candidates)} columns plausible as the target ({names}); "
+        "asking which one to predict."
+    )
+    return Command(
+        goto="choose_target",
+        update={
+            "target_question": question.model_dump(mode="json"),
+            **checkpoint("feature_spec_writer", line),
+        },
+    )
+
+
+def _ask_again(state: MLEngineerState, error: MLEngineerError) -> Command:
+    """The question again, saying why the chosen column cannot be the target."""
+    request = dict(state.get("request") or {})
+    chosen = request.get("target")
+    question = TargetQuestion.model_validate(state["target_question"])
+    note = f"`{chosen}` cannot be the target: {error.message}"
+    request.update(target=None, target_reason=None)
+    again = question.model_copy(update={"note": note}).model_dump(mode="json")
+    return Command(goto="choose_target", update={"target_question": again, "request": request})
 
 
 def training_script_generator(state: MLEngineerState, runtime: Runtime[Context]) -> dict:

@@ -38,6 +38,8 @@ class MLEngineerState(TypedDict, total=False):
     """Where a previous, different set of deliverables was moved, if anywhere."""
     validation: dict[str, Any]
     """The ValidationResult of running the script."""
+    target_question: dict[str, Any] | None
+    """The TargetQuestion waiting for a person (which column to predict), else None."""
     decision: dict[str, Any]
     """The person's latest answer at the approval checkpoint."""
     overrides: dict[str, Any]

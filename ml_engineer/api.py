@@ -136,7 +136,8 @@ def _read_threads(path: Path) -> list[str]:
 
 
 def stream_run(graph, value, config, context, on_line) -> dict | None:
-    """Run until the graph ends or stops for approval; return the approval payload if it did.
+    """Run until the graph ends or stops for a person; return the question's payload if it did
+    (the approval, or which column to predict: graphs.target_question.is_target_question).
 
     Every surface runs a graph this way; `on_line(node, message)` receives each checkpoint line
     as it happens (shown, emitted as an event, or sent as MCP progress).
@@ -161,7 +162,8 @@ def stream_run(graph, value, config, context, on_line) -> dict | None:
 
 
 def pending_question(snapshot) -> dict | None:
-    """The approval payload a saved run is waiting on, or None."""
+    """The question's payload a saved run is waiting on (the approval, or which column to
+    predict), or None."""
     for task in snapshot.tasks:
         for item in task.interrupts:
             return item.value
@@ -180,7 +182,8 @@ def check_data_dir(data_dir: Path, example: str) -> None:
 
 
 def run_stage(snapshot) -> str:
-    """Where a saved run stands: waiting (for approval), interrupted, approved or rejected.
+    """Where a saved run stands: waiting (for a person: the approval, or a target choice),
+    interrupted, approved or rejected (at the approval, or at the target question).
 
     A process killed just after a node saved its writes leaves a checkpoint with no `next`
     node yet, so "finished" is read from what the run decided, not from `next` alone.

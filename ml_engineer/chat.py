@@ -3,6 +3,8 @@
     /ml_engineer output/<slug>/data [goal words]     design, check, then ask for approval
       answer in plain words: "looks good" | "drop customer_id and optimise F1" | "no, stop"
                              | "show spec|script|config"
+      when the goal's words fit several columns, it first asks which one to predict:
+                             a candidate's number ("2") or any column's name
     /feature_spec_writer ..., /mlops ...             one sub-skill (ml_engineer.skill_runner)
     /status [project]   /resume <project>   /help   /quit (or Ctrl-D)
 
@@ -25,6 +27,10 @@ from ml_engineer.llm_flags import add_llm_flags, add_memory_limit_flag, with_mem
 
 IDLE_PROMPT = "[bold cyan]ml-engineer›[/] "
 ANSWER_PROMPT = "[bold yellow]your answer›[/] "
+TARGET_ANSWER_HELP = (
+    'Answer with a candidate\'s number ("2") or the name of any column of the profile · /pause '
+    "to answer later."
+)
 ANSWER_HELP = (
     'Answer in your words: "looks good" · what to change, e.g. "drop customer_id and optimise '
     'F1" · "no, stop" · "show spec|script|config" · /pause to answer later.'
@@ -247,9 +253,22 @@ class Chat:
         from langgraph.types import Command
 
         from ml_engineer.graphs.approval_summary import summary_of
-        from ml_engineer.terminal import show_summary
+        from ml_engineer.graphs.target_question import is_target_question, question_of
+        from ml_engineer.terminal import show_summary, show_target_question
 
+        shown_target = False  # after a refused answer, only the reason is said again
         while payload is not None:
+            if is_target_question(payload):
+                show_target_question(
+                    question_of(payload), again=shown_target, hint=TARGET_ANSWER_HELP
+                )
+                shown_target = True
+                answer = self._ask_target()
+                if isinstance(answer, After):
+                    _say_paused(config["configurable"]["thread_id"], data_dir, self.url, True)
+                    return answer
+                payload = _stream(graph, Command(resume=answer), config, context)
+                continue
             summary = summary_of(payload)
             show_summary(summary)
             answer = self._ask(summary, graph.get_state(config).values, context)
@@ -313,6 +332,39 @@ class Chat:
                 continue
             out.print(_understood(answer))
             return answer
+
+    def _ask_target(self) -> str | After:
+        """A candidate's number or a column name, as typed; the graph checks it (and asks
+        again, saying why, when it is neither)."""
+        from rich.markup import escape
+
+        from ml_engineer import slash
+        from ml_engineer.terminal import out
+
+        while True:
+            try:
+                text = out.input(ANSWER_PROMPT).strip()
+            except EOFError:
+                out.print()
+                return After.QUIT
+            except KeyboardInterrupt:
+                out.print()
+                return After.PAUSED
+            if not text:
+                continue
+            if slash.is_slash(text):
+                name = text.lstrip()[1:].split(maxsplit=1)[0].lower() if text.strip("/ ") else ""
+                if name in ("quit", "exit", "q"):
+                    return After.QUIT
+                if name == "pause":
+                    return After.PAUSED
+                out.print(
+                    ("" if name == "help" else "The question above is waiting for your answer. ")
+                    + escape(TARGET_ANSWER_HELP)
+                    + " /quit leaves the chat; the question stays paused either way."
+                )
+                continue
+            return text
 
     # -- other commands -------------------------------------------------------------------------
 
@@ -391,7 +443,8 @@ class Chat:
             out.print(f"  [bold]{escape(syntax)}[/]  [dim]{escape(what)}[/]")
         out.print(
             'At the approval question, answer in your words: "looks good", "drop customer_id '
-            'and optimise F1", "no, stop", or "show spec".'
+            'and optimise F1", "no, stop", or "show spec". When the goal fits several columns, '
+            "it first asks which one to predict: answer with its number or a column's name."
         )
 
     def _announce_waiting(self) -> None:
@@ -401,7 +454,7 @@ class Chat:
         from ml_engineer.terminal import out
 
         for slug, thread_id, stage in _projects(self.url):
-            if stage in ("waiting", "interrupted"):
+            if stage in ("waiting", "choosing", "interrupted"):
                 out.print(
                     f"{escape(slug)}: run {escape(thread_id)} {_STANDS[stage]}. "
                     f"Type /resume {escape(slug)} to carry on."
@@ -412,6 +465,7 @@ class Chat:
 
 _STANDS = {
     "waiting": "is waiting for your approval",
+    "choosing": "is waiting for you to choose the column to predict",
     "interrupted": "stopped before it finished",
     "approved": "was approved and handed off",
     "rejected": "was rejected",
@@ -448,7 +502,10 @@ def _projects(url: str | None):
                         {"configurable": {"thread_id": thread_id}}
                     )
             if snapshot.values:
-                yield state_dir.parent.name, thread_id, api.run_stage(snapshot)
+                stage = api.run_stage(snapshot)
+                if stage == "waiting" and snapshot.values.get("target_question"):
+                    stage = "choosing"
+                yield state_dir.parent.name, thread_id, stage
         except RunInProgressError:
             yield state_dir.parent.name, thread_id, "running"
         except Exception:  # noqa: BLE001 - see the docstring
@@ -473,15 +530,17 @@ def _understood(answer: dict) -> str:
     return "Rejected." + (f" Reason: {escape(reason)}" if reason else "")
 
 
-def _say_paused(thread_id: str, data_dir: Path, url: str | None) -> None:
+def _say_paused(thread_id: str, data_dir: Path, url: str | None, target: bool = False) -> None:
     from rich.markup import escape
 
     from ml_engineer.terminal import out
 
+    question = "target question (which column to predict)" if target else "approval question"
+    flags = "--target COLUMN" if target else '--approve | --revise "..." | --reject "..."'
     out.print(
-        f"Run {escape(thread_id)} is paused at the approval question. Answer it later with "
+        f"Run {escape(thread_id)} is paused at the {question}. Answer it later with "
         f"/resume {escape(_project_arg(data_dir))} in the chat, or "
-        f'{escape(_resume_cmd(data_dir, url))} --approve | --revise "..." | --reject "...".'
+        f"{escape(_resume_cmd(data_dir, url))} {escape(flags)}."
     )
 
 

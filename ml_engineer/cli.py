@@ -2,7 +2,8 @@
 
     ml-engineer run output/<slug>/data [--goal "predict churn"] [--yes]
     ml-engineer profile data.csv [--target churned] [--out output/<slug>/data]  (then `run`)
-    ml-engineer resume <slug> [--approve | --revise "drop customer_id" | --reject "reason"]
+    ml-engineer resume <slug> [--approve | --revise "drop customer_id" | --reject "reason"
+                               | --target COLUMN (when the run asks which column to predict)]
     ml-engineer status <slug>      ml-engineer history <slug>      ml-engineer mcp
     ml-engineer feature-spec-writer output/<slug>/data   (each sub-skill alone: skill_commands)
     ml-engineer slash -- /ml_engineer output/<slug>/data predict churn
@@ -21,7 +22,7 @@ from pathlib import Path
 from ml_engineer import __version__, json_events, slash
 from ml_engineer.chat import add_chat_command
 from ml_engineer.deliverables import slug_for
-from ml_engineer.errors import InputsError, MLEngineerError
+from ml_engineer.errors import InputsError, MLEngineerError, TargetUnclear
 from ml_engineer.llm_flags import (
     add_llm_flags,
     add_memory_limit_flag,
@@ -138,6 +139,9 @@ def _parser() -> argparse.ArgumentParser:
     answer.add_argument("--approve", action="store_true", help="approve the design")
     answer.add_argument("--revise", metavar="FEEDBACK", help='e.g. "drop customer_id, use F1"')
     answer.add_argument("--reject", metavar="REASON", nargs="?", const="", help="stop here")
+    answer.add_argument(
+        "--target", metavar="COLUMN", help="the column to predict, when the run asks which"
+    )
     resume.add_argument("--yes", action="store_true", help="approve any later question")
     add_memory_limit_flag(resume)  # e.g. a higher one, for a run stopped for memory
     _stage_flags(resume)
@@ -234,6 +238,7 @@ def _resume(args: argparse.Namespace) -> int:
 
     from ml_engineer import api
     from ml_engineer.graphs.agent_session import agent_mode_line_for
+    from ml_engineer.graphs.target_question import is_target_question, question_of
     from ml_engineer.run_lock import project_lock
     from ml_engineer.terminal import out
 
@@ -261,12 +266,17 @@ def _resume(args: argparse.Namespace) -> int:
                 payload = _stream(graph, None, config, context)
             answer = _answer_from_flags(args)
             if payload is not None and answer is not None:
+                _check_answer_fits(payload, args, thread_id, data_dir)
                 payload = _stream(graph, Command(resume=answer), config, context)
+                if args.target is not None and is_target_question(payload):
+                    raise _target_refused(question_of(payload), thread_id, data_dir)
             auto = args.yes or bool(snapshot.values.get("auto_approve"))
             return _conversation(graph, payload, config, context, data_dir, auto)
 
 
 def _answer_from_flags(args: argparse.Namespace) -> dict | None:
+    if args.target is not None:
+        return {"target": args.target}
     if args.approve:
         return {"decision": "approve"}
     if args.revise is not None:
@@ -276,8 +286,44 @@ def _answer_from_flags(args: argparse.Namespace) -> dict | None:
     return None
 
 
+def _check_answer_fits(
+    payload: dict, args: argparse.Namespace, thread: str, data_dir: Path
+) -> None:
+    """--target answers the target question only, and --approve/--revise/--reject the approval."""
+    from ml_engineer.graphs.target_question import is_target_question, question_of
+
+    cmd = _resume_cmd(data_dir)
+    if is_target_question(payload) and args.target is None:
+        question = question_of(payload)
+        raise InputsError(
+            f"Run {thread} is waiting for a target choice, not an approval: {question.text} "
+            f"Candidates: {_candidates(question)}. Answer with {cmd} --target COLUMN.",
+            field="--target",
+        )
+    if not is_target_question(payload) and args.target is not None:
+        raise InputsError(
+            f"Run {thread} is waiting for the approval of its design, not for a target choice: "
+            f'answer with {cmd} --approve, --revise "<what to change>" or --reject "<reason>". '
+            f'A new target is a revision: {cmd} --revise "target is {args.target}".',
+            field="--target",
+        )
+
+
+def _target_refused(question, thread: str, data_dir: Path) -> InputsError:
+    return InputsError(
+        f"{question.note} Run {thread} still waits for the target: answer with "
+        f"{_resume_cmd(data_dir)} --target COLUMN (candidates: {_candidates(question)}).",
+        field="--target",
+    )
+
+
+def _candidates(question) -> str:
+    return ", ".join(f"{i}. {c.column}" for i, c in enumerate(question.candidates, 1))
+
+
 def _status(args: argparse.Namespace) -> int:
     from ml_engineer import api
+    from ml_engineer.graphs.target_question import is_target_question
     from ml_engineer.terminal import show_status
 
     data_dir = api.resolve_data_dir(args.project)
@@ -290,10 +336,15 @@ def _status(args: argparse.Namespace) -> int:
         show_status(thread_id, snapshot, stage, resume_command=_resume_cmd(data_dir))
         values = snapshot.values or {}
         question = api.pending_question(snapshot)
+        target = is_target_question(question)
+        answer = (json_events.target_answer_command if target else json_events.answer_commands)(
+            _resume_cmd(data_dir)
+        )
         json_events.emit(
             "status", thread_id=thread_id, stage=stage, next=list(snapshot.next),
             revisions=len(values.get("revisions") or []),
-            question=question, answer=json_events.answer_commands(_resume_cmd(data_dir)),
+            waiting_for=("target" if target else "approval") if question else None,
+            question=question, answer=answer,
         )  # fmt: skip
     return 0
 
@@ -321,7 +372,7 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _stream(graph, value, config, context) -> dict | None:
-    """Run until the graph ends or stops for approval, showing each line (and its event)."""
+    """Run until the graph ends or stops for a person, showing each line (and its event)."""
     from ml_engineer import api
     from ml_engineer.terminal import show_checkpoint
 
@@ -333,13 +384,23 @@ def _stream(graph, value, config, context) -> dict | None:
 
 
 def _conversation(graph, payload, config, context, data_dir: Path, auto_approve: bool) -> int:
-    """Ask until the person approves or rejects; without a terminal, pause and say how to answer."""
+    """Ask until the person approves or rejects (choosing the target first when the run asks);
+    without a terminal, pause and say how to answer."""
     from langgraph.types import Command
 
     from ml_engineer.graphs.approval_summary import needs_a_person, summary_of
+    from ml_engineer.graphs.target_question import is_target_question
     from ml_engineer.terminal import ask_decision, out, show_summary
 
+    shown_target = False  # after a refused answer, only the reason is said again
     while payload is not None:
+        if is_target_question(payload):
+            answer = _target_answer(payload, config, data_dir, auto_approve, shown_target)
+            if answer is None:
+                return 0
+            shown_target = True
+            payload = _stream(graph, Command(resume=answer), config, context)
+            continue
         summary = summary_of(payload)
         show_summary(summary)
         unsafe = needs_a_person(summary)
@@ -384,6 +445,38 @@ def _conversation(graph, payload, config, context, data_dir: Path, auto_approve:
 
     _emit_done(config["configurable"]["thread_id"], snapshot.values, run_stage(snapshot))
     return 0
+
+
+def _target_answer(payload, config, data_dir: Path, auto: bool, shown: bool) -> str | None:
+    """The person's choice of target; None when the run pauses at the question (--json, or
+    Ctrl-D). Where no one can be asked (--yes, or no terminal), the question is the error."""
+    from rich.markup import escape
+
+    from ml_engineer.graphs.target_question import question_of
+    from ml_engineer.terminal import ask_target, out, show_target_question
+
+    question = question_of(payload)
+    thread = config["configurable"]["thread_id"]
+    if auto or not (json_events.ENABLED or sys.stdin.isatty()):
+        raise TargetUnclear(
+            question.message, goal=question.goal,
+            candidates=[c.model_dump(mode="json") for c in question.candidates],
+        )  # fmt: skip
+    if json_events.ENABLED:  # an agent drives this: ask it, in the event stream
+        json_events.emit(
+            "question", kind="target", thread_id=thread, question=question.text,
+            goal=question.goal, candidates=[c.model_dump(mode="json") for c in question.candidates],
+            note=question.note, payload=payload,
+            answer=json_events.target_answer_command(_resume_cmd(data_dir)),
+        )  # fmt: skip
+        return None
+    show_target_question(question, again=shown)
+    try:
+        return ask_target()
+    except EOFError:  # Ctrl-D: no answer; the run stays paused at the question
+        cmd = escape(f"{_resume_cmd(data_dir)} --target COLUMN")
+        out.print(f"\nNo answer; the run is paused. Continue with: {cmd}")
+        return None
 
 
 def _emit_done(thread_id: str, values: dict, stage: str) -> None:

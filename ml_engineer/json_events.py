@@ -8,10 +8,15 @@ Events (each has "event"; the rest by kind):
   started   thread_id, project, data_dir                 a run began
   resumed   thread_id, project                           a saved run continues
   progress  node, message                                one checkpoint line
+  question  kind, thread_id, question, goal, candidates, note, payload, answer
+            kind "target": the goal's words fit several columns and the run waits for a person
+            to say which (exit 0); candidates best first, each {column, score, reason}; note:
+            why the last answer was refused, or null; answer.target: the resume command
   approval  thread_id, question, summary, payload, answer  the run waits for a person
   paused    thread_id, reason, answer                    --yes would not approve: exit 8
   done      thread_id, status, paths, handoff, report_handoff
-  status    thread_id, stage, next, revisions, question  (ml-engineer status --json)
+  status    thread_id, stage, next, revisions, waiting_for ("target" | "approval" | null),
+            question, answer                             (ml-engineer status --json)
   error     code, message                                a user's mistake: the exit code
 """
 
@@ -55,3 +60,8 @@ def answer_commands(resume_cmd: str) -> dict[str, str]:
         "revise": f'{resume_cmd} --revise "<what to change>" --json',
         "reject": f'{resume_cmd} --reject "<reason>" --json',
     }
+
+
+def target_answer_command(resume_cmd: str) -> dict[str, str]:
+    """The exact command that answers the target question, in --json form."""
+    return {"target": f"{resume_cmd} --target <column> --json"}

@@ -1,9 +1,12 @@
 """`ml-engineer mcp`: the product as Model Context Protocol tools, served over stdio.
 
     start_run(data_dir, goal?, target?, tracker?, validate?, framework?, memory_limit?)
-                                                              -> the approval question
+                                                    -> the approval question (or, when the
+                                                       goal fits several columns, which to
+                                                       predict)
     profile_data(path, out?, target?, goal?, force?)          -> an analyst's folder from a file
-    resume_run(project, decision, feedback?, thread?)         -> the next question, or the result
+    resume_run(project, decision? | target?, feedback?, thread?)
+                                                              -> the next question, or the result
     run_status(project, thread?)                              -> where the latest run stands
     run_step(command)                                         -> one sub-skill alone
     read_deliverable(project, name)                           -> the text of one deliverable
@@ -46,8 +49,10 @@ INSTRUCTIONS = (
     "pass the file to start_run). Call start_run with the data folder; it returns the approval "
     "question. Show it to the user and pass their answer to resume_run: approve, revise with "
     "what to change (e.g. 'drop customer_id and optimise F1'), or reject with a reason. Never "
-    "approve on the user's behalf. read_deliverable returns a written file; run_status says "
-    "where a run stands."
+    "approve on the user's behalf. When the goal's words fit several columns, the run first "
+    "asks which one to predict, with numbered candidates: relay them and pass the user's choice "
+    "as resume_run's target (a column name or the candidate's number); never choose for them. "
+    "read_deliverable returns a written file; run_status says where a run stands."
 )
 
 Progress = Callable[[str], None]
@@ -73,7 +78,9 @@ def build_server(checkpointer_url: str | None = None) -> MCPServer:
         """Design, write and check the ML deliverables for the analyst's folder
         output/<slug>/data, and return the approval question: target, task, metric, kept and
         excluded columns, the check run's test metrics beside the naive baseline, the written
-        paths, the thread id, and how to answer with resume_run. `goal` is the goal in words
+        paths, the thread id, and how to answer with resume_run. When the goal's words fit two
+        or more columns, it returns first the question of which to predict, with numbered
+        candidates (answer with resume_run's `target`). `goal` is the goal in words
         ("predict churn"; read from eda-report.md when left out), `target` the target column,
         `validate` False skips the check run of the training script; `framework` is the
         script's library: sklearn (default), lightgbm, xgboost, pytorch or spark;
@@ -104,18 +111,22 @@ def build_server(checkpointer_url: str | None = None) -> MCPServer:
     @server.tool()
     async def resume_run(
         project: str,
-        decision: Literal["approve", "revise", "reject"],
         ctx: Context,
+        decision: Literal["approve", "revise", "reject"] | None = None,
         feedback: str | None = None,
+        target: str | None = None,
         thread: str | None = None,
     ) -> CallToolResult:
-        """Answer a run waiting for approval (or continue an interrupted one). `project`: the
-        slug, the project folder or its data folder. approve: hand off to MLOps and return the
-        written ml/ and mlops/ paths. revise: `feedback` says what to change in plain words
-        ("drop customer_id, use F1", "time split on order_date"); returns the new question.
-        reject: `feedback` is the reason. `thread`: a run other than the project's latest."""
+        """Answer a run's question (or continue an interrupted one). `project`: the slug, the
+        project folder or its data folder. At the approval, `decision`: approve: hand off to
+        MLOps and return the written ml/ and mlops/ paths. revise: `feedback` says what to
+        change in plain words ("drop customer_id, use F1", "time split on order_date"); returns
+        the new question. reject: `feedback` is the reason. At the question of which column to
+        predict, `target`: the user's choice, a column name or a candidate's number ("2");
+        returns the approval question of the design for it. `thread`: a run other than the
+        project's latest."""
         return await _call(
-            ctx, resume, project, decision, feedback=feedback, thread=thread,
+            ctx, resume, project, decision, feedback=feedback, target=target, thread=thread,
             checkpointer_url=checkpointer_url,
         )  # fmt: skip
 
@@ -256,9 +267,10 @@ def profile(
 
 def resume(
     project: str,
-    decision: str,
+    decision: str | None,
     *,
     feedback: str | None = None,
+    target: str | None = None,
     thread: str | None = None,
     checkpointer_url: str | None = None,
     progress: Progress | None = None,
@@ -266,10 +278,11 @@ def resume(
     from langgraph.types import Command
 
     from ml_engineer import api
+    from ml_engineer.graphs.target_question import is_target_question, question_of
     from ml_engineer.llm_flags import resume_context
     from ml_engineer.run_lock import project_lock
 
-    answer = _answer(decision, feedback)
+    answer = _answer(decision, feedback, target)
     data_dir = api.resolve_data_dir(project)
     thread_id = _thread(data_dir, thread, project)
     log: list[str] = []
@@ -292,8 +305,37 @@ def resume(
             if stage == "interrupted":  # stopped mid-run: carry on from the last finished node
                 payload = api.stream_run(graph, None, config, context, emit)
             if payload is not None:
+                _check_answer_fits(payload, target, thread_id, project)
                 payload = api.stream_run(graph, Command(resume=answer), config, context, emit)
+                if target is not None and is_target_question(payload):  # refused: say why
+                    question = question_of(payload)
+                    raise InputsError(
+                        f"{question.note} Run {thread_id} still waits for the target: "
+                        f"{_candidate_list(question)}. Pass the user's choice as `target`.",
+                        field="target",
+                    )
             return _outcome(graph, config, payload, project, thread_id, log, checkpointer_url)
+
+
+def _check_answer_fits(payload: dict, target: str | None, thread_id: str, project: str) -> None:
+    """A `target` answers the target question only, and a `decision` the approval only."""
+    from ml_engineer.graphs.target_question import is_target_question, question_of
+
+    if is_target_question(payload) and target is None:
+        question = question_of(payload)
+        raise InputsError(
+            f"Run {thread_id} is waiting for a target choice, not an approval: {question.text} "
+            f"{_candidate_list(question)}. Ask the user which, then call resume_run with "
+            f'project="{project}" and target=<their choice>.',
+            field="target",
+        )
+    if target is not None and not is_target_question(payload):
+        raise InputsError(
+            f"Run {thread_id} is waiting for the approval of its design, not for a target "
+            "choice: answer with decision approve, revise (with feedback) or reject. A new "
+            f'target is a revision: decision="revise", feedback="target is {target}".',
+            field="target",
+        )
 
 
 def step(command: str, *, progress: Progress | None = None) -> dict:
@@ -353,7 +395,9 @@ def status(
     result["revisions"] = len(values.get("revisions") or [])
     result["last_log"] = list((values.get("log") or [])[-5:])
     stands = {
-        "waiting": "waiting for approval",
+        "waiting": "waiting for a target choice (which column to predict)"
+        if values.get("target_question")
+        else "waiting for approval",
         "approved": f"approved and handed off: {values.get('handoff')}",
         "rejected": "rejected; nothing was handed off",
         "interrupted": f"stopped before {', '.join(snapshot.next) or 'the next step'} "
@@ -422,16 +466,34 @@ def _outcome(graph, config, payload, project, thread_id, log, checkpointer_url) 
     """The tool's result: the approval question when the run waits, else where it ended."""
     from ml_engineer import api
     from ml_engineer.graphs.approval_summary import QUESTION, summary_of
+    from ml_engineer.graphs.target_question import is_target_question, question_of
 
     snapshot = graph.get_state(config)
     values = snapshot.values or {}
     base = {"project": str(project), "slug": values.get("slug"), "thread_id": thread_id}
+    if is_target_question(payload):
+        question = question_of(payload)
+        answer = _how_to_choose(project, thread_id, checkpointer_url)
+        text = "\n".join([question.text, _candidate_list(question, "\n"), "", answer])
+        return {
+            **base,
+            "stage": "waiting",
+            "waiting_for": "target",
+            "question": question.text,
+            "goal": question.goal,
+            "candidates": [c.model_dump(mode="json") for c in question.candidates],
+            "note": question.note,
+            "how_to_answer": answer,
+            "log": log,
+            "text": (f"{question.note}\n\n" if question.note else "") + text,
+        }
     if payload is not None:
         summary = summary_of(payload)
         answer = _how_to_answer(project, thread_id, checkpointer_url)
         return {
             **base,
             "stage": "waiting",
+            "waiting_for": "approval",
             "question": payload.get("question", QUESTION),
             "summary": summary,
             "how_to_answer": answer,
@@ -498,6 +560,27 @@ def _how_to_answer(project: str, thread_id: str, checkpointer_url: str | None) -
     )
 
 
+def _candidate_list(question, separator: str = "; ") -> str:
+    """`1. default_30d (matched from the goal's words); 2. ...`: numbered, as the user picks."""
+    return separator.join(
+        f"{i}. {c.column} ({c.reason})" for i, c in enumerate(question.candidates, 1)
+    )
+
+
+def _how_to_choose(project: str, thread_id: str, checkpointer_url: str | None) -> str:
+    from ml_engineer.api import redact_url
+
+    cli = f"ml-engineer resume {shlex.quote(str(project))} --thread {shlex.quote(thread_id)}"
+    if checkpointer_url:
+        cli += f" --checkpointer {shlex.quote(redact_url(checkpointer_url))}"
+    return (
+        f'Answer with resume_run(project="{project}", thread="{thread_id}", target=...): the '
+        "column the user chooses, by name or by its number above (any column of the profile "
+        "may be chosen). Ask the user; do not choose for them. From a terminal: "
+        f"{cli} --target COLUMN"
+    )
+
+
 def _final_text(result: dict) -> str:
     thread_id = result["thread_id"]
     stage = result["stage"]
@@ -517,7 +600,22 @@ def _final_text(result: dict) -> str:
     return f"Run {thread_id} stopped before the end (interrupted); resume_run continues it."
 
 
-def _answer(decision: str, feedback: str | None) -> dict:
+def _answer(decision: str | None, feedback: str | None, target: str | None = None) -> dict:
+    if target is not None:
+        if decision is not None:
+            raise InputsError(
+                "Pass either `target` (at the question of which column to predict) or "
+                "`decision` (at the approval), not both.",
+                field="target",
+            )
+        return {"target": target}
+    if decision is None:
+        raise InputsError(
+            "Say what to answer: `decision` (approve, revise or reject) at the approval, or "
+            "`target` (a column name or a candidate's number) when the run asks which column "
+            "to predict. run_status shows the question.",
+            field="decision",
+        )
     if decision == "approve":
         return {"decision": "approve"}
     if decision == "revise":

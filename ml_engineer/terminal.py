@@ -1,4 +1,5 @@
-"""What a person sees in a terminal: checkpoint lines, the approval panel, the prompt."""
+"""What a person sees in a terminal: checkpoint lines, the target question and the approval
+panel, the prompts."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ ARTIFACTS = {
     "training_script.py": "training_script.py", "config": "experiment-config.yaml",
     "experiment-config.yaml": "experiment-config.yaml",
 }  # fmt: skip
+TARGET_HELP = "Answer with a number, or the name of any column of the profile."
 PROMPT_HELP = (
     "Answer: approve | revise <what to change> | reject [reason] | show spec|script|config\n"
     "  e.g. revise drop customer_id and optimise F1; time split on order_date; use lightgbm"
@@ -124,6 +126,35 @@ def ask_decision(summary: dict) -> dict:
         out.print(f"Not understood: {escape(text)!r}. {escape(PROMPT_HELP)}")
 
 
+def show_target_question(question, *, again: bool = False, hint: str = TARGET_HELP) -> None:
+    """The goal's candidate targets, numbered, then `hint` (how to answer); after a refused
+    answer, only why it was refused.
+
+    `question` is a graphs.target_question.TargetQuestion. Column names and reasons come from
+    the data: escaped, never read as markup."""
+    if again and question.note:
+        out.print(f"[yellow]{escape(question.note)}[/]")
+        return
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold", no_wrap=True, justify="right")
+    table.add_column(overflow="fold")
+    table.add_column(overflow="fold", style="dim")
+    for number, candidate in enumerate(question.candidates, 1):
+        table.add_row(f"{number}.", escape(candidate.column), escape(candidate.reason))
+    if question.note:
+        out.print(f"[yellow]{escape(question.note)}[/]")
+    out.print(Panel(table, title=escape(question.text), border_style="cyan"))
+    out.print(escape(hint))
+
+
+def ask_target() -> str:
+    """A number or a column name (not empty); the graph checks it and asks again if needed."""
+    while True:
+        text = Prompt.ask("Which column should the model predict?").strip()
+        if text:
+            return text
+
+
 def _show_artifact(summary: dict, which: str) -> None:
     name = ARTIFACTS.get(which)
     path = summary["paths"].get(name) if name else None
@@ -140,8 +171,9 @@ def show_status(thread_id: str, snapshot, stage: str, *, resume_command: str) ->
     if not values:
         out.print(f"Thread {thread_id}: no saved state.")
         return
+    choosing = stage == "waiting" and bool(values.get("target_question"))
     stands = {
-        "waiting": "waiting for approval",
+        "waiting": _target_wait(values["target_question"]) if choosing else "waiting for approval",
         "approved": f"approved and handed off: {values.get('handoff')}",
         "rejected": "rejected; nothing was handed off",
         "interrupted": "stopped before "
@@ -158,9 +190,16 @@ def show_status(thread_id: str, snapshot, stage: str, *, resume_command: str) ->
         table.add_row(name, escape(path))
     for line in (values.get("log") or [])[-5:]:
         table.add_row("log", escape(line))
-    if stage in ("waiting", "interrupted"):
+    if choosing:
+        table.add_row("next", escape(f"{resume_command} --target COLUMN"))
+    elif stage in ("waiting", "interrupted"):
         table.add_row("next", escape(f"{resume_command} [--approve | --revise ... | --reject ...]"))
     out.print(Panel(table, title=f"status of {escape(values.get('slug', thread_id))}"))
+
+
+def _target_wait(question: dict) -> str:
+    names = ", ".join(f"{i}. {c['column']}" for i, c in enumerate(question["candidates"], 1))
+    return f"waiting for a target choice: which column to predict ({names})"
 
 
 def show_history(thread_id: str, history: list) -> None:

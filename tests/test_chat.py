@@ -24,6 +24,7 @@ import pytest
 import yaml
 from conftest import EXAMPLES, REPO, copy_upstream
 from fake_chat import call, fake
+from upstream_builders import two_targets_upstream
 
 CLI = [sys.executable, "-m", "ml_engineer"]
 IDLE, ANSWER = "ml-engineer› ", "your answer› "
@@ -278,6 +279,32 @@ def test_resume_in_the_chat_answers_a_run_the_cli_left_waiting(project):
     assert chat.close() == 0
     status = run_cli("status", SLUG, cwd=project)
     assert "approved and handed off" in status.stdout
+
+
+@pytest.mark.slow
+def test_the_chat_asks_which_column_to_predict_and_a_number_answers(tmp_path):
+    two_targets_upstream(tmp_path)
+    chat = Terminal(tmp_path, "--no-validate")
+    chat.at(IDLE, "/ml_engineer output/loans/data")
+    asked = chat.at(ANSWER, "the late one")
+    assert "leaves 2 columns plausible as the target. Which one should the model predict?" in asked
+    assert re.search(r"1\.\s+default_30d\s+matched from the goal's words", asked)
+    assert re.search(r"2\.\s+default_90d\s+matched from the goal's words", asked)
+    assert "Answer with a candidate's number" in asked
+    again = chat.at(ANSWER, "/pause")
+    assert "'the late one' is neither a candidate nor a column of the profile" in again
+    paused = chat.at(IDLE, "/status")
+    assert "paused at the target question (which column to predict)" in paused
+    assert "ml-engineer resume loans --target COLUMN" in paused
+    assert "loans-1 is waiting for you to choose the column to predict" in chat.expect(IDLE)
+    chat.type("/resume loans")
+    chat.at(ANSWER, "2")
+    designed = chat.at(ANSWER, "no, stop")
+    assert "Target chosen: `default_90d`" in designed and "ML design complete." in designed
+    chat.at(IDLE, "/quit")
+    assert chat.close() == 0, chat.transcript
+    spec = (tmp_path / "output" / "loans" / "ml" / "feature-spec.md").read_text()
+    assert "`default_90d`: chosen by the person among the candidates" in spec
 
 
 def test_a_sub_skill_command_runs_that_step_alone(project):

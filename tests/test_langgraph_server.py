@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 import pytest
 from conftest import EXAMPLES, REPO, copy_upstream
+from upstream_builders import two_targets_upstream
 
 from ml_engineer import initial_state
 from ml_engineer.graphs.chat_start import parse_command
@@ -211,6 +212,40 @@ def test_a_sub_skills_command_in_the_chat_runs_that_step_alone(server):
     assert client.threads.get_state(tid)["next"] == []  # no run started, nothing waits
     client.runs.wait(tid, "ml_engineer", input=say("/training_script_generator"))
     assert "Usage: /training_script_generator" in _messages(client, tid)[-1]["content"]
+
+
+@pytest.mark.slow
+def test_which_column_to_predict_is_asked_through_the_interrupt_and_answered_either_way(server):
+    client, root, _ = server
+    data_dir = two_targets_upstream(root, slug="loans")
+    tid = client.threads.create()["thread_id"]
+    client.runs.wait(tid, "ml_engineer", input=initial_state(data_dir), context=NO_CHECK)
+    state = client.threads.get_state(tid)
+    assert state["next"] == ["choose_target"]
+    (interrupt,) = [i for task in state["tasks"] for i in task["interrupts"]]
+    request = interrupt["value"]["action_requests"][0]
+    assert request["name"] == "choose_target"
+    assert [c["column"] for c in request["args"]["candidates"]] == ["default_30d", "default_90d"]
+    assert interrupt["value"]["review_configs"][0]["allowed_decisions"] == [
+        "edit", "respond", "reject"
+    ]  # fmt: skip
+    said = state["values"]["messages"][-1]
+    assert said["name"] == "target_question" and "1. default_30d" in said["content"]
+    # As from Python: Command(resume={"target": ...}) continues to the approval question.
+    answer = {"resume": {"target": "default_90d"}}
+    client.runs.wait(tid, "ml_engineer", command=answer, context=NO_CHECK)
+    assert _question(client, tid)["action_requests"][0]["args"]["target"] == "default_90d"
+
+    # In the Agent Chat UI: the run starts from a message, and a typed number answers.
+    tid = client.threads.create()["thread_id"]
+    say = lambda text: {"messages": [{"role": "user", "content": text}]}  # noqa: E731
+    client.runs.wait(tid, "ml_engineer", input=say("/ml_engineer output/loans/data"),
+                     context=NO_CHECK)  # fmt: skip
+    assert client.threads.get_state(tid)["next"] == ["choose_target"]
+    client.runs.wait(tid, "ml_engineer", input=say("1"), context=NO_CHECK)
+    assert _question(client, tid)["action_requests"][0]["args"]["target"] == "default_30d"
+    spec = (root / "output" / "loans" / "ml" / "feature-spec.md").read_text()
+    assert "`default_30d`: chosen by the person among the candidates" in spec
 
 
 def readme_example(readme: str) -> str | None:

@@ -16,6 +16,7 @@ import pytest
 from conftest import EXAMPLES, copy_upstream
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
+from upstream_builders import two_targets_upstream
 
 SLUG = "ui-benefit-claims"
 MLOPS_FILES = ("deployment-config.yaml", "monitoring-spec.md", "retrain-pipeline.md")
@@ -74,8 +75,12 @@ def test_lists_the_tools_with_their_arguments(tmp_path):
         assert start["required"] == ["data_dir"]
         assert {"goal", "target", "tracker", "validate"} <= set(start["properties"])
         assert "ctx" not in start["properties"]
-        decision = tools["resume_run"].input_schema["properties"]["decision"]
-        assert decision["enum"] == ["approve", "revise", "reject"]
+        resume = tools["resume_run"].input_schema
+        assert resume["required"] == ["project"]  # a decision, or a target when that is asked
+        decision = resume["properties"]["decision"]
+        choices = [option.get("enum") for option in decision.get("anyOf", [decision])]
+        assert ["approve", "revise", "reject"] in choices
+        assert "target" in resume["properties"]
         assert tools["start_run"].description and "approval" in tools["start_run"].description
 
     serve(tmp_path, client)
@@ -169,6 +174,41 @@ def test_start_with_the_check_run_shows_test_metrics_beside_the_baseline(tmp_pat
         final = result.structured_content
         assert final["stage"] == "rejected" and final["reason"] == "wrong population"
         assert "wrong population" in text_of(result)
+
+    serve(tmp_path, client)
+
+
+@pytest.mark.slow
+def test_a_goal_fitting_two_columns_is_asked_with_its_candidates_and_the_choice_continues(
+    tmp_path,
+):
+    two_targets_upstream(tmp_path)
+
+    async def client(session):
+        result = await call(session, "start_run", data_dir="output/loans/data", validate=False)
+        assert not result.is_error, text_of(result)
+        asked = result.structured_content
+        assert asked["stage"] == "waiting" and asked["waiting_for"] == "target"
+        assert [c["column"] for c in asked["candidates"]] == ["default_30d", "default_90d"]
+        text = text_of(result)  # what a chat agent relays: the question, numbered, how to answer
+        assert text.startswith("The goal 'predict default' leaves 2 columns plausible")
+        assert "1. default_30d (matched from the goal's words)" in text
+        assert "target=" in text and "--target COLUMN" in text
+
+        wrong = await call(session, "resume_run", project="loans", decision="approve")
+        assert wrong.is_error and "waiting for a target choice" in text_of(wrong)
+        status = await call(session, "run_status", project="loans")
+        assert "waiting for a target choice" in text_of(status)
+        refused = await call(session, "resume_run", project="loans", target="the late one")
+        assert refused.is_error and "neither a candidate" in text_of(refused)
+
+        result = await call(session, "resume_run", project="loans", target="2")
+        assert not result.is_error, text_of(result)
+        design = result.structured_content
+        assert design["waiting_for"] == "approval" and design["summary"]["target"] == "default_90d"
+        assert "Approve before handing off to MLOps" in text_of(result)
+        spec = await call(session, "read_deliverable", project="loans", name="feature-spec.md")
+        assert "chosen by the person among the candidates" in text_of(spec)
 
     serve(tmp_path, client)
 

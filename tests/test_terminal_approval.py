@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import select
 import subprocess
 import sys
 import time
 
 from conftest import EXAMPLES, copy_upstream
+from upstream_builders import two_targets_upstream
 
 
 def read_until(fd: int, needle: str, timeout: float = 120) -> str:
@@ -128,3 +130,36 @@ def test_enter_alone_does_not_approve_and_ctrl_d_pauses(tmp_path):
     assert code == 0, transcript
     assert "ML design approved" not in transcript
     assert "No answer; the run is paused" in transcript and "resume" in transcript
+
+
+TARGET_PROMPT = "Which column should the model predict?"
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\r")
+
+
+def test_terminal_user_picks_the_target_from_a_numbered_list(tmp_path):
+    # Column names come from the data: markup in them is shown as typed, never applied.
+    names = ("[red]default[/red]_30d", "[red]default[/red]_90d")
+    data_dir = two_targets_upstream(tmp_path, names=names)
+    code, transcript = run_in_terminal(
+        ["run", str(data_dir), "--no-validate"],
+        [(TARGET_PROMPT, "7"), (TARGET_PROMPT, "2"), ("Your decision", "reject not today")],
+    )
+    assert code == 0, transcript
+    transcript = ANSI.sub("", transcript)
+    assert "leaves 2 columns plausible as the target" in transcript
+    for number, name in enumerate(names, 1):  # numbered, each with its reason
+        assert re.search(rf"{number}\.\s+{re.escape(name)}\s+matched from the goal", transcript)
+    assert "There is no choice 7: answer a number (1-2)." in transcript
+    assert "Target chosen: `[red]default[/red]_90d`" in transcript
+    assert "ML design rejected; nothing was handed off. Reason: not today" in transcript
+    spec = (data_dir.parent / "ml" / "feature-spec.md").read_text()
+    assert "chosen by the person among the candidates" in spec
+    assert "**Column:** `[red]default[/red]_90d`" in spec
+
+
+def test_ctrl_d_at_the_target_question_pauses_and_says_how_to_answer(tmp_path):
+    data_dir = two_targets_upstream(tmp_path)
+    code, transcript = run_in_terminal(["run", str(data_dir)], [(TARGET_PROMPT, "\x04")])
+    assert code == 0, transcript
+    assert "No answer; the run is paused" in transcript and "--target COLUMN" in transcript
+    assert not (data_dir.parent / "ml" / "feature-spec.md").exists()

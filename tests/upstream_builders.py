@@ -115,3 +115,30 @@ def wide_upstream(root: Path, columns: int) -> Path:
         root / "output" / f"wide-{columns}" / "data", None,
         goal="predict whether a customer churns (`churned`)", profile=wide_profile(columns),
     )  # fmt: skip
+
+
+def loan_frame(
+    n: int = 400, seed: int = 0, names: tuple[str, str] = ("default_30d", "default_90d")
+) -> pd.DataFrame:
+    """Loans with two default flags, 30 and 90 days late: "predict default" fits both."""
+    rng = np.random.default_rng(seed)
+    income = rng.gamma(4.0, 12_000.0, n).round(0)
+    amount = rng.gamma(3.0, 4_000.0, n).round(0)
+    grade = rng.choice(["A", "B", "C", "D"], n, p=[0.3, 0.3, 0.25, 0.15])
+    logit = -1.2 + 2.5 * amount / income + (grade == "D") * 0.8
+    late_30 = rng.random(n) < 1 / (1 + np.exp(-logit))
+    late_90 = late_30 & (rng.random(n) < 0.6)
+    return pd.DataFrame(
+        {"loan_id": [f"L{i:05d}" for i in range(n)], "income": income, "amount": amount,
+         "grade": grade, names[0]: np.where(late_30, "yes", "no"),
+         names[1]: np.where(late_90, "yes", "no")}
+    )  # fmt: skip
+
+
+def two_targets_upstream(
+    root: Path, slug: str = "loans", names: tuple[str, str] = ("default_30d", "default_90d")
+) -> Path:
+    """output/<slug>/data whose goal, "predict default", leaves two columns plausible as the
+    target (`names`): a person must say which."""
+    frame = loan_frame(names=names)
+    return write_upstream(root / "output" / slug / "data", frame, goal="predict default")

@@ -58,6 +58,7 @@ class PlanRequest:
     slug: str
     goal_text: str | None = None
     target: str | None = None
+    target_reason: str | None = None  # how `target` was chosen, when not with --target
     tracker: str = "none"
     framework: str = "sklearn"
     seed: int = 42
@@ -90,6 +91,8 @@ def plan_feature_spec(
         target_counts=evidence.target_counts,
         facts=evidence.table,
     )
+    if request.target_reason and request.chosen_target == request.target == goal.target:
+        goal.target_reason = request.target_reason  # e.g. a person chose among the candidates
     review_notes = list(request.reviewer_notes)
     apply_metric_override(goal, request.overrides, review_notes)
     structure = read_structure(
