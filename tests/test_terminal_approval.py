@@ -138,7 +138,7 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\r")
 
 def test_terminal_user_picks_the_target_from_a_numbered_list(tmp_path):
     # Column names come from the data: markup in them is shown as typed, never applied.
-    names = ("[red]default[/red]_30d", "[red]default[/red]_90d")
+    names = ("default_[b]30d[/b]", "default_[b]90d[/b]")
     data_dir = two_targets_upstream(tmp_path, names=names)
     code, transcript = run_in_terminal(
         ["run", str(data_dir), "--no-validate"],
@@ -148,13 +148,13 @@ def test_terminal_user_picks_the_target_from_a_numbered_list(tmp_path):
     transcript = ANSI.sub("", transcript)
     assert "leaves 2 columns plausible as the target" in transcript
     for number, name in enumerate(names, 1):  # numbered, each with its reason
-        assert re.search(rf"{number}\.\s+{re.escape(name)}\s+matched from the goal", transcript)
+        assert re.search(rf"{number}\.\s+{re.escape(name)}\s+its name reads the goal's words", transcript)
     assert "There is no choice 7: answer a number (1-2)." in transcript
-    assert "Target chosen: `[red]default[/red]_90d`" in transcript
+    assert "Target chosen: `default_[b]90d[/b]`" in transcript
     assert "ML design rejected; nothing was handed off. Reason: not today" in transcript
     spec = (data_dir.parent / "ml" / "feature-spec.md").read_text()
     assert "chosen by the person among the candidates" in spec
-    assert "**Column:** `[red]default[/red]_90d`" in spec
+    assert "**Column:** `default_[b]90d[/b]`" in spec
 
 
 def test_ctrl_d_at_the_target_question_pauses_and_says_how_to_answer(tmp_path):
