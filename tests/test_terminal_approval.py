@@ -148,7 +148,8 @@ def test_terminal_user_picks_the_target_from_a_numbered_list(tmp_path):
     transcript = ANSI.sub("", transcript)
     assert "leaves 2 columns plausible as the target" in transcript
     for number, name in enumerate(names, 1):  # numbered, each with its reason
-        assert re.search(rf"{number}\.\s+{re.escape(name)}\s+its name reads the goal's words", transcript)
+        reads = rf"{number}\.\s+{re.escape(name)}\s+its name reads the goal's words"
+        assert re.search(reads, transcript)
     assert "There is no choice 7: answer a number (1-2)." in transcript
     assert "Target chosen: `default_[b]90d[/b]`" in transcript
     assert "ML design rejected; nothing was handed off. Reason: not today" in transcript
