@@ -288,8 +288,8 @@ def test_the_chat_asks_which_column_to_predict_and_a_number_answers(tmp_path):
     chat.at(IDLE, "/ml_engineer output/loans/data")
     asked = chat.at(ANSWER, "the late one")
     assert "leaves 2 columns plausible as the target. Which one should the model predict?" in asked
-    assert re.search(r"1\.\s+default_30d\s+matched from the goal's words", asked)
-    assert re.search(r"2\.\s+default_90d\s+matched from the goal's words", asked)
+    assert re.search(r"1\.\s+default_30d\s+its name reads the goal's words", asked)
+    assert re.search(r"2\.\s+default_90d\s+its name reads the goal's words", asked)
     assert "Answer with a candidate's number" in asked
     again = chat.at(ANSWER, "/pause")
     assert "'the late one' is neither a candidate nor a column of the profile" in again

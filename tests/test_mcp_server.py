@@ -192,7 +192,7 @@ def test_a_goal_fitting_two_columns_is_asked_with_its_candidates_and_the_choice_
         assert [c["column"] for c in asked["candidates"]] == ["default_30d", "default_90d"]
         text = text_of(result)  # what a chat agent relays: the question, numbered, how to answer
         assert text.startswith("The goal 'predict default' leaves 2 columns plausible")
-        assert "1. default_30d (matched from the goal's words)" in text
+        assert "1. default_30d (its name reads the goal's words 'default')" in text
         assert "target=" in text and "--target COLUMN" in text
 
         wrong = await call(session, "resume_run", project="loans", decision="approve")

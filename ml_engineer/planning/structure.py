@@ -47,6 +47,13 @@ _CODE_ENDINGS = ("id", "num", "no", "nr", "code", "cod", "key", "idx")
 # `id`, `key` as a name's first or last word: `customer_id`, `id_card`; not `body_mass_index`.
 ID_WORDS = frozenset({"id", "ids", "uuid", "guid", "key", "pk", "identifier", "idx", "rownum"})
 _NAME_WORDS = frozenset({"name", "names", "title", "surname", "firstname", "lastname", "fullname"})
+PLACE_WORDS = frozenset(
+    """
+    state states county counties country countries district districts commune communes
+    municipality city cities town towns village province prefecture canton ward region regions
+    zip zipcode postcode fips
+    """.split()
+)
 # Parts of a stem before a glued `id` that name an entity: `schid`, `custid`, `hhid`.
 _ID_PREFIXES = (
     "sch", "cust", "hh", "pers", "user", "emp", "prod", "ord", "acct", "pat", "fam", "dist",
@@ -213,7 +220,10 @@ def entity_reason(
     code = _code_name(col.name)
     if code and _whole_numbers(col, facts):
         return f"entity: a code (its name ends in '{code}') whose {repeats}"
-    if set(words) & _NAME_WORDS and col.kind in (ColumnKind.categorical, ColumnKind.text):
+    # A person's or an organisation's name repeats for its rows (`customer_name`); a place's
+    # name (`city_name`) describes where the row is, as a category.
+    textual = col.kind in (ColumnKind.categorical, ColumnKind.text)
+    if set(words) & _NAME_WORDS and textual and not set(words) & PLACE_WORDS:
         return f"entity: a name shared by {per:.1f} rows on average ({count} names)"
     return None
 
