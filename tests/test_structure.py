@@ -154,3 +154,18 @@ def test_weekly_dates_give_a_forecast_a_season_of_52():
     frame = pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "co2": np.linspace(300, 330, 300)})
     spec = plan(frame, "co2", goal="forecast next week's co2")
     assert spec.goal.time_column == "date" and spec.goal.season == 52
+
+
+def test_an_llm_agent_may_not_shuffle_a_panel_but_a_person_may_choose_for_it():
+    from ml_engineer.models.proposals import FeatureProposal
+    from ml_engineer.planning.feature_checks import review_feature_proposal
+
+    frame = panel()
+    profile, evidence = profiled(frame)
+    spec = plan(frame, "mrall")
+    review = review_feature_proposal(
+        FeatureProposal(split_strategy="random", split_reason="more data in training"),
+        profile, AnalystNotes(), spec,
+    )  # fmt: skip
+    assert any("a random split is refused" in p and "panel" in p for p in review.problems)
+    assert review.accepted.split_strategy is None  # the planner's grouped split stands

@@ -84,7 +84,7 @@ def review_feature_proposal(
     if proposal.split_strategy is not None:
         problem = split_problem(
             proposal.split_strategy, proposal.split_column, profile, task, target
-        )
+        ) or _unshuffled(proposal.split_strategy, planned)
         if problem:
             problems.append(problem)
             accepted.split_strategy = accepted.split_column = None
@@ -150,6 +150,17 @@ def _column_problem(
     if not choice.keep and choice.treatment is not None:
         return f"{choice.column!r} is excluded, so it takes no treatment; drop the treatment."
     return None
+
+
+def _unshuffled(strategy: str, planned: FeatureSpec) -> str | None:
+    """A model may not shuffle rows the planner keeps apart: entities that repeat, or time."""
+    if planned.split.strategy not in ("group", "time") or strategy in ("group", "time"):
+        return None
+    return (
+        f"a {strategy} split is refused: the planner splits by {planned.split.strategy} because "
+        f"{planned.split.reason.split(':')[0]}; shuffling would put the same entities or the "
+        "future in training and test. Keep the planner's split (a person may change it)."
+    )
 
 
 def split_problem(
