@@ -66,6 +66,8 @@ def target_of(profile, goal, notes=None) -> str:
         ("predict the number of contacts with a medical doctor", ["mdu", "lc", "idp"], "mdu"),
         # the median value
         ("predict the median value of homes", ["mv", "crim", "rm"], "mv"),
+        # a name read whole beats one with a letter left unread: ln + hr, not ln + w(g)
+        ("predict the log of hours worked", ["lnhr", "lnwg", "kids"], "lnhr"),
         # camelCase and glued names
         ("predict the monthly sales", ["BJsales", "promo"], "BJsales"),
     ],
@@ -158,3 +160,13 @@ def test_a_single_series_has_one_possible_target():
     profile = table(num("time", 84, 1960, 1980.75), num("JohnsonJohnson", 80, 0.44, 16.2), rows=84)
     goal = decide_goal(profile, AnalystNotes(), goal_text="forecast next quarter's earnings")
     assert goal.target == "JohnsonJohnson" and goal.time_column == "time" and goal.season == 4
+
+
+def test_terse_codes_that_each_read_the_goal_are_all_offered():
+    # "office physician" in `ofp`; `ofnp` and `opnp` also read "number" into their "n" (non).
+    profile = table(num("ofp"), num("ofnp"), num("opp"), num("opnp"), num("age"))
+    with pytest.raises(TargetUnclear) as asked:
+        decide_goal(
+            profile, AnalystNotes(), goal_text="predict the number of physician office visits"
+        )
+    assert {"ofp", "ofnp", "opnp"} <= {c["column"] for c in asked.value.candidates}

@@ -30,6 +30,7 @@ from ml_engineer.planning.names import is_generic, stem, tokens
 MARKERS = frozenset({"is", "has", "flag", "ind", "num", "n", "no", "nb", "y", "yn", "cnt", "tot"})
 # A few synonyms that column names use for everyday goal words (by stem, both ways).
 _SYNONYMS = [
+    {"log", "ln", "lg"},
     {"exam", "test"},
     {"wage", "salari", "pay"},
     {"earn", "wage", "incom"},
@@ -89,11 +90,13 @@ class NameMatch:
     @property
     def plausible(self) -> bool:
         """Whether the name reads as the goal's topic: a topic word, most of the name
-        explained, and either strong pieces or a name of initials (`lfp`, `lw`)."""
+        explained, and either strong pieces or a name of initials and short cuts."""
         if not self.topic_words or self.coverage < 0.5:
             return False
-        initials = all(p.how == "initial" for p in self.pieces)
-        if initials:  # `lfp`, `lw`; `mdu` ("medical doctor use") leaves one letter unread
+        # Names of initials and two-letter cuts: `lfp`, `lw`, `ofp` ("office physician");
+        # `mdu` ("medical doctor use") leaves one letter unread.
+        short = [p for p in self.pieces if p.how != "number"]
+        if short and all(len(p.text) <= 2 for p in short):
             return len(self.pieces) >= 2 and self.coverage >= 0.6
         return self.strength >= 0.4
 

@@ -108,14 +108,17 @@ def choose_target(
         # A yes/no goal: `low` (0/1) over the birth weight `bwt` that its words also name.
         fitting = {c.name for c in pool if _fits(c, "binary")}
         matches = [m for m in matches if m.column in fitting] or matches
-    leaders = _undominated(matches, head_word(sentence))
+    leaders = _undominated(matches, head_word(sentence), tokens(sentence))
     if len(leaders) == 1:
         best = leaders[0]
         agrees = " (the analyst's documents agree)" if notes.target_hint == best.column else ""
         others = [_candidate(m) for m in sorted(matches, key=_rank, reverse=True) if m is not best]
         return TargetChoice(best.column, f"matched from {best.describe()}{agrees}", others)
     if leaders:
+        # Every plausible reading is offered, the undominated first: terse codes (`ofp`,
+        # `ofnp`, `opp`) can each be what the goal meant.
         ranked = sorted(leaders, key=_rank, reverse=True)
+        ranked += sorted((m for m in matches if m not in leaders), key=_rank, reverse=True)
         raise _unclear(sentence, [_candidate(m) for m in ranked], profile, several=True)
     # A panel's entity and the time axis organise the rows; they are not what a goal asks
     # about unless it names them.
@@ -202,10 +205,12 @@ def _rank(m: NameMatch) -> tuple[float, int]:
     return (m.strength * (1 + 0.25 * len(m.words)), len(m.words))
 
 
-def _undominated(matches: list[NameMatch], head: str | None) -> list[NameMatch]:
-    """The matches no other one beats: more of the goal's words on as much of its name, the
-    goal's head word where the other lacks it ("house prices": `SalePrice`, not `house_age`),
-    or the same words on a clearly better reading."""
+def _undominated(
+    matches: list[NameMatch], head: str | None, sentence_words: list[str]
+) -> list[NameMatch]:
+    """The matches no other one beats: the goal's head word where the other lacks it ("house
+    prices": `SalePrice`, not `house_age`), more of the goal's words on as much of its name, or
+    the same words on a clearly better reading."""
 
     def beats(a: NameMatch, b: NameMatch) -> bool:
         # The head word first: "a county's crime rate" is about crime (`crmrte`), whatever else
@@ -213,12 +218,42 @@ def _undominated(matches: list[NameMatch], head: str | None) -> list[NameMatch]:
         if head and (head in a.words) != (head in b.words):
             return head in a.words and a.coverage >= b.coverage - 0.1
         if a.words > b.words and a.coverage >= b.coverage - 0.1:
+            return _extra_words_fit(a, b, sentence_words)
+        if b.words > a.words:
+            return False
+        # A name read whole beats one with letters left unread (`lnhr`, "log hours", over
+        # `lnwg`, whose "g" nothing explains); a name the goal spells out beats one pieced
+        # together from scattered initials ("(ui: yes/no) ... rank workers": `ui`, not `rr`).
+        if a.coverage == 1.0 and b.coverage <= 0.8 and a.strength >= b.strength:
             return True
-        # A name the goal spells out beats one pieced together from initials of scattered
-        # words: "(ui: yes/no) ... rank workers" is about `ui`, not `yrdispl` or `rr`.
         return a.coverage >= b.coverage and a.strength >= 1.3 * b.strength
 
     return [b for b in matches if not any(beats(a, b) for a in matches if a is not b)]
+
+
+def _extra_words_fit(a: NameMatch, b: NameMatch, sentence_words: list[str]) -> bool:
+    """Whether the words `a` reads beyond `b`'s make it the better reading: a topic word does;
+    a generic one only where the goal writes it right beside a shared word, in the name's order
+    ("total sales": `t` + `sales`; not `ofnp`'s "n" for the "number of physician ...": its "n"
+    is "non")."""
+    extra = a.words - b.words
+    if any(not is_generic(w) for w in extra):
+        return True
+    at = {}
+    for i, word in enumerate(sentence_words):
+        at.setdefault(word, i)
+    pieces = a.pieces
+    for i, piece in enumerate(pieces):
+        if piece.word not in extra:
+            continue
+        after = pieces[i + 1].word if i + 1 < len(pieces) else None
+        before = pieces[i - 1].word if i > 0 else None
+        fits = (after in b.words and at.get(after) == at.get(piece.word, -9) + 1) or (
+            before in b.words and at.get(piece.word) == at.get(before, -9) + 1
+        )
+        if not fits:
+            return False
+    return True
 
 
 def _candidate(m: NameMatch) -> TargetCandidate:
