@@ -96,7 +96,7 @@ class NameMatch:
         # Names of initials and two-letter cuts: `lfp`, `lw`, `ofp` ("office physician");
         # `mdu` ("medical doctor use") leaves one letter unread.
         short = [p for p in self.pieces if p.how != "number"]
-        if short and all(len(p.text) <= 2 for p in short):
+        if short and all(_starts_word(p) for p in short):
             return len(self.pieces) >= 2 and self.coverage >= 0.6
         return self.strength >= 0.4
 
@@ -109,6 +109,11 @@ class NameMatch:
             return f"the goal's words {words}"
         how = ", ".join(f"{p.text!r}: {_HOW[p.how]} {p.word!r}" for p in spelled)
         return f"the goal's words {words} ({how})"
+
+
+def _starts_word(piece: Piece) -> bool:
+    """An initial, or a word's first two letters (`of` for office; not `ta` for total)."""
+    return len(piece.text) == 1 or (len(piece.text) == 2 and piece.word.startswith(piece.text))
 
 
 def match_name(column: str, words: list[str]) -> NameMatch:
