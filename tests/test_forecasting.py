@@ -71,7 +71,8 @@ def test_the_plan_names_the_series_and_the_past_it_adds(forecast_run):
     config = yaml.safe_load((ml_dir / "experiment-config.yaml").read_text())
     assert config["data"]["split"]["strategy"] == "time"
     assert config["data"]["forecast"] == {
-        "time_column": "order_month", "series": ["region"], "lags": [1, 2, 3], "rolling": [3],
+        "time_column": "order_month", "time_parts": [], "series": ["region"], "season": None,
+        "predict": "change", "lags": [1, 2, 3], "rolling": [3],
     }  # fmt: skip
     spec = " ".join((ml_dir / "feature-spec.md").read_text().split())
     assert "rows of each `region` are ordered by `order_month`" in spec
