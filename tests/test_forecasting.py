@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from script_fixtures import in_fresh_process, make_config, train
+from script_fixtures import in_fresh_process, make_config, run_script, train, write_project
 from upstream_builders import sales_frame, write_upstream
 
 from ml_engineer.models import ForecastSection
@@ -282,3 +282,30 @@ def test_time_parts_sort_as_time_and_gaps_take_the_value_before(forecast_run):
     weekly = pd.DataFrame({"week": range(6), "co2": [1.0, 2.0, None, None, 5.0, 6.0]})
     made, _, last = script.add_target_history(weekly, "co2", {"time_column": "week", "lags": [1]})
     assert made[last].tolist()[1:] == [1.0, 2.0, 2.0, 2.0, 5.0]  # a gap: the value known before
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        ({"season": 1}, "data.forecast.season 1: use a whole number of periods of 2 or more"),
+        ({"season": "weekly"}, "data.forecast.season 'weekly'"),
+        ({"predict": "levels"}, "data.forecast.predict 'levels': use change or level"),
+        ({"target_transform": "log1p"}, "model.target_transform does not fit"),
+    ],
+)
+def test_a_forecast_config_mistake_is_one_line(tmp_path, edit, said):
+    frame = trending_sales(40)
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    config = make_config(
+        target="sales", task="regression", primary="rmse", features={"datetime": ["month"]},
+        model_type="ridge", split={"strategy": "time", "time_column": "month"},
+    )  # fmt: skip
+    config.data.forecast = ForecastSection(time_column="month")
+    config.model.target_transform = edit.pop("target_transform", None)
+    script = write_project(tmp_path, config)
+    text = yaml.safe_load((tmp_path / "experiment-config.yaml").read_text())
+    text["data"]["forecast"].update(edit)  # what a hand edit could write
+    (tmp_path / "experiment-config.yaml").write_text(yaml.safe_dump(text))
+    process = run_script(script)
+    assert process.returncode == 2 and "Traceback" not in process.stderr
+    assert process.stderr.startswith(f"error: {said}"), process.stderr

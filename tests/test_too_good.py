@@ -94,6 +94,14 @@ def test_one_input_that_is_most_of_the_model_trips_without_a_perfect_score():
     assert verdict.columns == ["lower"] and verdict.scores == {}
 
 
+def test_an_honest_single_driver_of_a_noisy_outcome_passes():
+    # Churn driven by tenure alone: tenure is the whole model, but a middling one (AUC 0.75).
+    metrics = check_run(
+        "roc_auc", {"roc_auc": 0.75}, {"roc_auc": 0.5}, {"tenure": 0.26, "plan": 0.004}
+    )
+    assert too_good(metrics) is None
+
+
 def test_a_forecast_the_last_value_already_explains_is_known_easy():
     # co2: R^2 0.991, the last value alone 0.983; the series' own past carries the model.
     metrics = check_run(
