@@ -14,9 +14,11 @@ from pydantic import BaseModel, Field
 from ml_engineer.agents.usage import NodeUsage
 from ml_engineer.graphs.messages import question_message
 from ml_engineer.graphs.state import Context, MLEngineerState
+from ml_engineer.group_lines import group_lines
 from ml_engineer.models import ExperimentConfig, FeatureSpec
 from ml_engineer.models.revision import Revision
 from ml_engineer.planning.experiment import tracker_warning
+from ml_engineer.too_good import TooGood, too_good
 from ml_engineer.validation import ValidationResult
 
 QUESTION = "ML design complete. Approve before handing off to MLOps for deploy and monitor."
@@ -69,6 +71,17 @@ class ApprovalSummary(BaseModel):
         description="The inputs that matter most: how much the primary metric fell on test "
         "when each was shuffled (permutation importance of the check run).",
     )
+    too_good: TooGood | None = Field(
+        None,
+        description="Set when the check run looks too good to be true (a near-perfect score, "
+        "or one input that is most of the model): the warning names the columns, and --yes "
+        "does not approve.",
+    )
+    groups: list[str] = Field(
+        default_factory=list,
+        description="Per protected attribute, the check run's test results per group: the "
+        "primary metric and the predictions beside the truth, with each group's rows.",
+    )
     stderr_tail: str | None = None
     risks: list[str] = Field(default_factory=list)
     paths: dict[str, str]
@@ -98,6 +111,8 @@ def needs_a_person(summary: dict) -> str | None:
         return f"the check run of the training script {summary['validation']}"
     if status == "passed" and summary.get("beats_baseline") is False:
         return "the model does not beat the naive baseline on the held-out test part"
+    if isinstance(summary.get("too_good"), dict):
+        return summary["too_good"].get("reason") or "the check run looks too good to be true"
     if summary.get("target_by_agent"):
         return "the LLM agent changed what the model predicts, which a person should confirm"
     return None
@@ -142,6 +157,8 @@ def build_summary(state: MLEngineerState, context: Context | None = None) -> App
         baseline_test=(metrics.get("baseline") or {}).get("test"),
         search=_search_line(metrics.get("search"), metrics.get("primary_metric")),
         top_inputs=_top_inputs(metrics.get("importances"), metrics.get("lower_is_better")),
+        too_good=too_good(metrics) if result.status == "passed" else None,
+        groups=group_lines(metrics.get("groups")),
         stderr_tail=result.stderr_tail,
         risks=[*spec.risks, *filter(None, [tracker_warning(config.logging.tracker)])],
         paths=dict(state.get("written", {})),
@@ -222,11 +239,13 @@ def _cost(records: list[dict], context: Context | None) -> float | None:
 
 
 def approval_request(summary: ApprovalSummary) -> ApprovalRequest:
+    warning = f"\nToo good to be true? {summary.too_good.warning}" if summary.too_good else ""
+    groups = "".join(f"\nPer group, {line}" for line in summary.groups)
     description = (
         f"{QUESTION}\n\n{summary.task} on `{summary.target}`, {summary.primary_metric}, "
         f"{summary.split}; model {summary.model}; {len(summary.kept_columns)} columns kept, "
         f"{len(summary.excluded_columns)} excluded.\nData: {summary.dataset or 'none found'}.\n"
-        f"{summary.validation}\n\n"
+        f"{summary.validation}{warning}{groups}\n\n"
         "approve: hand off to MLOps. respond / edit: revise with feedback, e.g. 'drop "
         "customer_id and optimise F1'. reject: stop with a reason."
     )

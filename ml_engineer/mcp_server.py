@@ -537,6 +537,9 @@ def _question_text(summary: dict, thread_id: str, answer: str) -> str:
             f"Test metrics: model {summary['metrics_test']} vs naive baseline "
             f"{summary.get('baseline_test')}"
         )
+    if isinstance(summary.get("too_good"), dict):
+        lines.append(f"Too good to be true? {summary['too_good'].get('warning')}")
+    lines += [f"Per group, {line}" for line in summary.get("groups") or []]
     lines += [f"Risk: {risk}" for risk in summary.get("risks", [])]
     if summary.get("last_feedback_acted"):
         lines.append("Last feedback acted on: " + "; ".join(summary["last_feedback_acted"]))

@@ -75,6 +75,10 @@ def show_summary(summary: dict) -> None:
         table.add_row("model search", escape(summary["search"]))
     if summary.get("top_inputs"):
         table.add_row("top inputs", escape("; ".join(summary["top_inputs"])))
+    if isinstance(summary.get("too_good"), dict):  # --yes did not approve: say why, loudly
+        table.add_row("[bold red]too good?[/]", f"[red]{escape(summary['too_good']['warning'])}[/]")
+    for line in summary.get("groups") or []:
+        table.add_row("per group", escape(line))
     for risk in summary.get("risks", []):
         table.add_row("risk", escape(risk))
     if summary.get("revision"):

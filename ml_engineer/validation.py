@@ -59,9 +59,25 @@ class ValidationResult(BaseModel):
         )
         return (
             f"Validation: the script ran{sample} in {self.seconds:.1f} s; test {name} "
-            f"{_fmt(model)} vs naive baseline {_fmt(baseline)}: the model {verdict} the baseline."
-            + self._search_words()
+            f"{_fmt(model)} vs naive baseline {_fmt(baseline)}{self._baseline_words()}: the "
+            f"model {verdict} the baseline." + self._search_words()
         )
+
+    def _baseline_words(self) -> str:
+        """` (the last value, better than the value 52 periods back at 1.881)`: which naive
+        baseline was the bar, when the script says (a forecast faces two)."""
+        metrics = self.metrics or {}
+        bar = metrics.get("baseline_label")
+        if not isinstance(bar, str):
+            return ""
+        others = []
+        baselines = (metrics.get("forecast") or {}).get("baselines")
+        for name, scores in (baselines if isinstance(baselines, dict) else {}).items():
+            test = scores.get("test") if isinstance(scores, dict) else None
+            value = test.get(metrics.get("primary_metric")) if isinstance(test, dict) else None
+            if name != bar and isinstance(value, int | float):
+                others.append(f"{name} at {_fmt(value)}")
+        return f" ({bar}" + (f", better than {' and '.join(others)}" if others else "") + ")"
 
     def what_happened(self) -> str:
         """How the run ended, as words after "the script": "timed out (no result within 600 s)"."""

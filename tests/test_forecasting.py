@@ -14,7 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from script_fixtures import in_fresh_process, make_config, run_script, train, write_project
 from upstream_builders import sales_frame, write_upstream
+
+from ml_engineer.models import ForecastSection
 
 PROFILE_MD = """# Profile: monthly sales
 
@@ -154,3 +157,157 @@ def test_a_history_column_that_already_exists_is_refused_in_one_line(forecast_ru
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "sales_lag_1" in proc.stderr and "already exist" in proc.stderr
     assert not Path(tmp_path / "out" / "metrics.json").exists()
+
+
+# --- forecasts run for real from hand-built configs: change, seasons, finer time parts ----------
+
+
+def trending_sales(months: int = 120, seed: int = 0) -> pd.DataFrame:
+    """One series that climbs 2 a month, with persistent noise: its newest months are levels
+    the training rows never reached."""
+    rng = np.random.default_rng(seed)
+    noise = np.zeros(months)
+    for t in range(1, months):
+        noise[t] = 0.6 * noise[t - 1] + rng.normal(0, 2)
+    dates = pd.date_range("2015-01-01", periods=months, freq="MS").strftime("%Y-%m-%d")
+    return pd.DataFrame({"month": dates, "sales": (100 + 2.0 * np.arange(months) + noise).round(2)})
+
+
+def seasonal_visitors(months: int = 96, seed: int = 0) -> pd.DataFrame:
+    """Two stores whose visitors follow the calendar (a 12-month cycle), rows in no order."""
+    rng = np.random.default_rng(seed)
+    rows = [
+        {"month": (pd.Timestamp("2015-01-01") + pd.DateOffset(months=t)).strftime("%Y-%m-%d"),
+         "store": store,
+         "visitors": round(base + 20 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 1.5), 2)}
+        for store, base in (("a", 50), ("b", 80)) for t in range(months)
+    ]  # fmt: skip
+    return pd.DataFrame(rows).sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+def run_forecast(folder: Path, frame: pd.DataFrame, target: str, forecast: ForecastSection,
+                 features: dict[str, list[str]]):  # fmt: skip
+    """The generated script on `frame`, a time split on the forecast's time columns."""
+    folder.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(folder / "data.csv", index=False)
+    split = {"strategy": "time", "time_column": forecast.time_column,
+             "time_parts": forecast.time_parts}  # fmt: skip
+    config = make_config(
+        target=target, task="regression", primary="rmse", secondary=["mae"], features=features,
+        model_type="hist_gradient_boosting", split=split,
+    )  # fmt: skip
+    config.data.forecast = forecast
+    return train(folder, config)
+
+
+def test_a_trending_series_is_forecast_as_a_change_from_the_last_value(tmp_path):
+    frame = trending_sales()
+    dates = {"datetime": ["month"]}
+    change = run_forecast(
+        tmp_path / "change", frame, "sales", ForecastSection(time_column="month"), dates
+    )
+    level = run_forecast(
+        tmp_path / "level", frame, "sales", ForecastSection(time_column="month", predict="level"),
+        dates,
+    )  # fmt: skip
+    model = change.metrics["model"]["test"]["rmse"]
+    last = change.metrics["baseline"]["test"]["rmse"]
+    assert change.metrics["forecast"]["predict"] == "change from the last value"
+    assert change.metrics["beats_baseline"] and model < last, (model, last)
+    # Trees on the level cannot reach values above those they were trained on.
+    assert level.metrics["model"]["test"]["rmse"] > 5 * model
+
+    # model.joblib still takes the raw columns with the target's past, and predicts the level.
+    code = """
+import sys, joblib, pandas as pd
+script_dir, model_path, data_path, target = sys.argv[1:5]
+sys.path.insert(0, script_dir)
+import training_script
+frame = pd.read_csv(data_path)
+cfg = {"time_column": "month"}
+made, history, _ = training_script.add_target_history(frame, target, cfg)
+predicted = joblib.load(model_path).predict(made.drop(columns=[target]).tail(12))
+print(abs(predicted - made[target].tail(12).to_numpy()).mean())
+"""
+    error = float(in_fresh_process(change, code, tmp_path / "change" / "data.csv", "sales"))
+    assert error < 5  # levels near 330, not changes near 2
+
+
+def test_a_seasonal_series_faces_the_value_one_season_back_too(tmp_path):
+    run = run_forecast(
+        tmp_path, seasonal_visitors(), "visitors",
+        ForecastSection(time_column="month", series=["store"], season=12),
+        {"datetime": ["month"], "categorical": ["store"]},
+    )  # fmt: skip
+    metrics = run.metrics
+    baselines = {name: scores["test"]["rmse"] for name, scores in
+                 metrics["forecast"]["baselines"].items()}  # fmt: skip
+    assert set(baselines) == {"the last value", "the value 12 periods back"}
+    assert baselines["the value 12 periods back"] < baselines["the last value"] / 2
+    assert metrics["forecast"]["bar"] == metrics["baseline_label"] == "the value 12 periods back"
+    assert metrics["baseline"]["test"]["rmse"] == baselines["the value 12 periods back"]
+    model = metrics["model"]["test"]["rmse"]
+    # Beating the last value is not enough: the bar is the better of the two.
+    assert model < baselines["the last value"]
+    assert metrics["beats_baseline"] == (model < baselines["the value 12 periods back"])
+    assert "visitors_lag_12" in metrics["forecast"]["history"]
+    assert "(the value 12 periods back, better than the last value at" in run.process.stdout
+
+
+def test_a_year_and_its_quarter_order_the_rows(tmp_path):
+    # The value is the quarter's number: in time order, each value is the last one plus 1.
+    rows = [{"year": year, "quarter": f"Q{quarter}", "region": region,
+             "orders": (year - 2000) * 4 + quarter + offset}
+            for year in range(2000, 2015) for quarter in range(1, 5)
+            for region, offset in (("north", 0.0), ("south", 100.0))]  # fmt: skip
+    frame = pd.DataFrame(rows).sample(frac=1.0, random_state=0).reset_index(drop=True)
+    run = run_forecast(
+        tmp_path, frame, "orders",
+        ForecastSection(time_column="year", time_parts=["quarter"], series=["region"]),
+        {"numeric": ["year"], "categorical": ["region"]},
+    )  # fmt: skip
+    last_value = run.metrics["forecast"]["baselines"]["the last value"]["test"]
+    assert last_value["mae"] == pytest.approx(1.0)  # quarters in any other order: larger steps
+
+
+def test_time_parts_sort_as_time_and_gaps_take_the_value_before(forecast_run):
+    _, ml_dir, _ = forecast_run
+    spec = importlib.util.spec_from_file_location("forecast_script", ml_dir / "training_script.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    periods = pd.DataFrame({"year": [2021, 2020, 2020, 2021, 2020],
+                            "month": ["Feb", "Dec", "Jan", "jan", "Mar"]})  # fmt: skip
+    order = script.time_order(periods, ["year", "month"])
+    assert [tuple(periods.iloc[i]) for i in order] == [
+        (2020, "Jan"), (2020, "Mar"), (2020, "Dec"), (2021, "jan"), (2021, "Feb"),
+    ]  # fmt: skip
+    weekly = pd.DataFrame({"week": range(6), "co2": [1.0, 2.0, None, None, 5.0, 6.0]})
+    made, _, last = script.add_target_history(weekly, "co2", {"time_column": "week", "lags": [1]})
+    assert made[last].tolist()[1:] == [1.0, 2.0, 2.0, 2.0, 5.0]  # a gap: the value known before
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        ({"season": 1}, "data.forecast.season 1: use a whole number of periods of 2 or more"),
+        ({"season": "weekly"}, "data.forecast.season 'weekly'"),
+        ({"predict": "levels"}, "data.forecast.predict 'levels': use change or level"),
+        ({"target_transform": "log1p"}, "model.target_transform does not fit"),
+    ],
+)
+def test_a_forecast_config_mistake_is_one_line(tmp_path, edit, said):
+    frame = trending_sales(40)
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    config = make_config(
+        target="sales", task="regression", primary="rmse", features={"datetime": ["month"]},
+        model_type="ridge", split={"strategy": "time", "time_column": "month"},
+    )  # fmt: skip
+    config.data.forecast = ForecastSection(time_column="month")
+    config.model.target_transform = edit.pop("target_transform", None)
+    script = write_project(tmp_path, config)
+    text = yaml.safe_load((tmp_path / "experiment-config.yaml").read_text())
+    text["data"]["forecast"].update(edit)  # what a hand edit could write
+    (tmp_path / "experiment-config.yaml").write_text(yaml.safe_dump(text))
+    process = run_script(script)
+    assert process.returncode == 2 and "Traceback" not in process.stderr
+    assert process.stderr.startswith(f"error: {said}"), process.stderr

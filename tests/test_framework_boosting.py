@@ -35,6 +35,7 @@ from ml_engineer.models import (
     ColumnDecision,
     ColumnKind,
     DerivedSection,
+    ForecastSection,
     ModelSection,
     SearchSection,
 )
@@ -351,19 +352,24 @@ def test_generated_script_passes_ruff(tmp_path, framework):
     if not Path(ruff).is_file():
         pytest.skip("ruff is not installed")
     scripts = []
-    for derived in (False, True):  # the shared imports differ with derived features
+    # The shared imports differ with derived features and with a forecast.
+    for derived, forecast in ((False, False), (True, False), (False, True), (True, True)):
         config = make_config(
-            target="t" * 120, task="binary", primary="roc_auc",
+            target="t" * 120, task="regression" if forecast else "binary",
+            primary="rmse" if forecast else "roc_auc",
             features={"numeric": ["n" * 150], "categorical": ["列" * 80], "text": ["a\nb"]},
             framework=framework, model_type=framework,
         )  # fmt: skip
         if derived:
             config.data.derived = [DerivedSection(name="r", op="ratio", inputs=["n" * 150, "x"])]
+        if forecast:
+            config.data.forecast = ForecastSection(time_column="d" * 90, season=12)
+            config.data.protected = ["sex", "年齢" * 60]
         spec = spec_for(config, slug="s" * 200, goal="目标" * 80 + '\n"""')
         spec.columns.append(
             ColumnDecision(name="id" * 90, kind=ColumnKind.id, keep=False, reason="an identifier")
         )
-        scripts.append(write_project(tmp_path / f"derived_{derived}", config, spec))
+        scripts.append(write_project(tmp_path / f"derived_{derived}_{forecast}", config, spec))
     result = subprocess.run(
         [ruff, "check", "--isolated", *RUFF_SELECT, *map(str, scripts)],
         capture_output=True, text=True,

@@ -413,7 +413,8 @@ def test_generated_script_passes_ruff(tmp_path, variant):
     if variant == "derived":
         config.data.derived = [DerivedSection(name="d" * 90, op="log", inputs=["n" * 150])]
     if variant == "forecast":
-        config.data.forecast = ForecastSection(time_column="day", series=["列" * 80])
+        config.data.forecast = ForecastSection(time_column="day", series=["列" * 80], season=7)
+        config.data.protected = ["年齢" * 60]
     spec = spec_for(config, slug="s" * 200, goal="目标" * 80 + '\n"""')
     spec.columns.append(
         ColumnDecision(name="id" * 90, kind=ColumnKind.id, keep=False, reason="an identifier")

@@ -181,6 +181,7 @@ def regression_project(folder: Path):
         DerivedSection(name="clinic_share", op="frequency", inputs=["clinic"]),
         DerivedSection(name="clinic_chars", op="text_length", inputs=["clinic"]),
     ]
+    config.data.protected = ["sex"]
     params = {"reg_param": 0.1}  # scikit-learn style: the script reads it as regParam
     alternative = ModelSection(framework="spark", type="linear_regression", params=params)
     config.search = SearchSection(budget_s=300, alternatives=[alternative])
@@ -294,6 +295,10 @@ def test_regression_details(runs):
     assert metrics["classes"] is None
     assert metrics["model"]["test"]["r2"] > 0.2
     assert "derived (9)" in runs["regression"][3].stdout
+    # Not measured per group, and said so, so that the approval does not read silence as fair.
+    assert metrics["groups"] == {
+        "columns": {"sex": {"skipped": "not measured per group by the Spark script"}}
+    }
     search = metrics["search"]
     assert [item["type"] for item in search["tried"]] == ["gbt", "linear_regression"]
     assert all(item["score"] > 0 for item in search["tried"])  # rmse on val, both measured
@@ -423,6 +428,7 @@ def test_generated_script_passes_ruff(tmp_path):
         framework="spark",
     )
     config.data.derived = [DerivedSection(name="r" * 70, op="ratio", inputs=[WEIRD, "n" * 150])]
+    config.data.protected = [WEIRD]
     spec = spec_for(config, slug="s" * 200, goal="目标" * 80 + '\n"""')
     script = write_project(tmp_path, config, spec)
     result = subprocess.run(

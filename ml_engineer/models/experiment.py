@@ -85,8 +85,9 @@ class ForecastSection(BaseModel):
     )
 
     def history_columns(self, target: str) -> list[str]:
-        """The inputs the script adds, named as its add_target_history names them."""
-        lags = sorted({*self.lags, 1})
+        """The inputs the script adds, named as its add_target_history names them: the value a
+        season back is one of them when the season is known."""
+        lags = sorted({*self.lags, 1, *([self.season] if self.season else [])})
         return [f"{target}_lag_{k}" for k in lags] + [f"{target}_mean_{w}" for w in self.rolling]
 
 

@@ -42,7 +42,12 @@ def render_training_script(spec: FeatureSpec, config: ExperimentConfig) -> str:
         python_environment()
         .get_template(TEMPLATES[config.model.framework])
         .render(
-            spec=spec, config=config, groups=groups, excluded=excluded, derived=config.data.derived
+            spec=spec,
+            config=config,
+            groups=groups,
+            excluded=excluded,
+            derived=config.data.derived,
+            protected=config.data.protected,  # the per-group results are in the script only then
         )
     )
     # A template bug must fail here, not in the user's first run.
