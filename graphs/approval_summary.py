@@ -73,9 +73,9 @@ class ApprovalSummary(BaseModel):
     )
     too_good: TooGood | None = Field(
         None,
-        description="Set when the check run looks too good to be true (a near-perfect score, "
-        "or one input that is most of the model): the warning names the columns, and --yes "
-        "does not approve.",
+        description="Set when the check run looks too good to be true (a near-perfect score "
+        "with one input carrying it, or one input that is most of a very good model): the "
+        "warning names the columns, and --yes does not approve.",
     )
     groups: list[str] = Field(
         default_factory=list,
