@@ -193,6 +193,8 @@ def run_case(case: Case, workdir: Path) -> Outcome:
     proc = subprocess.run(command, cwd=folder, capture_output=True, text=True, env=env,
                           timeout=900, stdin=subprocess.DEVNULL, check=False)  # fmt: skip
     seconds = time.perf_counter() - started
+    (folder / "run.jsonl").write_text(proc.stdout, encoding="utf-8")  # kept to read later
+    (folder / "run.err").write_text(proc.stderr, encoding="utf-8")
     error = None
     for line in proc.stdout.splitlines():
         try:

@@ -66,6 +66,8 @@ def target_of(profile, goal, notes=None) -> str:
         ("predict the number of contacts with a medical doctor", ["mdu", "lc", "idp"], "mdu"),
         # the median value
         ("predict the median value of homes", ["mv", "crim", "rm"], "mv"),
+        # the goal's own word beats initials of its words: `dmi` is "denied mortgage ..."
+        ("predict whether a mortgage application is denied", ["deny", "dmi", "lvr"], "deny"),
         # a name read whole beats one with a letter left unread: ln + hr, not ln + w(g)
         ("predict the log of hours worked", ["lnhr", "lnwg", "kids"], "lnhr"),
         # camelCase and glued names

@@ -27,7 +27,8 @@ def check_run(primary, model, baseline, drops, *, lower_is_better=False, **extra
         "baseline": {"val": None, "test": baseline},
         "baseline_type": extra.pop("baseline_type", "DummyClassifier"),
         "importances": {
-            "method": "permutation", "metric": primary,
+            "method": "permutation",
+            "metric": primary,
             "top": [{"column": c, "drop": d, "std": 0.0} for c, d in drops.items()],
         },  # fmt: skip
         **extra,
@@ -57,12 +58,15 @@ def test_the_target_minus_another_input_names_both_though_they_share_the_importa
     assert "(`adjusted` close behind)" in verdict.reason and "loses all" in verdict.reason
 
 
-def test_an_easy_table_whose_skill_is_spread_passes():
-    # breast_cancer: AUC 0.994, no input alone matters (many measure the same thing).
+def test_a_near_perfect_score_spread_over_many_inputs_is_shown_to_a_person():
+    # breast_cancer: AUC 0.994, no input alone matters (many measure the same thing). No leak
+    # shows, and none is named; a person who knows the task is this easy approves it.
     drops = {"worst concavity": 0.0062, "worst smoothness": 0.0029, "mean compactness": 0.0014,
              "worst radius": 0.0006, "worst texture": 0.0006}  # fmt: skip
-    metrics = check_run("roc_auc", {"roc_auc": 0.9936}, {"roc_auc": 0.5}, drops)
-    assert too_good(metrics) is None
+    verdict = too_good(check_run("roc_auc", {"roc_auc": 0.9936}, {"roc_auc": 0.5}, drops))
+    assert verdict.columns == [] and verdict.scores == {"roc_auc": 0.9936}
+    assert "spread over the inputs" in verdict.reason and "`worst concavity`" in verdict.reason
+    assert "approve it yourself; --yes does not" in verdict.warning
 
 
 def test_a_strong_honest_input_below_near_perfect_passes():
@@ -74,24 +78,35 @@ def test_a_strong_honest_input_below_near_perfect_passes():
     assert too_good(metrics) is None
 
 
-def test_a_perfect_multiclass_score_on_two_strong_inputs_passes():
+def test_a_perfect_multiclass_score_on_two_strong_inputs_names_no_single_leak():
     # penguins: balanced accuracy 1.0; island and bill length share the work.
     metrics = check_run(
         "f1_macro", {"f1_macro": 1.0, "balanced_accuracy": 1.0}, {"f1_macro": 0.21},
         {"island": 0.39, "bill_length_mm": 0.17, "sex": 0.04, "bill_depth_mm": 0.01},
         task="multiclass",
     )  # fmt: skip
-    assert too_good(metrics) is None
+    verdict = too_good(metrics)
+    assert verdict.columns == [] and "spread over the inputs" in verdict.reason
 
 
 def test_one_input_that_is_most_of_the_model_trips_without_a_perfect_score():
-    # kakadu as shipped: `lower`, a bound set by the answer, is 85 % of the model.
+    # Benefits + a flag that is the target with 5 % of it flipped: AUC 0.968, 95 % of the model.
     metrics = check_run(
-        "f1_macro", {"f1_macro": 0.77, "balanced_accuracy": 0.78}, {"f1_macro": 0.227},
-        {"lower": 0.43, "age": 0.04, "income": 0.03}, task="multiclass",
+        "roc_auc", {"roc_auc": 0.968}, {"roc_auc": 0.5},
+        {"claim_flag": 0.42, "age": 0.01, "tenure": 0.012},
     )  # fmt: skip
     verdict = too_good(metrics)
-    assert verdict.columns == ["lower"] and verdict.scores == {}
+    assert verdict.columns == ["claim_flag"] and verdict.scores == {}
+
+
+def test_an_honest_strong_driver_of_a_good_model_passes():
+    # EmplUK: a firm's employment goes with its capital, 88 % of a model that closes 0.72 of the
+    # way to perfect (R² 0.72): strong, not too good.
+    metrics = check_run(
+        "rmse", {"rmse": 2.659}, {"rmse": 5.015}, {"capital": 4.1, "output": 0.4, "wage": 0.15},
+        lower_is_better=True, baseline_type="DummyRegressor",
+    )  # fmt: skip
+    assert too_good(metrics) is None
 
 
 def test_an_honest_single_driver_of_a_noisy_outcome_passes():
@@ -162,15 +177,16 @@ def cli(cwd, *args):
 
 
 def test_a_planted_leak_is_shown_at_approval_and_yes_does_not_approve_it(tmp_path):
-    # `adjusted` = spend - 4 visits: past the profile's checks (its association with spend is
-    # 0.28 and its name is neutral), but with visits it rebuilds the target exactly.
+    # `adjusted` = spend - 4 visits - 3 tenure: past the planner's checks (its association with
+    # spend is weak, its name neutral, and no two columns rebuild the target), but with visits
+    # and tenure it rebuilds the target exactly.
     rng = np.random.default_rng(0)
     n = 400
     shop = pd.DataFrame({"visits": rng.poisson(20, n).astype(float),
                          "tenure": rng.uniform(0, 10, n),
                          "region": rng.choice(["north", "south", "east"], n)})  # fmt: skip
     shop["spend"] = (30 + 2 * shop.visits + 3 * shop.tenure + rng.normal(0, 8, n)).round(2)
-    shop["adjusted"] = (shop.spend - 4 * shop.visits).round(2)
+    shop["adjusted"] = (shop.spend - 4 * shop.visits - 3 * shop.tenure).round(2)
     shop.to_csv(tmp_path / "shop.csv", index=False)
 
     proc, events = cli(tmp_path, "run", "shop.csv", "--target", "spend", "--no-mlops", "--json")

@@ -217,6 +217,12 @@ def _undominated(
         # the goal's words spell better (`county`).
         if head and (head in a.words) != (head in b.words):
             return head in a.words and a.coverage >= b.coverage - 0.1
+        # A name that is the goal's word beats one of initials and short cuts (`deny` over
+        # `dmi`, "denied mortgage ..."), unless those carry a number the goal wrote (`lw80`).
+        if _spelled_out(a) and _cut_short(b):
+            return True
+        if _spelled_out(b) and _cut_short(a):
+            return False
         if a.words > b.words and a.coverage >= b.coverage - 0.1:
             return _extra_words_fit(a, b, sentence_words)
         if b.words > a.words:
@@ -229,6 +235,15 @@ def _undominated(
         return a.coverage >= b.coverage and a.strength >= 1.3 * b.strength
 
     return [b for b in matches if not any(beats(a, b) for a in matches if a is not b)]
+
+
+def _spelled_out(m: NameMatch) -> bool:
+    return m.coverage == 1.0 and all(p.how == "word" for p in m.pieces)
+
+
+def _cut_short(m: NameMatch) -> bool:
+    """Read from initials and two-letter cuts only, with no number to anchor it."""
+    return all(p.how in ("initial", "abbreviation") and len(p.text) <= 2 for p in m.pieces)
 
 
 def _extra_words_fit(a: NameMatch, b: NameMatch, sentence_words: list[str]) -> bool:
