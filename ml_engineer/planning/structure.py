@@ -31,22 +31,7 @@ MIN_GROUPS = 20  # fewer entities than this cannot fill a grouped split's parts
 MANY_CODES = 100  # a place's numeric code with this many values names clusters, not a category
 ROW_SHARE_UNIQUE = 0.99  # this share of distinct values names a row
 
-# Whole-word names of things that recur across rows.
-ENTITY_WORDS = frozenset(
-    """
-    state states county counties country countries district districts commune communes
-    municipality city cities town village province prefecture canton ward region regions
-    zip zipcode postcode fips firm firms company companies business school schools hospital
-    clinic store stores shop shops branch plant factory household households hh family fam
-    person individual patient subject customer client member user account team player class
-    classroom town towns
-    """.split()
-)
-# Glued endings that make a name a code: `persnum`, `intnum`, `distcod`, `schid`, `hhno`.
-_CODE_ENDINGS = ("id", "num", "no", "nr", "code", "cod", "key", "idx")
-# `id`, `key` as a name's first or last word: `customer_id`, `id_card`; not `body_mass_index`.
-ID_WORDS = frozenset({"id", "ids", "uuid", "guid", "key", "pk", "identifier", "idx", "rownum"})
-_NAME_WORDS = frozenset({"name", "names", "title", "surname", "firstname", "lastname", "fullname"})
+# Whole-word names of places, and of other things that recur across rows.
 PLACE_WORDS = frozenset(
     """
     state states county counties country countries district districts commune communes
@@ -54,6 +39,18 @@ PLACE_WORDS = frozenset(
     zip zipcode postcode fips
     """.split()
 )
+ENTITY_WORDS = PLACE_WORDS | frozenset(
+    """
+    firm firms company companies business school schools hospital clinic store stores shop
+    shops branch plant factory household households hh family fam person individual patient
+    subject customer client member user account team player class classroom
+    """.split()
+)
+# Glued endings that make a name a code: `persnum`, `intnum`, `distcod`, `schid`, `hhno`.
+_CODE_ENDINGS = ("id", "num", "no", "nr", "code", "cod", "key", "idx")
+# `id`, `key` as a name's first or last word: `customer_id`, `id_card`; not `body_mass_index`.
+ID_WORDS = frozenset({"id", "ids", "uuid", "guid", "key", "pk", "identifier", "idx", "rownum"})
+_NAME_WORDS = frozenset({"name", "names", "title", "surname", "firstname", "lastname", "fullname"})
 # Parts of a stem before a glued `id` that name an entity: `schid`, `custid`, `hhid`.
 _ID_PREFIXES = (
     "sch", "cust", "hh", "pers", "user", "emp", "prod", "ord", "acct", "pat", "fam", "dist",
@@ -122,7 +119,7 @@ def read_structure(
     timed = set(structure.time.columns) if structure.time else set()
     entities: list[tuple[int, str, str]] = []
     for col in columns:
-        if col.name in timed or _is_time_like(col):
+        if col.name in timed or col.kind == ColumnKind.datetime:
             continue
         declared = col.name in (key_columns or [])
         why = key_reason(col, rows, facts, declared=declared)
@@ -160,7 +157,9 @@ def key_reason(
         return None  # a date unique per row is still a date
     if col.kind == ColumnKind.id:
         return "identifier: the profile types it as an ID"
-    if declared and (unique or ratio is None):
+    # A declared key is never an input; one that repeats is grouped on when it has enough
+    # values to fill a grouped split's parts (`entity_reason`).
+    if declared and (unique or ratio is None or (col.unique_count or 0) < MIN_GROUPS):
         return "identifier: the analyst marks it as a key column"
     if words and {words[0], words[-1]} & ID_WORDS and (ratio is None or ratio >= 0.05):
         if unique or ratio is None or (col.unique_count or 0) < MIN_GROUPS:
@@ -307,10 +306,6 @@ def _names_one_row(
     if not rows or not count or not time.distinct or count < 2:
         return False
     return abs(count * time.distinct - rows) <= 0.05 * rows
-
-
-def _is_time_like(col: ColumnProfile) -> bool:
-    return col.kind == ColumnKind.datetime
 
 
 def _code_name(name: str) -> str | None:
