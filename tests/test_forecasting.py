@@ -86,8 +86,9 @@ def test_the_model_beats_the_last_value_on_the_newest_months(forecast_run):
     _, _, metrics = forecast_run
     assert metrics["split"] == "time"
     assert metrics["baseline_type"] == "LastValue"
+    # Monthly dates: a season of 12, so the value a year back is an input too.
     assert metrics["forecast"]["history"] == [
-        "sales_lag_1", "sales_lag_2", "sales_lag_3", "sales_mean_3",
+        "sales_lag_1", "sales_lag_2", "sales_lag_3", "sales_lag_12", "sales_mean_3",
     ]  # fmt: skip
     model, last = metrics["model"]["test"]["rmse"], metrics["baseline"]["test"]["rmse"]
     assert metrics["beats_baseline"] is True and model < last * 0.8, (model, last)

@@ -68,6 +68,9 @@ def target_of(profile, goal, notes=None) -> str:
         ("predict the median value of homes", ["mv", "crim", "rm"], "mv"),
         # the goal's own word beats initials of its words: `dmi` is "denied mortgage ..."
         ("predict whether a mortgage application is denied", ["deny", "dmi", "lvr"], "deny"),
+        # a two-letter name that is one of the goal's words, among scattered initials
+        ("predict whether a worker applies for benefits (ui: yes/no); rank the workers",
+         ["ui", "yrdispl", "rr"], "ui"),
         # a name read whole beats one with a letter left unread: ln + hr, not ln + w(g)
         ("predict the log of hours worked", ["lnhr", "lnwg", "kids"], "lnhr"),
         # camelCase and glued names

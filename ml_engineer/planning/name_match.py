@@ -95,9 +95,10 @@ class NameMatch:
             return False
         # Names of initials and two-letter cuts: `lfp`, `lw`, `ofp` ("office physician");
         # `mdu` ("medical doctor use") leaves one letter unread.
-        short = [p for p in self.pieces if p.how != "number"]
-        if short and all(_starts_word(p) for p in short):
-            return len(self.pieces) >= 2 and self.coverage >= 0.6
+        read = [p for p in self.pieces if p.how != "number"]
+        if read and all(p.how in ("initial", "abbreviation") for p in read):
+            if all(_starts_word(p) for p in read):
+                return len(self.pieces) >= 2 and self.coverage >= 0.6
         return self.strength >= 0.4
 
     def describe(self) -> str:

@@ -99,6 +99,10 @@ def choose_target(
     if named:
         return named
     pool = [c for c in columns if _may_be_target(c, profile.row_count, notes, facts)]
+    hint = notes.target_hint
+    if not user_goal and hint in {c.name for c in pool}:
+        # The analyst's documents, not the user, gave the goal, and they mark its column.
+        return TargetChoice(hint, "marked as the target in the analyst's documents")
     if len(pool) == 1:  # a single series beside its time axis: nothing else can be the target
         only = pool[0]
         return TargetChoice(only.name, "the only column that can be the target")
