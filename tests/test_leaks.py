@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from script_fixtures import make_config, write_project
 from upstream_builders import canonical_profile, write_upstream
 
 from ml_engineer.agents.feature_planner import FeaturePlanner
@@ -119,6 +120,44 @@ def test_the_leak_screens_see_only_the_rows_outside_the_test_part():
     assert len(kept) == 85  # the script's 15 % test part is left out
     timed = SplitPlan(strategy="time", train=0.7, val=0.15, test=0.15, time_column="x", reason="")
     assert outside_test(frame, "y", timed, "binary", seed=42)["x"].max() == 84  # the newest out
+
+
+@pytest.mark.parametrize(
+    "split",
+    [{"strategy": "stratified"}, {"strategy": "random"},
+     {"strategy": "group", "group_column": "shop"},
+     {"strategy": "time", "time_column": "year", "time_parts": ["quarter"]}],
+    ids=["stratified", "random", "group", "time"],
+)  # fmt: skip
+def test_the_screens_hold_out_exactly_the_rows_the_script_tests_on(tmp_path, split):
+    import importlib.util
+
+    n = 240
+    frame = pd.DataFrame({
+        "year": np.repeat(np.arange(2000, 2060), 4),
+        "quarter": np.tile(["Q1", "Q2", "Q3", "Q4"], 60),
+        "shop": RNG.integers(0, 30, n), "x": RNG.normal(0, 1, n),
+        "y": RNG.choice(["no", "yes"], n), "spend": RNG.normal(10, 2, n),
+    }).sample(frac=1.0, random_state=3).reset_index(drop=True)  # fmt: skip
+    frame.loc[[5, 17], "y"] = None  # rows without a target are left out first, by both
+    shares = {"train": 0.7, "val": 0.15, "test": 0.15}
+    task = "regression" if split["strategy"] == "random" else "binary"
+    target = "spend" if task == "regression" else "y"
+    config = make_config(target=target, task=task, features={"numeric": ["x"]},
+                         model_type="logistic_regression", primary="roc_auc",
+                         split={**shares, **split})  # fmt: skip
+    script = write_project(tmp_path / split["strategy"], config)
+    module_spec = importlib.util.spec_from_file_location("split_check", script)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    X, y, _ = module.prepare_target(frame, target, task)
+    cfg = config.data.split.model_dump()
+    tested = set(module.split_rows(X, y, cfg, task, 42)[2])
+
+    plan = SplitPlan(**{**shares, **split}, reason="")
+    labelled = frame[frame[target].notna()].reset_index(drop=True)
+    kept = outside_test(labelled, target, plan, task, seed=42)
+    assert set(range(len(labelled))) - set(kept.index) == tested
 
 
 def test_the_planner_excludes_a_hidden_leak_with_its_figure_and_keeps_the_rest(tmp_path):

@@ -61,7 +61,7 @@ def _test_positions(X: pd.DataFrame, y: pd.Series, split: SplitPlan, seed: int) 
         except ValueError:
             return positions[:0]
         return positions[held_out]
-    stratify = y if split.strategy == "stratified" else None
+    stratify = y if split.strategy == "stratified" and y.dtype == object else None
     try:
         _, held_out = train_test_split(
             positions, test_size=test_share, random_state=seed, stratify=stratify
@@ -73,14 +73,29 @@ def _test_positions(X: pd.DataFrame, y: pd.Series, split: SplitPlan, seed: int) 
 
 def _time_order(X: pd.DataFrame, columns: list[str]) -> np.ndarray:
     """Row positions from oldest to newest by the time columns in order; unreadable times
-    first."""
-    keys = []
-    for name in columns:
-        values = X[name].reset_index(drop=True)
-        if not pd.api.types.is_numeric_dtype(values):
-            values = pd.to_datetime(values, errors="coerce", utc=True)
-        keys.append(values)
-    ordered = pd.concat(keys, axis=1, keys=range(len(keys)))
-    return ordered.sort_values(
-        list(range(len(keys))), kind="stable", na_position="first"
-    ).index.to_numpy()
+    first (the script's `time_order`)."""
+    keys = pd.DataFrame(
+        {n: _time_key(X[name].reset_index(drop=True), n == 0) for n, name in enumerate(columns)}
+    )
+    return keys.sort_values(list(keys.columns), kind="stable", na_position="first").index.to_numpy()
+
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def _time_key(values: pd.Series, first: bool) -> pd.Series:
+    """Values that sort in time order, read as the script's `time_key` reads them: numbers
+    (also written as text), a date in the first column, a month's name or a trailing number
+    ("Q3") in a finer part."""
+    if pd.api.types.is_numeric_dtype(values):
+        return values
+    text = values.astype("string").str.strip()
+    numbers = pd.to_numeric(text, errors="coerce")
+    if numbers.notna().sum() == text.notna().sum():
+        return numbers
+    if first:
+        return pd.to_datetime(values, errors="coerce", utc=True)
+    months = text.str.lower().str[:3].map(dict(zip(_MONTHS, range(1, 13), strict=True)))
+    if months.notna().sum() == text.notna().sum():
+        return months.astype(float)
+    return pd.to_numeric(text.str.extract(r"(\d+)\D*$")[0], errors="coerce")
