@@ -7,8 +7,10 @@ import re
 from ml_engineer.errors import GoalError, TargetUnclear
 from ml_engineer.models import AnalystNotes, ColumnKind, ColumnProfile, DataProfile, Goal, TaskType
 from ml_engineer.models.profile import ABSENT_FROM_DATA
-from ml_engineer.planning.structure import TableFacts, TimeAxis, read_structure
+from ml_engineer.models.table_facts import TableFacts
+from ml_engineer.planning.structure import read_structure
 from ml_engineer.planning.target_choice import TargetChoice, choose_target
+from ml_engineer.planning.time_axis import TimeAxis
 
 # Goals this product does not handle yet; each gets a clear message instead of a wrong spec.
 _UNSUPPORTED = {

@@ -11,13 +11,8 @@ from __future__ import annotations
 
 from ml_engineer.models import AnalystNotes, DataProfile, Goal, SplitPlan, TaskType
 from ml_engineer.planning.names import tokens
-from ml_engineer.planning.structure import (
-    ID_WORDS,
-    MIN_GROUPS,
-    TableStructure,
-    TimeAxis,
-    read_structure,
-)
+from ml_engineer.planning.structure import ID_WORDS, MIN_GROUPS, TableStructure, read_structure
+from ml_engineer.planning.time_axis import TimeAxis
 
 SMALL_DATA_ROWS = 1_000  # below this, a single validation split is too noisy: cross-validate
 CV_FOLDS = 5

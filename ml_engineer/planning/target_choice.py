@@ -5,11 +5,10 @@
    silently replaced by another target.
 2. Every column's name is read in the goal's words (`name_match`), and so is the analyst's
    meaning of it when there is one. A column is plausible when its name or meaning reads as the
-   goal's topic. A plausible column whose words include all of another's, and explain as much of
-   its name, puts the other out of the running: `tsales` ("total sales") beats `sales`, `lw80`
-   ("log wage in 1980") beats `lw`.
-3. When no name reads as the topic, the goal's form narrows the columns: "whether" asks for two
-   classes, "how many" or "price" for a number, "which kind" for classes.
+   goal's topic; readings that another beats are out of the running (`name_ranking`): `tsales`
+   ("total sales") beats `sales`, `lw80` ("log wage in 1980") beats `lw`.
+3. When no name reads as the topic, the goal's form narrows the columns (`goal_form`): "whether"
+   asks for two classes, "how many" or "price" for a number, "which kind" for classes.
 4. One candidate left is taken, with its reason. Two or more are a question for the person
    (`TargetUnclear`, with every candidate and why).
 
@@ -20,34 +19,20 @@ are never candidates.
 from __future__ import annotations
 
 import difflib
-import math
 import re
 from dataclasses import dataclass, field
 
 from ml_engineer.errors import GoalError, TargetUnclear
 from ml_engineer.models import AnalystNotes, ColumnKind, ColumnProfile, DataProfile
 from ml_engineer.models.goal import TargetCandidate
-from ml_engineer.planning.name_match import NameMatch, Piece, match_name
-from ml_engineer.planning.names import content_words, head_word, is_generic, stem, tokens
-from ml_engineer.planning.structure import TableFacts, key_reason, read_structure
+from ml_engineer.models.table_facts import TableFacts
+from ml_engineer.planning.goal_form import FORM_WORDS, fits, form_is_explicit, goal_form, values_of
+from ml_engineer.planning.name_ranking import candidate_of, rank, read_column, undominated
+from ml_engineer.planning.names import content_words, head_word, is_generic, tokens
+from ml_engineer.planning.structure import key_reason, read_structure
 
 MAX_SHOWN = 10  # candidates listed in a question
-MAX_CLASSES = 50
 
-_BINARY = re.compile(
-    r"\b(whether|if|yes or no)\b|^\s*(will|is|are|does|do|did|has|have|can|would)\b", re.I
-)
-_CLASSES = re.compile(
-    r"\b(which|what (kind|type|sort|category|class)|(type|kind|class) of)\b", re.I
-)
-# Words that ask for a number outright, and words naming something usually measured as one.
-_COUNT = re.compile(r"\b(how (many|much|long|often|far)|number of)\b", re.I)
-_NUMBER = re.compile(
-    r"\b(amount|price|cost|rate|level|total|average|count|score|sales|revenue|income|earnings|"
-    r"wage|salary|hours|duration|concentration|temperature|weight|height|value of|size of|"
-    r"spend\w*)\b",
-    re.I,
-)
 # An analyst's role that rules a column out as the target.
 _NOT_A_TARGET_ROLE = re.compile(r"\brole\b\W*(id|identifier|key|index|weight|row number)\b", re.I)
 # Written like a column name: `churn_flag`, `nRooms`, `price_2024`.
@@ -61,25 +46,6 @@ class TargetChoice:
     column: str
     reason: str
     others: list[TargetCandidate] = field(default_factory=list)
-
-
-def goal_form(sentence: str) -> str | None:
-    """binary, classes or number: what kind of answer the goal's words ask for."""
-    if _BINARY.search(sentence):
-        return "binary"
-    if _CLASSES.search(sentence):
-        return "classes"
-    if _COUNT.search(sentence) or _NUMBER.search(sentence):
-        return "number"
-    return None
-
-
-def _form_is_explicit(sentence: str, form: str | None) -> bool:
-    """Whether the goal asks for its form in so many words ("whether", "how many"), rather than
-    naming a thing usually measured as a number ("revenue"), which no column may hold."""
-    return (form == "binary" and bool(_BINARY.search(sentence))) or (
-        form == "number" and bool(_COUNT.search(sentence))
-    )
 
 
 def choose_target(
@@ -107,23 +73,23 @@ def choose_target(
         only = pool[0]
         return TargetChoice(only.name, "the only column that can be the target")
     words = content_words(sentence)
-    matches = [m for m in (_read(c, words, notes) for c in pool) if m.plausible]
+    matches = [m for m in (read_column(c, words, notes) for c in pool) if m.plausible]
     if goal_form(sentence) == "binary":
         # A yes/no goal: `low` (0/1) over the birth weight `bwt` that its words also name.
-        fitting = {c.name for c in pool if _fits(c, "binary")}
+        fitting = {c.name for c in pool if fits(c, "binary")}
         matches = [m for m in matches if m.column in fitting] or matches
-    leaders = _undominated(matches, head_word(sentence), tokens(sentence))
+    leaders = undominated(matches, head_word(sentence), tokens(sentence))
     if len(leaders) == 1:
         best = leaders[0]
         agrees = " (the analyst's documents agree)" if notes.target_hint == best.column else ""
-        others = [_candidate(m) for m in sorted(matches, key=_rank, reverse=True) if m is not best]
+        others = [candidate_of(m) for m in sorted(matches, key=rank, reverse=True) if m is not best]
         return TargetChoice(best.column, f"matched from {best.describe()}{agrees}", others)
     if leaders:
         # Every plausible reading is offered, the undominated first: terse codes (`ofp`,
         # `ofnp`, `opp`) can each be what the goal meant.
-        ranked = sorted(leaders, key=_rank, reverse=True)
-        ranked += sorted((m for m in matches if m not in leaders), key=_rank, reverse=True)
-        raise _unclear(sentence, [_candidate(m) for m in ranked], profile, several=True)
+        ranked = sorted(leaders, key=rank, reverse=True)
+        ranked += sorted((m for m in matches if m not in leaders), key=rank, reverse=True)
+        raise _unclear(sentence, [candidate_of(m) for m in ranked], profile, several=True)
     # A panel's entity and the time axis organise the rows; they are not what a goal asks
     # about unless it names them.
     structure = read_structure(profile, key_columns=notes.key_columns, facts=facts)
@@ -172,115 +138,6 @@ def _may_be_target(
     return not any(_NOT_A_TARGET_ROLE.search(m) for m in meanings)
 
 
-def _read(col: ColumnProfile, words: list[str], notes: AnalystNotes) -> NameMatch:
-    """The column's name read in the goal's words; a meaning the analyst wrote counts when it
-    reads better (`mrall` described as "traffic fatality rate")."""
-    match = match_name(col.name, words)
-    meaning = next(iter(notes.column_notes.get(col.name, [])), "")
-    if meaning and not match.plausible:
-        said = {stem(t) for t in tokens(meaning)}
-        found = [w for w in dict.fromkeys(words) if stem(w) in said]
-        topics = [w for w in found if not is_generic(w)]
-        wanted = [w for w in words if not is_generic(w)]
-        if topics and len(topics) >= max(1, math.ceil(len(wanted) / 2)):
-            return _MeaningMatch(col.name, found, meaning)
-    return match
-
-
-class _MeaningMatch(NameMatch):
-    """A column whose analyst meaning, not its name, uses the goal's words."""
-
-    def __init__(self, column: str, found: list[str], meaning: str):
-        super().__init__(column=column, coverage=1.0)
-        self.pieces = [Piece(w, w, "meaning", 0.9) for w in found]
-        self.meaning = meaning
-
-    @property
-    def plausible(self) -> bool:
-        return True
-
-    def describe(self) -> str:
-        shown = self.meaning if len(self.meaning) <= 80 else self.meaning[:77] + "..."
-        words = ", ".join(map(repr, sorted(self.words)))
-        return f"the goal's words {words}, which the analyst's meaning of it uses ({shown!r})"
-
-
-def _rank(m: NameMatch) -> tuple[float, int]:
-    return (m.strength * (1 + 0.25 * len(m.words)), len(m.words))
-
-
-def _undominated(
-    matches: list[NameMatch], head: str | None, sentence_words: list[str]
-) -> list[NameMatch]:
-    """The matches no other one beats: the goal's head word where the other lacks it ("house
-    prices": `SalePrice`, not `house_age`), more of the goal's words on as much of its name, or
-    the same words on a clearly better reading."""
-
-    def beats(a: NameMatch, b: NameMatch) -> bool:
-        # The head word first: "a county's crime rate" is about crime (`crmrte`), whatever else
-        # the goal's words spell better (`county`).
-        if head and (head in a.words) != (head in b.words):
-            return head in a.words and a.coverage >= b.coverage - 0.1
-        # A name that is the goal's word beats one of initials and short cuts (`deny` over
-        # `dmi`, "denied mortgage ..."), unless those carry a number the goal wrote (`lw80`).
-        if _spelled_out(a) and _cut_short(b):
-            return True
-        if _spelled_out(b) and _cut_short(a):
-            return False
-        if a.words > b.words and a.coverage >= b.coverage - 0.1:
-            return _extra_words_fit(a, b, sentence_words)
-        if b.words > a.words:
-            return False
-        # A name read whole beats one with letters left unread (`lnhr`, "log hours", over
-        # `lnwg`, whose "g" nothing explains); a name the goal spells out beats one pieced
-        # together from scattered initials ("(ui: yes/no) ... rank workers": `ui`, not `rr`).
-        if a.coverage == 1.0 and b.coverage <= 0.8 and a.strength >= b.strength:
-            return True
-        return a.coverage >= b.coverage and a.strength >= 1.3 * b.strength
-
-    return [b for b in matches if not any(beats(a, b) for a in matches if a is not b)]
-
-
-def _spelled_out(m: NameMatch) -> bool:
-    return m.coverage == 1.0 and all(p.how == "word" for p in m.pieces)
-
-
-def _cut_short(m: NameMatch) -> bool:
-    """Read from initials and two-letter cuts only, with no number to anchor it."""
-    return all(p.how in ("initial", "abbreviation") and len(p.text) <= 2 for p in m.pieces)
-
-
-def _extra_words_fit(a: NameMatch, b: NameMatch, sentence_words: list[str]) -> bool:
-    """Whether the words `a` reads beyond `b`'s make it the better reading: a topic word does;
-    a generic one only where the goal writes it right beside a shared word, in the name's order
-    ("total sales": `t` + `sales`; not `ofnp`'s "n" for the "number of physician ...": its "n"
-    is "non")."""
-    extra = a.words - b.words
-    if any(not is_generic(w) for w in extra):
-        return True
-    at = {}
-    for i, word in enumerate(sentence_words):
-        at.setdefault(word, i)
-    pieces = a.pieces
-    for i, piece in enumerate(pieces):
-        if piece.word not in extra:
-            continue
-        after = pieces[i + 1].word if i + 1 < len(pieces) else None
-        before = pieces[i - 1].word if i > 0 else None
-        fits = (after in b.words and at.get(after) == at.get(piece.word, -9) + 1) or (
-            before in b.words and at.get(piece.word) == at.get(before, -9) + 1
-        )
-        if not fits:
-            return False
-    return True
-
-
-def _candidate(m: NameMatch) -> TargetCandidate:
-    return TargetCandidate(
-        column=m.column, score=round(_rank(m)[0], 3), reason=f"its name reads {m.describe()}"
-    )
-
-
 def _by_form(
     sentence: str,
     pool: list[ColumnProfile],
@@ -295,13 +152,13 @@ def _by_form(
     if hint and (not user_goal or not topics):
         return TargetChoice(hint, "marked as the target in the analyst's documents")
     form = goal_form(sentence)
-    fitting = [c for c in pool if _fits(c, form)]
-    if len(fitting) == 1 and not hint and _form_is_explicit(sentence, form):
+    fitting = [c for c in pool if fits(c, form)]
+    if len(fitting) == 1 and not hint and form_is_explicit(sentence, form):
         only = fitting[0]
         return TargetChoice(
             only.name,
-            f"no column's name matches the goal's words, but the goal asks {_FORM_WORDS[form]} "
-            f"and `{only.name}` is the only column that answers that ({_values(only)})",
+            f"no column's name matches the goal's words, but the goal asks {FORM_WORDS[form]} "
+            f"and `{only.name}` is the only column that answers that ({values_of(only)})",
         )
     candidates = []
     if hint:
@@ -309,13 +166,13 @@ def _by_form(
             TargetCandidate(column=hint, score=0.5, reason="the analyst's documents mark it")
         )
     # The columns of the form the goal asks for first, then any other that could be a target.
-    others = [c for c in pool if c not in fitting and _fits(c, None)]
+    others = [c for c in pool if c not in fitting and fits(c, None)]
     for col in [*fitting, *others]:
         if col.name != hint:
-            fits = col in fitting and form
-            reason = f"{_FORM_WORDS[form]}: {_values(col)}" if fits else _values(col)
+            of_form = col in fitting and form
+            reason = f"{FORM_WORDS[form]}: {values_of(col)}" if of_form else values_of(col)
             candidates.append(
-                TargetCandidate(column=col.name, score=0.2 if fits else 0.1, reason=reason)
+                TargetCandidate(column=col.name, score=0.2 if of_form else 0.1, reason=reason)
             )
     if not candidates:
         raise GoalError(
@@ -326,44 +183,6 @@ def _by_form(
             field="target",
         )
     raise _unclear(sentence, candidates, profile, several=False)
-
-
-_FORM_WORDS = {
-    "binary": "a yes/no answer (two classes)",
-    "number": "for a number",
-    "classes": "for one of several classes",
-}
-
-
-def _fits(col: ColumnProfile, form: str | None) -> bool:
-    n = col.unique_count
-    if form == "binary":
-        return col.kind == ColumnKind.boolean or n == 2
-    if form == "number":
-        return col.kind == ColumnKind.numeric and (n is None or n > 2)
-    if form == "classes":
-        textual = col.kind in (ColumnKind.categorical, ColumnKind.text, ColumnKind.boolean)
-        return (textual or (n is not None and n <= 10)) and (n is None or 3 <= n <= MAX_CLASSES)
-    return col.kind in (ColumnKind.numeric, ColumnKind.boolean, ColumnKind.categorical) and (
-        col.kind != ColumnKind.categorical or n is None or n <= MAX_CLASSES
-    )
-
-
-def _values(col: ColumnProfile) -> str:
-    if col.kind == ColumnKind.boolean or col.unique_count == 2:
-        shown = ", ".join(tv.value for tv in col.top_values[:2])
-        return f"two values{f' ({shown})' if shown else ''}"
-    if col.kind == ColumnKind.numeric:
-        stats = col.stats
-        span = (
-            f", {stats.min:g} to {stats.max:g}"
-            if stats and stats.min is not None and stats.max is not None
-            else ""
-        )
-        count = f"{col.unique_count} distinct values" if col.unique_count else "numeric"
-        return f"a number ({count}{span})"
-    count = f"{col.unique_count} classes" if col.unique_count else "classes"
-    return f"{col.kind.value}, {count}"
 
 
 def _unclear(
