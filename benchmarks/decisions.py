@@ -47,6 +47,8 @@ import pandas as pd
 
 BENCH_DIR = Path(__file__).resolve().parent
 CLI = Path(sys.executable).with_name("ml-engineer")
+# The definition of too good, written here rather than imported from ml_engineer: the
+# benchmark judges the product, so a change to the product's threshold must not move the bar.
 TOO_GOOD = 0.99
 TOO_GOOD_METRICS = ("roc_auc", "average_precision", "balanced_accuracy", "r2")
 
@@ -179,6 +181,12 @@ class Outcome:
     points: list[tuple[str, str, str, bool]] = field(default_factory=list)
 
 
+def _text(output: bytes | str | None) -> str:
+    if isinstance(output, bytes):
+        return output.decode("utf-8", "replace")
+    return output or ""
+
+
 def run_case(case: Case, workdir: Path) -> Outcome:
     folder = workdir / case.name
     folder.mkdir(parents=True, exist_ok=True)
@@ -190,8 +198,14 @@ def run_case(case: Case, workdir: Path) -> Outcome:
         command += ["--target", case.target]
     env = {k: v for k, v in os.environ.items() if k != "ML_ENGINEER_MODEL"}
     started = time.perf_counter()
-    proc = subprocess.run(command, cwd=folder, capture_output=True, text=True, env=env,
-                          timeout=900, stdin=subprocess.DEVNULL, check=False)  # fmt: skip
+    try:
+        proc = subprocess.run(command, cwd=folder, capture_output=True, text=True, env=env,
+                              timeout=900, stdin=subprocess.DEVNULL, check=False)  # fmt: skip
+    except subprocess.TimeoutExpired as stopped:
+        # One stuck case is a failed case, not the end of the benchmark.
+        proc = subprocess.CompletedProcess(
+            command, 124, _text(stopped.stdout), _text(stopped.stderr) + "\ntimed out after 900 s"
+        )
     seconds = time.perf_counter() - started
     (folder / "run.jsonl").write_text(proc.stdout, encoding="utf-8")  # kept to read later
     (folder / "run.err").write_text(proc.stderr, encoding="utf-8")

@@ -41,6 +41,13 @@ class TargetQuestion(BaseModel):
     )
     note: str | None = Field(None, description="Why the last answer was refused, if it was.")
 
+    def numbered(self, separator: str = ", ", *, reasons: bool = False) -> str:
+        """`1. default_30d, 2. default_90d`: the candidates as the person picks them."""
+        return separator.join(
+            f"{i}. {c.column}" + (f" ({c.reason})" if reasons else "")
+            for i, c in enumerate(self.candidates, 1)
+        )
+
     @property
     def text(self) -> str:
         """The question in one sentence."""
@@ -50,7 +57,7 @@ class TargetQuestion(BaseModel):
         )
 
 
-class TargetChoice(BaseModel):
+class TargetAnswer(BaseModel):
     """A readable answer: a column, or a rejection of the run."""
 
     target: str | None = None
@@ -110,7 +117,7 @@ def target_request(question: TargetQuestion) -> dict[str, Any]:
     }
 
 
-def read_target_answer(answer: object, question: TargetQuestion) -> TargetChoice:
+def read_target_answer(answer: object, question: TargetQuestion) -> TargetAnswer:
     """The column the person chose (or their rejection); RefusedAnswer says why not."""
     if isinstance(answer, dict) and "decisions" in answer:
         decisions = answer["decisions"]
@@ -120,7 +127,7 @@ def read_target_answer(answer: object, question: TargetQuestion) -> TargetChoice
     if isinstance(answer, dict) and "type" in answer:
         kind = answer.get("type")
         if kind == "reject":
-            return TargetChoice(reject=True, reason=answer.get("message") or None)
+            return TargetAnswer(reject=True, reason=answer.get("message") or None)
         if kind == "respond":
             answer = answer.get("message")
         elif kind == "edit":
@@ -131,10 +138,10 @@ def read_target_answer(answer: object, question: TargetQuestion) -> TargetChoice
                 "column name, edit `target`, or reject."
             )
     elif isinstance(answer, dict) and answer.get("decision") == "reject":
-        return TargetChoice(reject=True, reason=answer.get("reason") or None)
+        return TargetAnswer(reject=True, reason=answer.get("reason") or None)
     elif isinstance(answer, dict) and "target" in answer:
         answer = answer["target"]
-    return TargetChoice(target=_column(answer, question))
+    return TargetAnswer(target=_column(answer, question))
 
 
 def _edited_target(decision: dict) -> object:
@@ -153,14 +160,14 @@ def _column(answer: object, question: TargetQuestion) -> str:
     if not isinstance(answer, str) or not answer.strip():
         raise RefusedAnswer(f"No column was named: answer a number ({choices}) or a column name.")
     text = answer.strip()
+    allowed = list(dict.fromkeys([*names, *question.columns]))
+    for given in (answer, text):
+        if given in allowed:
+            return given  # a column's own name first: a column may be called `2020`
     if text.isdigit():
         if 1 <= int(text) <= len(names):
             return names[int(text) - 1]
         raise RefusedAnswer(f"There is no choice {text}: answer a number ({choices}).")
-    allowed = list(dict.fromkeys([*names, *question.columns]))
-    for given in (answer, text):
-        if given in allowed:
-            return given
     folded = [n for n in allowed if n.casefold() == text.casefold()]
     if len(folded) == 1:
         return folded[0]

@@ -284,7 +284,7 @@ class Chat:
         from langgraph.runtime import Runtime
         from rich.markup import escape
 
-        from ml_engineer import plain_answers, slash
+        from ml_engineer import plain_answers
         from ml_engineer.agents.answer_reader import read_reply
         from ml_engineer.graphs.agent_session import agent_session
         from ml_engineer.terminal import _show_artifact, out
@@ -292,28 +292,11 @@ class Chat:
         session = agent_session(values, Runtime(context=context))
         out.print(escape(ANSWER_HELP))
         while True:
-            try:
-                text = out.input(ANSWER_PROMPT).strip()
-            except EOFError:
-                out.print()
-                return After.QUIT
-            except KeyboardInterrupt:
-                out.print()
-                return After.PAUSED
-            if not text:
-                continue  # Enter alone never approves
-            if slash.is_slash(text):
-                name = text.lstrip()[1:].split(maxsplit=1)[0].lower() if text.strip("/ ") else ""
-                if name in ("quit", "exit", "q"):
-                    return After.QUIT
-                if name == "pause":
-                    return After.PAUSED
-                out.print(
-                    ("" if name == "help" else "The question above is waiting for your answer. ")
-                    + escape(ANSWER_HELP)
-                    + " /quit leaves the chat; the question stays paused either way."
-                )
-                continue
+            text = _answer_line(ANSWER_HELP)
+            if isinstance(text, After):
+                return text
+            if text is None:
+                continue  # Enter alone never approves; a slash command was answered
             which = plain_answers.show_request(text)
             if which is not None:
                 _show_artifact(summary, which)
@@ -336,35 +319,10 @@ class Chat:
     def _ask_target(self) -> str | After:
         """A candidate's number or a column name, as typed; the graph checks it (and asks
         again, saying why, when it is neither)."""
-        from rich.markup import escape
-
-        from ml_engineer import slash
-        from ml_engineer.terminal import out
-
         while True:
-            try:
-                text = out.input(ANSWER_PROMPT).strip()
-            except EOFError:
-                out.print()
-                return After.QUIT
-            except KeyboardInterrupt:
-                out.print()
-                return After.PAUSED
-            if not text:
-                continue
-            if slash.is_slash(text):
-                name = text.lstrip()[1:].split(maxsplit=1)[0].lower() if text.strip("/ ") else ""
-                if name in ("quit", "exit", "q"):
-                    return After.QUIT
-                if name == "pause":
-                    return After.PAUSED
-                out.print(
-                    ("" if name == "help" else "The question above is waiting for your answer. ")
-                    + escape(TARGET_ANSWER_HELP)
-                    + " /quit leaves the chat; the question stays paused either way."
-                )
-                continue
-            return text
+            text = _answer_line(TARGET_ANSWER_HELP)
+            if text is not None:
+                return text
 
     # -- other commands -------------------------------------------------------------------------
 
@@ -471,6 +429,39 @@ _STANDS = {
     "rejected": "was rejected",
     "running": "is running in another process",
 }
+
+
+def _answer_line(help_text: str) -> str | After | None:
+    """One line typed at a paused question: the text, After when the person leaves, or None
+    when there is nothing to act on yet (an empty line, or a slash command answered here)."""
+    from rich.markup import escape
+
+    from ml_engineer import slash
+    from ml_engineer.terminal import out
+
+    try:
+        text = out.input(ANSWER_PROMPT).strip()
+    except EOFError:
+        out.print()
+        return After.QUIT
+    except KeyboardInterrupt:
+        out.print()
+        return After.PAUSED
+    if not text:
+        return None
+    if not slash.is_slash(text):
+        return text
+    name = text.lstrip()[1:].split(maxsplit=1)[0].lower() if text.strip("/ ") else ""
+    if name in ("quit", "exit", "q"):
+        return After.QUIT
+    if name == "pause":
+        return After.PAUSED
+    out.print(
+        ("" if name == "help" else "The question above is waiting for your answer. ")
+        + escape(help_text)
+        + " /quit leaves the chat; the question stays paused either way."
+    )
+    return None
 
 
 def _stream(graph, value, config, context) -> dict | None:

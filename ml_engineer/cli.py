@@ -297,7 +297,7 @@ def _check_answer_fits(
         question = question_of(payload)
         raise InputsError(
             f"Run {thread} is waiting for a target choice, not an approval: {question.text} "
-            f"Candidates: {_candidates(question)}. Answer with {cmd} --target COLUMN.",
+            f"Candidates: {question.numbered()}. Answer with {cmd} --target COLUMN.",
             field="--target",
         )
     if not is_target_question(payload) and args.target is not None:
@@ -312,13 +312,9 @@ def _check_answer_fits(
 def _target_refused(question, thread: str, data_dir: Path) -> InputsError:
     return InputsError(
         f"{question.note} Run {thread} still waits for the target: answer with "
-        f"{_resume_cmd(data_dir)} --target COLUMN (candidates: {_candidates(question)}).",
+        f"{_resume_cmd(data_dir)} --target COLUMN (candidates: {question.numbered()}).",
         field="--target",
     )
-
-
-def _candidates(question) -> str:
-    return ", ".join(f"{i}. {c.column}" for i, c in enumerate(question.candidates, 1))
 
 
 def _status(args: argparse.Namespace) -> int:

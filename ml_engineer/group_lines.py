@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+MAX_LABEL = 40  # a group's value is the data's text: shown short, never a paragraph
+
 
 def group_lines(groups: Any) -> list[str]:
     """One line per protected attribute; [] when the run measured none."""
@@ -21,12 +23,12 @@ def group_lines(groups: Any) -> list[str]:
         if not isinstance(found, dict):
             continue
         if found.get("skipped"):
-            lines.append(f"{column}: {found['skipped']}")
+            lines.append(f"{_label(column)}: {_label(found['skipped'], 120)}")
             continue
         said = [_group(group, metric) for group in found.get("groups") or []]
         said = [words for words in said if words]
         if said:
-            lines.append(f"{column}: " + "; ".join(said))
+            lines.append(f"{_label(column)}: " + "; ".join(said))
     return lines
 
 
@@ -40,7 +42,7 @@ def _group(group: Any, metric: str) -> str | None:
         if score == "n/a" and group.get("no_score"):  # "only one class present in y_true"
             why = str(group["no_score"]).split(".")[0][:60]
             score += f" ({why[:1].lower()}{why[1:]})"
-        words = [f"{group['group']} {metric} {score}"]
+        words = [f"{_label(group['group'])} {_label(metric)} {score}"]
         if "predicted_positive" in group:
             words.append(
                 f"{float(group['predicted_positive']):.0%} predicted positive "
@@ -63,3 +65,9 @@ def _number(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return "n/a"
     return f"{value:.2f}" if abs(value) < 10 else f"{value:.4g}"
+
+
+def _label(value: Any, limit: int = MAX_LABEL) -> str:
+    """A value from the data as one short printable line (these lines reach a chat's LLM)."""
+    text = "".join(ch if ch.isprintable() else " " for ch in str(value)).strip()
+    return text if len(text) <= limit else text[: limit - 3] + "..."

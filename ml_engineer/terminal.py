@@ -202,7 +202,9 @@ def show_status(thread_id: str, snapshot, stage: str, *, resume_command: str) ->
 
 
 def _target_wait(question: dict) -> str:
-    names = ", ".join(f"{i}. {c['column']}" for i, c in enumerate(question["candidates"], 1))
+    from ml_engineer.graphs.target_question import TargetQuestion
+
+    names = TargetQuestion.model_validate(question).numbered()
     return f"waiting for a target choice: which column to predict ({names})"
 
 

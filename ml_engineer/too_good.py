@@ -152,7 +152,7 @@ def concentration(metrics: dict[str, Any]) -> Concentration | None:
     top = importances.get("top") if isinstance(importances, dict) else None
     drops = _drops(top)
     total = sum(drop for _, drop in drops if drop > 0)
-    own_past = set((metrics.get("forecast") or {}).get("history") or [])
+    own_past = set(_forecast(metrics).get("history") or [])
     suspects = [(column, drop) for column, drop in drops if column not in own_past and drop > 0]
     if total <= 0 or not suspects:
         return None
@@ -297,9 +297,15 @@ def _gain(metrics: dict[str, Any]) -> float | None:
 def _own_past_carries(metrics: dict[str, Any]) -> bool:
     """Whether a forecast's own past (its lags and means) carries most of the importance: a
     smooth series is near perfect on its levels from its last values, as the baseline is."""
-    own_past = set((metrics.get("forecast") or {}).get("history") or [])
+    own_past = set(_forecast(metrics).get("history") or [])
     importances = metrics.get("importances")
     drops = _drops(importances.get("top") if isinstance(importances, dict) else None)
     total = sum(drop for _, drop in drops if drop > 0)
     past = sum(drop for column, drop in drops if column in own_past and drop > 0)
     return bool(own_past) and total > 0 and past / total >= 0.5
+
+
+def _forecast(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The metrics' forecast section, or {} when there is none or it is malformed."""
+    section = metrics.get("forecast")
+    return section if isinstance(section, dict) else {}

@@ -71,7 +71,8 @@ class ValidationResult(BaseModel):
         if not isinstance(bar, str):
             return ""
         others = []
-        baselines = (metrics.get("forecast") or {}).get("baselines")
+        forecast = metrics.get("forecast")
+        baselines = forecast.get("baselines") if isinstance(forecast, dict) else None
         for name, scores in (baselines if isinstance(baselines, dict) else {}).items():
             test = scores.get("test") if isinstance(scores, dict) else None
             value = test.get(metrics.get("primary_metric")) if isinstance(test, dict) else None

@@ -107,7 +107,8 @@ def test_a_transform_in_the_name(column, target, leaks):
     ("column", "target", "measure"),
     [("readscr", "mathscr", "scr"), ("read_score", "math_score", "score"),
      ("treadssk", "tmathssk", "ssk"), ("re74", "re78", None), ("sales", "tsales", None),
-     ("savings", "earnings", None)],
+     ("savings", "earnings", None), ("prev_sales", "weekly_sales", None),
+     ("list_price", "sale_price", None), ("prevsales", "wsales", None)],
 )  # fmt: skip
 def test_a_second_outcome_shares_the_targets_measure(column, target, measure):
     assert sibling_measure(column, target) == measure
@@ -181,3 +182,10 @@ def test_the_planner_excludes_a_hidden_leak_with_its_figure_and_keeps_the_rest(t
     assert "log_tsales" in reasons and reasons["log_tsales"].startswith("leakage")
     assert "recorded after the outcome" in reasons["censor1"]
     assert {c.name for c in spec.kept} == {"ssize", "nown"}
+
+
+def test_infinite_values_are_left_out_of_the_fits_not_a_stall():
+    a, b = RNG.uniform(1, 5, N), RNG.uniform(1, 5, N)
+    frame = pd.DataFrame({"a": a, "b": b, "y": a + b})
+    frame.loc[:9, "a"] = np.inf
+    assert set(found(frame, "y")) & {"a", "b"}  # the sum is still found on the finite rows

@@ -179,9 +179,7 @@ def test_start_with_the_check_run_shows_test_metrics_beside_the_baseline(tmp_pat
 
 
 @pytest.mark.slow
-def test_a_goal_fitting_two_columns_is_asked_with_its_candidates_and_the_choice_continues(
-    tmp_path,
-):
+def test_a_goal_fitting_two_columns_is_asked_with_its_candidates_and_the_choice_continues(tmp_path):
     two_targets_upstream(tmp_path)
 
     async def client(session):

@@ -36,7 +36,10 @@ DENY = col("deny", "categorical", ("no", "yes"))
      (col("married", "categorical", ("no", "yes")), "marital status"),
      (col("foreign", "categorical", ("no", "yes")), "nationality or citizenship"),
      (col("applicant_kind", "categorical", ("man", "woman")), "sex or gender"),  # by values
-     (col("grp", "categorical", ("a", "b")), None)],
+     (col("grp", "categorical", ("a", "b")), None),
+     # measures of a thing, not of a person
+     (col("house_age"), None), (col("man_hours"), None), (col("foreign_sales"), None),
+     (col("manu", "categorical", ("a", "b")), None)],
 )  # fmt: skip
 def test_protected_attributes_are_recognised(column, characteristic):
     spec = plan("predict whether a mortgage application is denied", column, col("income"), DENY)
@@ -61,6 +64,14 @@ def test_the_risk_speaks_of_the_goals_domain_and_the_attribute_stays_an_input():
     wages = plan("predict the hourly wage", col("sex", "categorical", ("male", "female")),
                  col("wage", unique_count=900))  # fmt: skip
     assert any("In hiring and pay" in r for r in wages.risks)
+    # the domain is read from column names too, split into words: `loan_amount` is lending
+    loans = plan(
+        "predict the outcome",
+        col("sex", "categorical", ("male", "female")),
+        col("loan_amount"),
+        col("outcome", "categorical", ("paid", "default")),
+    )
+    assert any("In lending" in r for r in loans.risks)
 
 
 def test_a_reviewers_drop_is_said_and_the_script_still_measures_the_groups():

@@ -169,3 +169,29 @@ def test_an_llm_agent_may_not_shuffle_a_panel_but_a_person_may_choose_for_it():
     )  # fmt: skip
     assert any("a random split is refused" in p and "panel" in p for p in review.problems)
     assert review.accepted.split_strategy is None  # the planner's grouped split stands
+
+
+def test_a_measure_of_an_entity_is_neither_an_entity_nor_a_code():
+    n = 600
+    frame = pd.DataFrame({
+        "account_balance": RNG.integers(0, 400, n), "household_income": RNG.integers(0, 300, n),
+        "hh_size": RNG.integers(1, 9, n), "state": RNG.integers(1, 40, n),
+        "y": RNG.normal(size=n),
+    })  # fmt: skip
+    profile, evidence = profiled(frame)
+    structure = read_structure(profile, target="y", facts=evidence.table)
+    assert not set(structure.entities) & {"account_balance", "household_income"}
+    assert set(structure.codes) == {"state"}
+    assert "a numeric code for a state" in structure.codes["state"]
+
+
+def test_a_document_number_is_a_key_and_a_rate_per_year_is_not_a_year():
+    n = 300
+    frame = pd.DataFrame({
+        "docno": 78001 + np.sort(RNG.choice(5000, n, replace=False)),
+        "visits_per_year": RNG.integers(0, 41, n), "y": RNG.normal(size=n),
+    })  # fmt: skip
+    profile, evidence = profiled(frame)
+    structure = read_structure(profile, target="y", facts=evidence.table)
+    assert "docno" in structure.keys
+    assert structure.time is None

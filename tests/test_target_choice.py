@@ -175,3 +175,65 @@ def test_terse_codes_that_each_read_the_goal_are_all_offered():
             profile, AnalystNotes(), goal_text="predict the number of physician office visits"
         )
     assert {"ofp", "ofnp", "opnp"} <= {c["column"] for c in asked.value.candidates}
+
+
+def cat(name, unique, values=()) -> ColumnProfile:
+    tops = [TopValue(value=v, count=100) for v in values]
+    return ColumnProfile(name=name, kind=ColumnKind.categorical, unique_count=unique,
+                         top_values=tops)  # fmt: skip
+
+
+def test_a_name_that_reads_only_who_the_goal_is_about_is_never_taken():
+    # `hepato` spells "pat", the start of "patient": the subject, not whether they die.
+    profile = table(two("hepato", "0", "1"), two("ascites", "0", "1"), num("status", 3, 0, 2),
+                    num("bili"), num("time"))  # fmt: skip
+    with pytest.raises(TargetUnclear) as asked:
+        decide_goal(profile, AnalystNotes(),
+                    goal_text="predict whether a patient with liver disease dies")  # fmt: skip
+    assert not any("its name reads" in c["reason"] for c in asked.value.candidates)
+
+
+def test_how_long_asks_for_a_duration_not_the_yes_no_column_its_words_name():
+    profile = table(num("duration", 60, 1, 117), two("spell", "0", "1"), num("ftp1", 2, 0, 1))
+    assert target_of(profile, "predict how long a spell of unemployment lasts") == "duration"
+
+
+def test_per_capita_is_read_in_a_glued_name():
+    # `packpc` is packs per capita; `cpi` only scatters the letters of "capita".
+    profile = table(num("packpc"), num("cpi"), num("income"))
+    assert target_of(profile, "predict cigarette packs sold per capita") == "packpc"
+
+
+def test_a_column_named_as_the_outcome_answers_a_goal_no_name_matches():
+    profile = table(cat("depvar", 5, ("gc", "gr", "ec", "er", "hp")), cat("region", 4),
+                    num("income", 6, 2, 7), num("rooms", 6, 2, 7))  # fmt: skip
+    goal = decide_goal(profile, AnalystNotes(),
+                       goal_text="predict which heating system a household chooses")  # fmt: skip
+    assert goal.target == "depvar" and "says it is the outcome" in goal.target_reason
+
+
+def test_a_name_like_word_near_no_column_is_just_words():
+    profile = table(two("churn"), num("tenure"))
+    assert target_of(profile, "predict whether year_2024 customers churn") == "churn"
+
+
+def test_the_time_axis_named_in_a_forecast_goal_is_its_axis_not_its_target():
+    profile = table(num("year", 40, 1960, 1999), num("order_count", 40), rows=40)
+    goal = decide_goal(profile, AnalystNotes(), goal_text="forecast order_count by year")
+    assert goal.target == "order_count" and goal.time_column == "year"
+    with pytest.raises(GoalError) as refused:
+        decide_goal(profile, AnalystNotes(), goal_text="forecast next `year`")
+    assert "cannot be the target here" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("goal", "form"),
+    [("predict the price, if available", "number"), ("predict if a customer churns", "binary"),
+     ("which customers will churn", "binary"), ("predict house prices", "number"),
+     ("predict which heating system a household chooses", "classes"),
+     ("predict how long a spell lasts", "number")],
+)  # fmt: skip
+def test_the_goals_form(goal, form):
+    from ml_engineer.planning.goal_form import goal_form
+
+    assert goal_form(goal) == form

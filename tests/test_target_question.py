@@ -20,11 +20,7 @@ from upstream_builders import two_targets_upstream
 
 from ml_engineer import build_graph, initial_state
 from ml_engineer.graphs.state import Context
-from ml_engineer.graphs.target_question import (
-    RefusedAnswer,
-    TargetQuestion,
-    read_target_answer,
-)
+from ml_engineer.graphs.target_question import RefusedAnswer, TargetQuestion, read_target_answer
 from ml_engineer.models import TargetCandidate
 
 CANDIDATES = ["default_30d", "default_90d"]
@@ -75,6 +71,12 @@ def test_anything_else_is_refused_with_a_one_line_reason(answer, said):
     with pytest.raises(RefusedAnswer) as refused:
         read_target_answer(answer, question())
     assert said in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_a_column_called_like_a_number_is_chosen_by_its_name():
+    asked = question().model_copy(update={"columns": ["2020", *CANDIDATES]})
+    assert read_target_answer("2020", asked).target == "2020"
+    assert read_target_answer("2", asked).target == "default_90d"
 
 
 def test_a_near_miss_is_named_and_a_reject_decision_stops():

@@ -105,7 +105,7 @@ def decide_goal(
                 "a year with or without a quarter or month, or a period counter such as `time` "
                 "= 1, 2, 3, ...). Add one, or restate the goal without a time horizon."
             )
-    series = _series_column(profile, column, axis) if axis else None
+    series = _series_column(profile, column, axis, facts) if axis else None
     return Goal(
         text=sentence or f"predict {column}",
         task=task,
@@ -269,12 +269,14 @@ def _decide_metrics(task: TaskType, suggested: list[str]) -> tuple[str, list[str
     return primary, secondary, reason
 
 
-def _series_column(profile: DataProfile, target: str, axis: TimeAxis) -> str | None:
+def _series_column(
+    profile: DataProfile, target: str, axis: TimeAxis, facts: TableFacts | None
+) -> str | None:
     """The column that names each series of a forecast: the panel's entity, or a category
     whose values times the periods' make the row count (within 10 %)."""
-    structure = read_structure(profile, target=target)
-    if structure.panel and structure.group:
-        return structure.group
+    structure = read_structure(profile, target=target, facts=facts)
+    if structure.panel_entity:
+        return structure.panel_entity
     periods, rows = axis.distinct, profile.row_count
     if not periods or not rows or periods >= rows * 0.9:
         return None  # one row per period: a single series

@@ -1,7 +1,8 @@
 """What kind of answer a goal's words ask for: two classes, several, or a number.
 
-"whether" and "if" ask for a yes/no column; "which kind" for classes; "how many", "number of"
-for a number outright, and words like "price" or "sales" for something usually measured as one.
+"whether" and "predict if" ask for a yes/no column (`names.YES_NO`); "which kind" for classes;
+"how many", "number of" for a number outright, and words like "price" or "sales" for something
+usually measured as one.
 When no column's name reads as the goal's topic, the form narrows the candidates.
 """
 
@@ -10,28 +11,26 @@ from __future__ import annotations
 import re
 
 from ml_engineer.models import ColumnKind, ColumnProfile
+from ml_engineer.planning.names import YES_NO
 
 MAX_CLASSES = 50
 
-_BINARY = re.compile(
-    r"\b(whether|if|yes or no)\b|^\s*(will|is|are|does|do|did|has|have|can|would)\b", re.I
-)
 _CLASSES = re.compile(
     r"\b(which|what (kind|type|sort|category|class)|(type|kind|class) of)\b", re.I
 )
 # Words that ask for a number outright, and words naming something usually measured as one.
 _COUNT = re.compile(r"\b(how (many|much|long|often|far)|number of)\b", re.I)
 _NUMBER = re.compile(
-    r"\b(amount|price|cost|rate|level|total|average|count|score|sales|revenue|income|earnings|"
-    r"wage|salary|hours|duration|concentration|temperature|weight|height|value of|size of|"
-    r"spend\w*)\b",
+    r"\b(amount|price|cost|rate|level|total|average|count|score|sale|revenue|income|earning|"
+    r"wage|salar(y|ie)|hour|duration|concentration|temperature|weight|height)s?\b"
+    r"|\b(value|size) of\b|\bspend\w*",
     re.I,
 )
 
 
 def goal_form(sentence: str) -> str | None:
     """binary, classes or number: what kind of answer the goal's words ask for."""
-    if _BINARY.search(sentence):
+    if YES_NO.search(sentence):
         return "binary"
     if _CLASSES.search(sentence):
         return "classes"
@@ -43,7 +42,7 @@ def goal_form(sentence: str) -> str | None:
 def form_is_explicit(sentence: str, form: str | None) -> bool:
     """Whether the goal asks for its form in so many words ("whether", "how many"), rather than
     naming a thing usually measured as a number ("revenue"), which no column may hold."""
-    return (form == "binary" and bool(_BINARY.search(sentence))) or (
+    return (form == "binary" and bool(YES_NO.search(sentence))) or (
         form == "number" and bool(_COUNT.search(sentence))
     )
 

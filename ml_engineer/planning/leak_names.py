@@ -6,7 +6,8 @@
 - **A second outcome of the same sitting**: a column measured like the target (the same
   measure, another subject: `readscr` beside the target `mathscr`, `math_score` beside
   `read_score`) that moves with it. Past measurements (`re74` beside `re78`) are not siblings:
-  they differ by a number, a time.
+  they differ by a number, a time; nor are earlier or reference values named as such
+  (`prev_sales`, `list_price`).
 - **A meaning that says so**: the analyst writes that the column is computed from the target,
   or from a column already excluded as a leak.
 
@@ -32,6 +33,11 @@ TRANSFORM_SUFFIXES = ("log", "ln", "sq", "sqrt", "pct", "cat", "bin", "grp", "gr
 _GRAMMAR_ENDINGS = frozenset({"ing", "ings", "tion", "tions", "ment", "ments", "ness", "ity",
                               "ities", "able", "ance", "ence", "ers", "ies", "ous", "ive", "ate",
                               "ated", "ism", "ome"})  # fmt: skip
+# Subjects that put a measure before the outcome or beside it as a reference, not a second
+# outcome: `prev_sales` or `lag_sales` beside `weekly_sales`, `list_price` beside `sale_price`.
+_EARLIER_SUBJECTS = frozenset({"prev", "previous", "last", "lag", "lagged", "prior", "past",
+                               "pre", "old", "orig", "original", "initial", "start", "list",
+                               "base", "baseline", "expected", "budget", "target"})  # fmt: skip
 SIBLING_ASSOCIATION = 0.6  # a column measured like the target and this associated is an outcome
 _COMPUTED = re.compile(
     r"\b(computed|derived|calculated|equals?|based on|ratio of|sum of|difference|log of|"
@@ -64,7 +70,8 @@ def sibling_measure(column: str, target: str) -> str | None:
     if len(col_words) > 1 and len(tgt_words) > 1:
         if col_words[-1] == tgt_words[-1] and col_words[:-1] != tgt_words[:-1]:
             subjects = col_words[:-1] + tgt_words[:-1]
-            if all(w.isalpha() for w in subjects):
+            earlier = set(col_words[:-1]) & _EARLIER_SUBJECTS
+            if all(w.isalpha() for w in subjects) and not earlier:
                 return col_words[-1]
         return None
     col, tgt = column.lower(), target.lower()
@@ -74,6 +81,8 @@ def sibling_measure(column: str, target: str) -> str | None:
     while shared < min(len(col), len(tgt)) and col[-1 - shared] == tgt[-1 - shared]:
         shared += 1
     ending = col[-shared:] if shared else ""
+    if col[: -shared or None] in _EARLIER_SUBJECTS:
+        return None  # `prevsales`, `listprice`
     if shared >= 3 and len(col) - shared >= 2 and len(tgt) - shared >= 2:
         if not any(ending.endswith(g) and len(ending) - len(g) < 2 for g in _GRAMMAR_ENDINGS):
             return ending

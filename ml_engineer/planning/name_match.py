@@ -39,6 +39,8 @@ _SYNONYMS = [
     {"man", "male", "husband"},
     {"price", "cost"},
     {"sale", "revenu"},
+    {"capita", "pc", "percap"},  # `packpc`, `gdppc`: "per capita"
+    {"durat", "length"},
 ]
 _HOW = {
     "synonym": "a synonym of",

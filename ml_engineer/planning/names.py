@@ -36,7 +36,34 @@ GENERIC = frozenset(
     """.split()
 )
 
-_YES_NO = re.compile(r"\b(whether|if)\b|^\s*(will|is|are|does|do|did|has|have|can)\b", re.I)
+# Questions that name their answer's quantity without the noun: "how long a spell lasts" asks
+# for its duration, as a column names it (`duration`, `dur`), not for anything "long".
+_QUANTITY_QUESTIONS = (
+    (re.compile(r"\bhow long\b", re.I), "the duration of"),
+    (re.compile(r"\bhow old\b", re.I), "the age of"),
+    (re.compile(r"\bhow often\b", re.I), "the frequency of"),
+    (re.compile(r"\bhow far\b", re.I), "the distance of"),
+)
+# Who a goal is about ("whether a patient dies"): the rows' subject, never what is predicted.
+SUBJECT_WORDS = frozenset(
+    """
+    patient patients passenger passengers student students pupil pupils worker workers employee
+    employees applicant applicants borrower borrowers driver drivers voter voters respondent
+    respondents participant participants individual individuals household households firm firms
+    company companies school schools hospital hospitals store stores shop shops client clients
+    member members account accounts player players team teams subject subjects case cases
+    county counties state states country countries district districts city cities town towns
+    """.split()
+)
+# A yes/no question: "whether ...", "predict if ...", "will ...", "which customers will churn".
+# ("if" elsewhere is a condition: "the price, if available".)
+YES_NO = re.compile(
+    r"\b(whether|yes or no)\b"
+    r"|(^|\b(predict|know|tell|see|determine|check|estimate|forecast|find out|say)\s+)if\b"
+    r"|^\s*(will|is|are|does|do|did|has|have|can|would)\b"
+    r"|\bwhich\s+\w+\s+(will|would|are|is|get|gets|go|goes)\b",
+    re.I,
+)
 _POSSESSIVE = re.compile(r"\b(\w+)['’]s\b")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _NON_ALNUM = re.compile(r"[^0-9a-zA-Z]+")
@@ -61,6 +88,17 @@ def stem(word: str) -> str:
     return _STEMMER.stemWord(word.lower())
 
 
+_GENERIC_STEMS = frozenset(stem(g) for g in GENERIC)
+
+
+def quantity_named(text: str) -> str:
+    """The goal with its quantity questions spelled as nouns: "how long a spell of unemployment
+    lasts" reads "the duration of a spell of unemployment lasts"."""
+    for question, noun in _QUANTITY_QUESTIONS:
+        text = question.sub(noun, text)
+    return text
+
+
 def content_words(text: str) -> list[str]:
     """The goal's topic and generic words, in order (stop words and single letters dropped).
     An owner ("a county's crime rate") says whose target it is, not what: it is dropped too."""
@@ -72,7 +110,7 @@ def content_words(text: str) -> list[str]:
 
 
 def is_generic(word: str) -> bool:
-    return word in GENERIC or stem(word) in {stem(g) for g in GENERIC}
+    return word in GENERIC or stem(word) in _GENERIC_STEMS
 
 
 def head_word(text: str) -> str | None:
@@ -83,7 +121,7 @@ def head_word(text: str) -> str | None:
     counts them). None when the goal has no topic word.
     """
     clause = re.split(r"[,;.(]", text, maxsplit=1)[0]
-    if _YES_NO.search(clause):
+    if YES_NO.search(clause):
         # "whether a mortgage application is denied" asks about its predicate, not its subject.
         topics = [w for w in content_words(clause) if not is_generic(w) and not w.isdigit()]
         return topics[-1] if topics else None

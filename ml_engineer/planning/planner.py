@@ -25,6 +25,7 @@ from ml_engineer.models.revision import Overrides
 from ml_engineer.models.table_facts import TableFacts
 from ml_engineer.planning.columns import column_meanings, column_risks, decide_columns
 from ml_engineer.planning.goal import decide_goal
+from ml_engineer.planning.names import tokens
 from ml_engineer.planning.overrides import (
     apply_drops,
     apply_keeps,
@@ -108,7 +109,9 @@ def plan_feature_spec(
     risks = column_risks(decisions, evidence.association)  # of the columns still kept
     present = [c for c in profile.columns if ABSENT_FROM_DATA not in c.flags]
     protected = find_protected(present, goal.target, meanings)
-    domain_words = " ".join([goal.text, goal.target, *profile.column_names])
+    # Names as words: `loan_amount` says lending, though `\b` reads "_" as part of a word.
+    names = [goal.target, *profile.column_names]
+    domain_words = " ".join([goal.text, *(word for name in names for word in tokens(name))])
     risks.extend(protected_risks(protected, decisions, domain_words))
     if not any(d.keep for d in decisions):
         raise GoalError(

@@ -203,10 +203,14 @@ def protected_risks(
 
 
 def _by_name(name: str) -> tuple[str, str] | None:
-    for word in tokens(name):
+    words = tokens(name)
+    if set(words) & _OF_A_THING:
+        return None  # `house_age`, `man_hours`, `foreign_sales`: a measure of a thing
+    for word in words:
         alpha = word.rstrip("0123456789")
-        # `agew`, `ageh`, `age80`: the word and a letter or a year.
-        for candidate in (word, alpha, alpha[:-1] if len(alpha) >= 4 else ""):
+        # `agew`, `ageh`, `age80`: the word and a year, or a letter for wife or husband.
+        of_whom = alpha[:-1] if len(alpha) >= 4 and alpha[-1] in "wh" else ""
+        for candidate in (word, alpha, of_whom):
             if candidate in _WHOLE_WORDS:
                 return _WHOLE_WORDS[candidate], f"its name ('{word}')"
         for characteristic, (_, starts) in _NAMES.items():
@@ -215,6 +219,13 @@ def _by_name(name: str) -> tuple[str, str] | None:
     return None
 
 
+# Words that make a name a measure of a thing or an amount, not of a person: `house_age`,
+# `account_age`, `man_hours`, `foreign_sales`.
+_OF_A_THING = frozenset({"house", "home", "building", "bldg", "car", "vehicle", "account",
+                         "loan", "policy", "product", "item", "tree", "asset", "equipment",
+                         "machine", "property", "dwelling", "structure", "firm", "company",
+                         "hours", "hour", "hrs", "days", "sales", "revenue", "price", "cost",
+                         "power", "made", "trade", "exchange", "currency", "aid"})  # fmt: skip
 _WHOLE_WORDS = {word: char for char, (whole, _) in _NAMES.items() for word in whole}
 
 

@@ -46,6 +46,8 @@ ENTITY_WORDS = PLACE_WORDS | frozenset(
     subject customer client member user account team player class classroom
     """.split()
 )
+# Words that may follow an entity's name in a code's name: `county_fips`, `firm_code`.
+_ENTITY_TAGS = frozenset({"code", "cod", "fips", "num", "no", "nr", "id", "key", "idx", "number"})
 # Glued endings that make a name a code: `persnum`, `intnum`, `distcod`, `schid`, `hhno`.
 _CODE_ENDINGS = ("id", "num", "no", "nr", "code", "cod", "key", "idx")
 # `id`, `key` as a name's first or last word: `customer_id`, `id_card`; not `body_mass_index`.
@@ -54,7 +56,8 @@ _NAME_WORDS = frozenset({"name", "names", "title", "surname", "firstname", "last
 # Parts of a stem before a glued `id` that name an entity: `schid`, `custid`, `hhid`.
 _ID_PREFIXES = (
     "sch", "cust", "hh", "pers", "user", "emp", "prod", "ord", "acct", "pat", "fam", "dist",
-    "firm", "store", "item", "case", "resp", "int", "obs", "row", "rec",
+    "firm", "store", "item", "case", "resp", "int", "obs", "row", "rec", "doc", "seq", "ser",
+    "ref", "ticket", "claim", "loan", "pol", "inv", "txn", "acc", "app",
 )  # fmt: skip
 
 
@@ -64,13 +67,18 @@ class TableStructure:
     entities: dict[str, str] = field(default_factory=dict)  # column -> why it is an entity
     codes: dict[str, str] = field(default_factory=dict)  # numbers that are categories -> why
     time: TimeAxis | None = None
-    panel: bool = False  # entity x time names one row
+    panel_entity: str | None = None  # the entity that, with the time, names one row
     single_series: bool = False  # one row per time: the rows are one series
 
     @property
+    def panel(self) -> bool:
+        return self.panel_entity is not None
+
+    @property
     def group(self) -> str | None:
-        """The entity to keep whole in one part: the finest one with enough groups."""
-        return next(iter(self.entities), None)
+        """The entity to keep whole in one part: a panel's entity, else the finest entity
+        (the one with the most values)."""
+        return self.panel_entity or next(iter(self.entities), None)
 
 
 def read_structure(
@@ -105,9 +113,13 @@ def read_structure(
     for _, name, why in sorted(entities, reverse=True):
         structure.entities[name] = why
     if structure.time:
-        structure.panel = any(
-            _names_one_row(name, structure.time, columns, rows, facts)
-            for name in structure.entities
+        structure.panel_entity = next(
+            (
+                name
+                for name in structure.entities
+                if _names_one_row(name, structure.time, columns, rows, facts)
+            ),
+            None,
         )
         distinct = structure.time.distinct
         structure.single_series = bool(
@@ -182,7 +194,7 @@ def entity_reason(
     # A numeric code for hundreds of places or organisations (`commune` = 192) names clusters
     # of alike rows; a few dozen (`state`) is a category a model learns from (`place_code`), and
     # a name in words (`city` = "Leeds") describes the row as a category too.
-    if set(words) & ENTITY_WORDS and col.kind == ColumnKind.numeric and count >= MANY_CODES:
+    if _entity_word(col.name) and col.kind == ColumnKind.numeric and count >= MANY_CODES:
         return f"entity: a numeric code whose {repeats}; rows of one {col.name!r} are alike"
     if words and {words[0], words[-1]} & ID_WORDS:
         return f"entity: an ID whose {repeats}"
@@ -203,9 +215,20 @@ def place_code_reason(col: ColumnProfile, facts: TableFacts) -> str | None:
     if col.kind != ColumnKind.numeric or not whole_numbers(col, facts):
         return None
     count = col.unique_count or 0
-    if count < 3 or not set(tokens(col.name)) & ENTITY_WORDS:
+    entity = _entity_word(col.name)
+    if count < 3 or not entity:
         return None
-    return f"a numeric code for a {tokens(col.name)[-1]} ({count} values), not a magnitude"
+    return f"a numeric code for a {entity} ({count} values), not a magnitude"
+
+
+def _entity_word(name: str) -> str | None:
+    """The place or organisation a name is when it is nothing else (`state`, `county_fips`,
+    `firm_code`); never a measure of one (`household_income`, `account_balance`)."""
+    words = tokens(name)
+    found = [w for w in words if w in ENTITY_WORDS]
+    if found and all(w in ENTITY_WORDS or w in _ENTITY_TAGS or w.isdigit() for w in words):
+        return found[-1]
+    return None
 
 
 def candidate_pairs(profile: DataProfile, target: str | None = None) -> list[tuple[str, ...]]:

@@ -27,14 +27,26 @@ from ml_engineer.models import AnalystNotes, ColumnKind, ColumnProfile, DataProf
 from ml_engineer.models.goal import TargetCandidate
 from ml_engineer.models.table_facts import TableFacts
 from ml_engineer.planning.goal_form import FORM_WORDS, fits, form_is_explicit, goal_form, values_of
+from ml_engineer.planning.name_match import NameMatch
 from ml_engineer.planning.name_ranking import candidate_of, rank, read_column, undominated
-from ml_engineer.planning.names import content_words, head_word, is_generic, tokens
-from ml_engineer.planning.structure import key_reason, read_structure
+from ml_engineer.planning.names import (
+    SUBJECT_WORDS,
+    content_words,
+    head_word,
+    is_generic,
+    quantity_named,
+    tokens,
+)
+from ml_engineer.planning.structure import ENTITY_WORDS, key_reason, read_structure
 
 MAX_SHOWN = 10  # candidates listed in a question
 
 # An analyst's role that rules a column out as the target.
 _NOT_A_TARGET_ROLE = re.compile(r"\brole\b\W*(id|identifier|key|index|weight|row number)\b", re.I)
+# Names that say a column is the outcome itself, whatever it measures (tokens joined).
+_TARGET_NAMES = frozenset(
+    {"depvar", "dependentvariable", "dependent", "target", "outcome", "response", "label"}
+)
 # Written like a column name: `churn_flag`, `nRooms`, `price_2024`.
 _NAME_LIKE = re.compile(r"\b[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+\b")
 
@@ -72,13 +84,20 @@ def choose_target(
     if len(pool) == 1:  # a single series beside its time axis: nothing else can be the target
         only = pool[0]
         return TargetChoice(only.name, "the only column that can be the target")
-    words = content_words(sentence)
+    read_as = quantity_named(sentence)
+    words = content_words(read_as)
+    head = head_word(read_as)
     matches = [m for m in (read_column(c, words, notes) for c in pool) if m.plausible]
-    if goal_form(sentence) == "binary":
+    matches = [m for m in matches if not _only_the_subject(m, head)]
+    form = goal_form(sentence)
+    two_valued = {c.name for c in pool if fits(c, "binary")}
+    if form == "binary":
         # A yes/no goal: `low` (0/1) over the birth weight `bwt` that its words also name.
-        fitting = {c.name for c in pool if fits(c, "binary")}
-        matches = [m for m in matches if m.column in fitting] or matches
-    leaders = undominated(matches, head_word(sentence), tokens(sentence))
+        matches = [m for m in matches if m.column in two_valued] or matches
+    elif form == "number" and form_is_explicit(sentence, form):
+        # "how long a spell lasts" asks for a number: not the yes/no `spell` its words name.
+        matches = [m for m in matches if m.column not in two_valued]
+    leaders = undominated(matches, head, tokens(read_as))
     if len(leaders) == 1:
         best = leaders[0]
         agrees = " (the analyst's documents agree)" if notes.target_hint == best.column else ""
@@ -98,20 +117,41 @@ def choose_target(
     return _by_form(sentence, pool, words, profile, notes, user_goal)
 
 
+def _only_the_subject(match: NameMatch, head: str | None) -> bool:
+    """A name that reads only who the goal is about ("whether a patient dies": `hepato`'s
+    "pat"), not what it asks: the rows' subject is never the answer."""
+    topics = match.topic_words
+    return bool(topics) and head not in match.words and topics <= SUBJECT_WORDS | ENTITY_WORDS
+
+
 def _named_in_goal(sentence: str, names: list[str], profile: DataProfile) -> TargetChoice | None:
     """A column the goal writes as a name: taken when it exists, an error naming the near
     matches when it does not (it is never replaced by another target)."""
     quoted = re.findall(r"`([^`]+)`", sentence)
+    every = set(profile.column_names)
     for name in quoted:
         if name in names:
             return TargetChoice(name, f"the goal sentence names `{name}`")
-    written = quoted + [w for w in _NAME_LIKE.findall(sentence) if w not in names]
+        if name in every:
+            raise GoalError(
+                f"The goal {sentence!r} names the column `{name}`, which cannot be the target "
+                "here: the forecast orders the rows by it, or the data file lacks it. Name "
+                "the column to predict in backticks or with --target, or restate the goal.",
+                path=profile.profile_path,
+                field="target",
+            )
+    # A column of the data that cannot be the target (the time axis in "forecast sales by
+    # order_date") is a word of the goal like any other.
+    written = quoted + [w for w in _NAME_LIKE.findall(sentence) if w not in every]
     for name in written:
         folded = [n for n in names if n.lower() == name.lower()]
         if len(folded) == 1:
             return TargetChoice(folded[0], f"the goal names {name!r}, the column `{folded[0]}`")
-        if name not in names:
-            near = difflib.get_close_matches(name, names, n=5, cutoff=0.5)
+        near = difflib.get_close_matches(name, names, n=5, cutoff=0.5)
+        if name not in every and (near or name in quoted):
+            # Written like a column and near one (`churn_flag` for `churn_flag_v2`), or in
+            # backticks: a name the user meant, never replaced. `year_2024` near nothing is
+            # just words.
             hint = f" Near matches: {_listing(near)}." if near else ""
             raise GoalError(
                 f"The goal {sentence!r} names the column `{name}`, which the data "
@@ -153,6 +193,16 @@ def _by_form(
         return TargetChoice(hint, "marked as the target in the analyst's documents")
     form = goal_form(sentence)
     fitting = [c for c in pool if fits(c, form)]
+    said = [c for c in fitting if "".join(tokens(c.name)) in _TARGET_NAMES]
+    if len(said) == 1 and not hint and form:
+        # Econometrics tables name their outcome for what it is: `depvar`, "dependent variable".
+        only = said[0]
+        return TargetChoice(
+            only.name,
+            f"no column's name matches the goal's words, but `{only.name}`'s name says it is "
+            f"the outcome, and it answers what the goal asks, {FORM_WORDS[form]} "
+            f"({values_of(only)})",
+        )
     if len(fitting) == 1 and not hint and form_is_explicit(sentence, form):
         only = fitting[0]
         return TargetChoice(

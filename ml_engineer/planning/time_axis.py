@@ -109,6 +109,8 @@ def _numbers(values) -> list[float]:
 def _is_year(col: ColumnProfile, facts: TableFacts) -> bool:
     words = tokens(col.name)
     named = bool(set(words) & YEAR_WORDS) or (words and words[-1].endswith("year"))
+    if "per" in words or any(w.startswith("per") and w.endswith("year") for w in words):
+        return False  # `visits_per_year`, `trips_peryear`: a rate, not a date
     if not named or col.kind != ColumnKind.numeric or not whole_numbers(col, facts):
         return False
     low, high = (col.stats.min, col.stats.max) if col.stats else (None, None)

@@ -24,8 +24,8 @@ def outside_test(
     y = frame[target]
     if task == "regression":
         y = pd.to_numeric(y, errors="coerce").astype(float)
-    labelled = frame.loc[y.notna().to_numpy()]
-    y = y.loc[labelled.index]
+    present = y.notna().to_numpy()  # by position: a repeated index must not repeat rows
+    labelled, y = frame.iloc[present], y.iloc[present]
     if len(labelled) < 2:
         return labelled
     test = _test_positions(labelled.reset_index(drop=True), _labels(y, task), split, seed)

@@ -167,7 +167,8 @@ def _pairs_regression(
 
 def _fit(y: pd.Series, a: pd.Series, b: pd.Series) -> tuple[float, float, float] | None:
     """(R², coefficient of a, coefficient of b) of least squares y ~ a + b + constant."""
-    mask = (y.notna() & a.notna() & b.notna()).to_numpy()
+    # Finite, not only present: an "inf" in a CSV reads as a float and stalls least squares.
+    mask = np.isfinite(y.to_numpy()) & np.isfinite(a.to_numpy()) & np.isfinite(b.to_numpy())
     if mask.sum() < 10:
         return None
     target = y.to_numpy()[mask]
@@ -182,7 +183,7 @@ def _fit(y: pd.Series, a: pd.Series, b: pd.Series) -> tuple[float, float, float]
 
 def _alone(y: pd.Series, x: pd.Series) -> float:
     """R² of y on x alone (a line): the single-column case, left to the association screen."""
-    mask = (y.notna() & x.notna()).to_numpy()
+    mask = np.isfinite(y.to_numpy()) & np.isfinite(x.to_numpy())
     if mask.sum() < 3:
         return 0.0
     xs, ys = x.to_numpy()[mask], y.to_numpy()[mask]

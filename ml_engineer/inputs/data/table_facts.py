@@ -18,9 +18,11 @@ def measure_table_facts(
     """`pairs`: (entity, time columns...) combinations to check for naming one row each;
     `date_columns`: the columns whose spacing gives a forecast its season."""
     facts = TableFacts()
-    sample = df.iloc[:MAX_FACT_ROWS]
-    for name in sample.columns:
-        column = sample[name]
+    sample = df.iloc[:MAX_FACT_ROWS]  # in order: a date's step is between neighbouring rows
+    # Spread over the file: a fraction after the first rows makes a column not whole numbers.
+    spread = df.sample(n=MAX_FACT_ROWS, random_state=0) if len(df) > MAX_FACT_ROWS else df
+    for name in spread.columns:
+        column = spread[name]
         if isinstance(column, pd.DataFrame) or not is_numeric(column):
             continue
         if column.notna().any() and integer_valued(column):
