@@ -201,8 +201,8 @@ def chosen_reason(column: str, question: TargetQuestion) -> str:
     """The spec's target reason for a person's choice."""
     named = ", ".join(f"`{c.column}`" for c in question.candidates)
     if column in {c.column for c in question.candidates}:
-        return f"chosen by the person among the candidates {named}, all fitting the goal's words"
-    return f"chosen by the person, rather than the candidates {named} the goal's words fit"
+        return f"chosen by the person among the candidates {named}"
+    return f"chosen by the person, rather than the candidates {named}"
 
 
 def target_question_said(state: Any, update: dict, runtime: Any) -> list[AnyMessage]:

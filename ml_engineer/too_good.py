@@ -117,13 +117,13 @@ def too_good(metrics: dict[str, Any]) -> TooGood | None:
     near = near_perfect(metrics)
     top = concentration(metrics)
     if top is None:
-        return _verdict(near, None, metrics) if near else None
+        return _verdict(near, None) if near else None
     gain = top.gain if top.gain is not None else 0.0
     if near and (top.carries >= CARRIES_MOST or gain >= GAIN_MOST):
-        return _verdict(near, top, metrics)
+        return _verdict(near, top)
     closes = closed(metrics)
     if top.carries >= CARRIES_MOST and gain >= GAIN_SOME and closes >= CLOSES_MOST:
-        return _verdict(near, top, metrics)
+        return _verdict(near, top)
     if near and not _own_past_carries(metrics):
         return _spread(near, top)
     return None
@@ -179,7 +179,7 @@ def closed(metrics: dict[str, Any]) -> float:
     return (model - baseline) / (perfect - baseline) if perfect != baseline else 0.0
 
 
-def _verdict(near: dict[str, float], top: Concentration | None, metrics: dict) -> TooGood:
+def _verdict(near: dict[str, float], top: Concentration | None) -> TooGood:
     scores = ", ".join(f"{name} {value:.3f}" for name, value in near.items())
     if top is None:
         reason = (

@@ -237,3 +237,14 @@ def test_the_goals_form(goal, form):
     from ml_engineer.planning.goal_form import goal_form
 
     assert goal_form(goal) == form
+
+
+def test_who_the_rows_are_is_offered_after_what_happens_to_them():
+    profile = table(two("RACE", "0", "1"), two("TREAT", "0", "1"), two("CENSOR", "1", "0"),
+                    num("AGE", 31, 20, 56))  # fmt: skip
+    with pytest.raises(TargetUnclear) as asked:
+        decide_goal(profile, AnalystNotes(),
+                    goal_text="predict whether a patient returns to drug use")  # fmt: skip
+    offered = [c["column"] for c in asked.value.candidates]
+    assert offered[:3] == ["TREAT", "CENSOR", "RACE"]
+    assert offered[-1] == "AGE"

@@ -104,8 +104,8 @@ class NameMatch:
         return self.strength >= 0.4
 
     def describe(self) -> str:
-        """`the goal's words 'pharmacy', 'visits' ('phar': the start of 'pharmacy', 'vis': a
-        synonym of 'visits')`; the words alone when the name spells them out."""
+        """`the goal's words 'pharmacy', 'visits' ('phar': the start of 'pharmacy', 'vis': the
+        start of 'visits')`; the words alone when the name spells them out."""
         words = ", ".join(repr(p.word) for p in self.pieces)
         spelled = [p for p in self.pieces if p.how != "word"]
         if not spelled:

@@ -183,7 +183,7 @@ def protected_risks(
     protected: list[ProtectedAttribute], decisions: list[ColumnDecision], goal_words: str
 ) -> list[str]:
     """One risk line per protected attribute, in the goal's domain, saying whether it is kept."""
-    domain, sentence = _domain(goal_words)
+    sentence = _domain(goal_words)
     lines = []
     kept = {d.name for d in decisions if d.keep}
     for attribute in protected:
@@ -247,8 +247,9 @@ def _by_meaning(meanings: list[str]) -> tuple[str, str] | None:
     return None
 
 
-def _domain(text: str) -> tuple[str, str]:
-    for name, pattern, sentence in _DOMAINS:
+def _domain(text: str) -> str:
+    """What a protected input means in the goal's domain (the first domain its words name)."""
+    for _name, pattern, sentence in _DOMAINS:
         if pattern.search(text):
-            return name, sentence
-    return "general", _GENERAL
+            return sentence
+    return _GENERAL

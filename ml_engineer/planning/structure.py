@@ -154,7 +154,7 @@ def key_reason(
     code = _code_name(col.name)
     if code and unique:
         return f"identifier: a code unique per row (its name ends in '{code}')"
-    if unique and whole_numbers(col, facts) and _contiguous(col, rows):
+    if unique and whole_numbers(col, facts) and _contiguous(col):
         return (
             "identifier: whole numbers unique per row, filling a run of consecutive values "
             f"({_span(col)}), as a row number or code does"
@@ -289,7 +289,7 @@ def _ratio(count: int | None, rows: int | None) -> float | None:
     return None if count is None or not rows else count / rows
 
 
-def _contiguous(col: ColumnProfile, rows: int | None) -> bool:
+def _contiguous(col: ColumnProfile) -> bool:
     if not col.stats or col.stats.min is None or col.stats.max is None or not col.unique_count:
         return False
     return col.stats.max - col.stats.min + 1 <= 1.1 * col.unique_count

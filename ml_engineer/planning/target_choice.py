@@ -37,6 +37,7 @@ from ml_engineer.planning.names import (
     quantity_named,
     tokens,
 )
+from ml_engineer.planning.protected import find_protected
 from ml_engineer.planning.structure import ENTITY_WORDS, key_reason, read_structure
 
 MAX_SHOWN = 10  # candidates listed in a question
@@ -215,8 +216,13 @@ def _by_form(
         candidates.append(
             TargetCandidate(column=hint, score=0.5, reason="the analyst's documents mark it")
         )
-    # The columns of the form the goal asks for first, then any other that could be a target.
-    others = [c for c in pool if c not in fitting and fits(c, None)]
+    # The columns of the form the goal asks for first, then any other that could be a target;
+    # within each, who the rows are (sex, race, age) after what happens to them.
+    who = {p.column for p in find_protected(pool, target="", meanings={})}
+    fitting = sorted(fitting, key=lambda c: c.name in who)
+    others = sorted(
+        (c for c in pool if c not in fitting and fits(c, None)), key=lambda c: c.name in who
+    )
     for col in [*fitting, *others]:
         if col.name != hint:
             of_form = col in fitting and form

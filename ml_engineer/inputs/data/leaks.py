@@ -141,7 +141,7 @@ def _pairs_regression(
         linear = _fit(y, x_a, x_b)
         if linear and linear[0] >= EXACT and _alone(y, x_a) < EXACT and _alone(y, x_b) < EXACT:
             r2, coef_a, coef_b = linear
-            formula = _linear_formula(target, a, b, coef_a, coef_b, y, x_a, x_b)
+            formula = _linear_formula(target, a, b, coef_a, coef_b)
             for name in (a, b):
                 found.append(Leak(name, (
                     f"leakage suspect: with `{b if name == a else a}` it gives the target: "
@@ -236,7 +236,7 @@ def _named_like(column: str, target_words: set[str]) -> bool:
     )
 
 
-def _linear_formula(target, a, b, coef_a, coef_b, y, x_a, x_b) -> str:
+def _linear_formula(target, a, b, coef_a, coef_b) -> str:
     def near(value: float, wanted: float) -> bool:
         return abs(value - wanted) <= 0.02 * max(1.0, abs(wanted))
 
