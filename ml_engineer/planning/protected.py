@@ -208,8 +208,9 @@ def _by_name(name: str) -> tuple[str, str] | None:
         return None  # `house_age`, `man_hours`, `foreign_sales`: a measure of a thing
     for word in words:
         alpha = word.rstrip("0123456789")
-        # `agew`, `ageh`, `age80`: the word and a year, or a letter for wife or husband.
-        of_whom = alpha[:-1] if len(alpha) >= 4 and alpha[-1] in "wh" else ""
+        # `agew`, `ageh`, `age80`, `blacks`: the word and a year, a letter for wife or
+        # husband, or a plural (a share of a place's people).
+        of_whom = alpha[:-1] if len(alpha) >= 4 and alpha[-1] in "whs" else ""
         for candidate in (word, alpha, of_whom):
             if candidate in _WHOLE_WORDS:
                 return _WHOLE_WORDS[candidate], f"its name ('{word}')"
