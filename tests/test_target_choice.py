@@ -248,3 +248,13 @@ def test_who_the_rows_are_is_offered_after_what_happens_to_them():
     offered = [c["column"] for c in asked.value.candidates]
     assert offered[:3] == ["TREAT", "CENSOR", "RACE"]
     assert offered[-1] == "AGE"
+
+
+def test_which_brand_a_household_buys_is_the_choice_not_the_households_number():
+    profile = table(num("Ketchup.hid", 300, 1, 300), num("Ketchup.id", 24, 1, 24),
+                    cat("Ketchup.choice", 4, ("heinz", "hunts", "delmonte", "stb")),
+                    num("price.heinz"), rows=4956)  # fmt: skip
+    goal = decide_goal(profile, AnalystNotes(),
+                       goal_text="predict which ketchup brand a household buys")  # fmt: skip
+    assert goal.target == "Ketchup.choice"
+    assert "a synonym of 'buys'" in goal.target_reason

@@ -41,6 +41,7 @@ _SYNONYMS = [
     {"sale", "revenu"},
     {"capita", "pc", "percap"},  # `packpc`, `gdppc`: "per capita"
     {"durat", "length"},
+    {"choic", "choos", "chose", "buy", "bought", "pick", "select", "purchas"},
 ]
 _HOW = {
     "synonym": "a synonym of",

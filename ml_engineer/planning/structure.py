@@ -48,6 +48,8 @@ ENTITY_WORDS = PLACE_WORDS | frozenset(
 )
 # Words that may follow an entity's name in a code's name: `county_fips`, `firm_code`.
 _ENTITY_TAGS = frozenset({"code", "cod", "fips", "num", "no", "nr", "id", "key", "idx", "number"})
+# One letter and "id": household, person, customer, user, store, individual, firm, trip.
+_LETTER_IDS = frozenset({"hid", "pid", "cid", "uid", "sid", "iid", "fid", "tid", "hhid"})
 # Glued endings that make a name a code: `persnum`, `intnum`, `distcod`, `schid`, `hhno`.
 _CODE_ENDINGS = ("id", "num", "no", "nr", "code", "cod", "key", "idx")
 # `id`, `key` as a name's first or last word: `customer_id`, `id_card`; not `body_mass_index`.
@@ -271,6 +273,8 @@ def _code_name(name: str) -> str | None:
     last = words[-1]
     if len(words) > 1 and last in {"num", "no", "nr", "code", "cod", "idx"}:
         return last
+    if last in _LETTER_IDS:
+        return "id"  # `hid`, `pid`: a household's, a person's ID
     for ending in _CODE_ENDINGS:
         # `schid`, and `schidkn` (a school's ID, in kindergarten): a short tag may follow.
         for tag in range(3):

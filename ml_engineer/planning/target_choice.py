@@ -88,13 +88,23 @@ def choose_target(
     read_as = quantity_named(sentence)
     words = content_words(read_as)
     head = head_word(read_as)
+    # A panel's entity and the time axis organise the rows; they are not what a goal asks
+    # about unless its head word names them (`Ketchup.hid` is the household, not its brand).
+    structure = read_structure(profile, key_columns=notes.key_columns, facts=facts)
+    organising = set(structure.entities) | set(structure.time.columns if structure.time else [])
     matches = [m for m in (read_column(c, words, notes) for c in pool) if m.plausible]
-    matches = [m for m in matches if not _only_the_subject(m, head)]
+    matches = [
+        m
+        for m in matches
+        if not _only_the_subject(m, head) and (m.column not in organising or head in m.words)
+    ]
     form = goal_form(sentence)
     two_valued = {c.name for c in pool if fits(c, "binary")}
-    if form == "binary":
-        # A yes/no goal: `low` (0/1) over the birth weight `bwt` that its words also name.
-        matches = [m for m in matches if m.column in two_valued] or matches
+    if form in ("binary", "classes"):
+        # A yes/no goal: `low` (0/1) over the birth weight `bwt` that its words also name;
+        # "which brand": the four brands, not a household's number.
+        fitting = {c.name for c in pool if fits(c, form)}
+        matches = [m for m in matches if m.column in fitting] or matches
     elif form == "number" and form_is_explicit(sentence, form):
         # "how long a spell lasts" asks for a number: not the yes/no `spell` its words name.
         matches = [m for m in matches if m.column not in two_valued]
@@ -110,10 +120,6 @@ def choose_target(
         ranked = sorted(leaders, key=rank, reverse=True)
         ranked += sorted((m for m in matches if m not in leaders), key=rank, reverse=True)
         raise _unclear(sentence, [candidate_of(m) for m in ranked], profile, several=True)
-    # A panel's entity and the time axis organise the rows; they are not what a goal asks
-    # about unless it names them.
-    structure = read_structure(profile, key_columns=notes.key_columns, facts=facts)
-    organising = set(structure.entities) | set(structure.time.columns if structure.time else [])
     pool = [c for c in pool if c.name not in organising]
     return _by_form(sentence, pool, words, profile, notes, user_goal)
 
