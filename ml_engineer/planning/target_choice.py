@@ -102,8 +102,11 @@ def choose_target(
     two_valued = {c.name for c in pool if fits(c, "binary")}
     if form in ("binary", "classes"):
         # A yes/no goal: `low` (0/1) over the birth weight `bwt` that its words also name;
-        # "which brand": the four brands, not a household's number.
+        # "which brand": the four brands, not a household's number ("which loans default"
+        # may be answered by two classes).
         fitting = {c.name for c in pool if fits(c, form)}
+        if form == "classes":
+            fitting |= two_valued
         matches = [m for m in matches if m.column in fitting] or matches
     elif form == "number" and form_is_explicit(sentence, form):
         # "how long a spell lasts" asks for a number: not the yes/no `spell` its words name.
