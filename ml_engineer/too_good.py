@@ -83,6 +83,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 NEAR_PERFECT = 0.99
+FEW_TEST_ROWS = 30  # fewer test rows than this make a perfect score weak evidence either way
 NEAR_PERFECT_METRICS = ("roc_auc", "average_precision", "balanced_accuracy", "r2")
 KNOWN_EASY = 0.97  # the naive baseline's own score at which a near-perfect one is expected
 CARRIES_MOST = 0.80  # share of the summed importance
@@ -114,6 +115,20 @@ def too_good(metrics: dict[str, Any]) -> TooGood | None:
     """The verdict on a check run's metrics.json; None when nothing looks too good."""
     if not isinstance(metrics, dict):
         return None
+    verdict = _judge(metrics)
+    rows = (
+        (metrics.get("rows") or {}).get("test") if isinstance(metrics.get("rows"), dict) else None
+    )
+    if verdict and isinstance(rows, int) and rows < FEW_TEST_ROWS:
+        # 32 rows leave 5 to test on: perfect there is as likely luck as a leak.
+        verdict.warning += (
+            f" The test part has only {rows} rows, so a perfect score there may be chance; "
+            "the cross-validated score says more."
+        )
+    return verdict
+
+
+def _judge(metrics: dict[str, Any]) -> TooGood | None:
     near = near_perfect(metrics)
     top = concentration(metrics)
     if top is None:

@@ -202,3 +202,13 @@ def test_a_planted_leak_is_shown_at_approval_and_yes_does_not_approve_it(tmp_pat
     paused = events[-1]
     assert paused["event"] == "paused" and "`adjusted`" in paused["reason"]
     assert not (tmp_path / "output" / "shop" / "mlops").exists()
+
+
+def test_a_perfect_score_on_a_handful_of_test_rows_says_it_may_be_chance():
+    # spector: 32 students leave 5 to test on; ROC AUC 1.0 there is weak evidence.
+    drops = {"GPA": 0.2, "PSI": 0.15, "TUCE": 0.1}
+    scores = {"roc_auc": 1.0, "average_precision": 1.0}
+    few = too_good(check_run("roc_auc", scores, {"roc_auc": 0.5}, drops, rows={"test": 5}))
+    assert "only 5 rows" in few.warning and "may be chance" in few.warning
+    many = too_good(check_run("roc_auc", scores, {"roc_auc": 0.5}, drops, rows={"test": 500}))
+    assert "may be chance" not in many.warning

@@ -151,13 +151,18 @@ def plan_feature_spec(
         data_path = named
     if goal.forecasting:
         per = f" of each `{goal.series_column}`" if goal.series_column else ""
+        axis = " + ".join(f"`{c}`" for c in [goal.time_column, *goal.time_parts])
+        back = f"1, 2, 3 and {goal.season}" if goal.season and goal.season > 3 else "1, 2 and 3"
+        seasonal = (
+            f" and against the value {goal.season} periods back (one season)" if goal.season else ""
+        )
         risks.append(
-            f"Forecast: rows{per} are ordered by `{goal.time_column}` and the newest are held "
-            "out. The script adds the target's own past as inputs (its values 1, 2 and 3 periods "
-            "back and the mean of the last 3, from earlier rows only) and measures the model "
-            "against the last value. The other inputs are from the same row as the target: "
-            "confirm each is known one period ahead, or the model will look better than it can "
-            "be in use."
+            f"Forecast: rows{per} are ordered by {axis} and the newest are held out. The script "
+            f"adds the target's own past as inputs (its values {back} periods back and the mean "
+            "of the last 3, from earlier rows only), learns the change from the last value, and "
+            f"measures the model against the last value{seasonal}. The other inputs are from the "
+            "same row as the target: confirm each is known one period ahead, or the model will "
+            "look better than it can be in use."
         )
     if profile.row_count is not None and profile.row_count < 1_000:
         risks.append(
