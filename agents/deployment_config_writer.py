@@ -13,6 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 from ml_engineer.agents.mlops_reader import MLOpsReader, chosen_by
 from ml_engineer.agents.prompts import system_prompt
 from ml_engineer.agents.tool_loop import AgentResult, AgentSession, WriteTool, run_agent
+from ml_engineer.chosen_model import chosen_model
 from ml_engineer.models import ColumnKind, DataProfile, ExperimentConfig, FeatureSpec, Treatment
 from ml_engineer.models.mlops import DeploymentConfig, InputField
 from ml_engineer.models.mlops_proposals import DeploymentProposal
@@ -35,10 +36,10 @@ def build_deployment_config(
     config: ExperimentConfig,
     profile: DataProfile,
     artifact: str | None,
-    trained_type: str | None = None,
+    result: ValidationResult | None = None,
 ) -> DeploymentConfig:
-    """`trained_type`: the family the script's run trained (its search may choose another
-    than `model`); the served model is that run's."""
+    """`result`: the run whose model is served (the full training, else the check run); its
+    search may have chosen another family than the config's `model`."""
     fields = [_field(c.name, c.treatment, profile, spec.split.time_column) for c in spec.kept]
     # The pipeline computes derived features from raw columns, so a request must carry those
     # columns too, even the ones the model does not use directly.
@@ -84,12 +85,7 @@ def build_deployment_config(
             else "joblib.load(artifact) with ml/ on sys.path (the pipeline's conversions "
             "live in training_script.py)",
             "framework": config.model.framework,
-            "type": trained_type or config.model.type,
-            **(
-                {"chosen_among": candidates, "chosen_by": "the training script's search"}
-                if len(candidates) > 1
-                else {}
-            ),
+            **_served_model(config, result),
             "task": spec.goal.task.value,
             "target": spec.target.column,
         },
@@ -118,6 +114,21 @@ def build_deployment_config(
             "readiness": "/readyz: the model is loaded and scores one row built from the schema",
         },
     )
+
+
+def _served_model(config: ExperimentConfig, result: ValidationResult | None) -> dict:
+    """`type` and `name` of the model the run chose, its measured rivals and what was not
+    measured, and the families each run's search measures (`chosen_among`)."""
+    model = chosen_model(config, result)
+    served = {"type": model.type, "name": model.headline()}
+    if compared := model.compared_words():
+        served["compared"] = compared
+    if unmeasured := model.unmeasured_words():
+        served["not_measured"] = unmeasured
+    candidates = config.candidate_types()
+    if len(candidates) > 1:
+        served["chosen_among"] = candidates
+    return served
 
 
 def _field(
@@ -173,7 +184,7 @@ def choose_deployment(
         system=system_prompt(NODE),
         task=(
             # No column name here: names are data, and reach the model only inside <data>.
-            f"Size the prediction service of the approved {config.model.type} model "
+            f"Size the prediction service of the approved {deployment.model['type']} model "
             f"({len(deployment.input_schema)} inputs, {spec.row_count or 'unknown'} training "
             f"rows; design_summary names its target); read what you need, then call {WRITE}."
         ),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from ml_engineer.agents.mlops_reader import MLOpsReader, chosen_by
 from ml_engineer.agents.prompts import system_prompt
 from ml_engineer.agents.tool_loop import AgentResult, AgentSession, WriteTool, run_agent
+from ml_engineer.chosen_model import chosen_model
 from ml_engineer.models import ColumnKind, DataProfile, ExperimentConfig, FeatureSpec, Treatment
 from ml_engineer.models.mlops import DriftBaseline, MetricAlert, MonitoringSpec
 from ml_engineer.models.mlops_proposals import MonitoringProposal
@@ -39,6 +40,7 @@ def build_monitoring_spec(
     drift = [_drift(c.name, c.treatment, profile, spec.split.time_column) for c in spec.kept]
     return MonitoringSpec(
         slug=spec.slug,
+        model=chosen_model(config, result).described(),
         task=spec.goal.task.value,
         primary_metric=config.metrics.primary,
         metric_alerts=alerts,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ml_engineer.agents.mlops_reader import MLOpsReader, chosen_by
 from ml_engineer.agents.prompts import system_prompt
 from ml_engineer.agents.tool_loop import AgentResult, AgentSession, WriteTool, run_agent
+from ml_engineer.chosen_model import chosen_model
 from ml_engineer.models import ExperimentConfig, FeatureSpec
 from ml_engineer.models.mlops import MonitoringSpec, RetrainPipeline
 from ml_engineer.models.mlops_proposals import RetrainProposal
@@ -22,8 +23,12 @@ SCHEDULE_TRIGGER = 0  # the first trigger is the schedule
 
 
 def build_retrain_pipeline(
-    spec: FeatureSpec, config: ExperimentConfig, monitoring: MonitoringSpec
+    spec: FeatureSpec,
+    config: ExperimentConfig,
+    monitoring: MonitoringSpec,
+    result: ValidationResult | None = None,
 ) -> RetrainPipeline:
+    """`result`: the run whose model is approved (the full training, else the check run)."""
     primary = next(a for a in monitoring.metric_alerts if a.metric == config.metrics.primary)
     direction = "above" if primary.lower_is_better else "below"
     threshold = (
@@ -33,6 +38,7 @@ def build_retrain_pipeline(
     )
     return RetrainPipeline(
         slug=spec.slug,
+        model=chosen_model(config, result).described(),
         triggers=[
             schedule_trigger(spec),
             "Drift: PSI above 0.25 on any kept feature for 3 consecutive days, or a missing rate "

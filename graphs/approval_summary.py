@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ml_engineer.agents.usage import NodeUsage
+from ml_engineer.chosen_model import chosen_model
 from ml_engineer.graphs.messages import question_message
 from ml_engineer.graphs.state import Context, MLEngineerState
 from ml_engineer.group_lines import group_lines
@@ -54,8 +55,11 @@ class ApprovalSummary(BaseModel):
         default_factory=list, description="name = op(inputs): computed by the script's pipeline."
     )
     excluded_columns: list[ExcludedColumn]
-    model: str
-    model_params: dict
+    model: str = Field(
+        description="The model the check run's search chose (metrics.json), or, with no check "
+        "run, `the planned model <type>; not yet measured`."
+    )
+    model_params: dict = Field(description="That model's parameters.")
     validation: str
     validation_status: str
     beats_baseline: bool | None = Field(
@@ -64,7 +68,9 @@ class ApprovalSummary(BaseModel):
     metrics_test: dict | None = None
     baseline_test: dict | None = None
     search: str | None = Field(
-        None, description="What the script's model search tried in the check run, and chose."
+        None,
+        description="How the check run's search measured, what it chose over the candidates "
+        "it measured (with their scores), and which it did not measure and why.",
     )
     top_inputs: list[str] = Field(
         default_factory=list,
@@ -128,6 +134,7 @@ def build_summary(state: MLEngineerState, context: Context | None = None) -> App
     config = ExperimentConfig.model_validate(state["experiment_config"])
     result = ValidationResult.model_validate(state["validation"])
     metrics = result.metrics or {}
+    model = chosen_model(config, result)
     split = spec.split.strategy
     if spec.split.time_column:
         split += f" on {spec.split.time_column}"
@@ -148,14 +155,14 @@ def build_summary(state: MLEngineerState, context: Context | None = None) -> App
         kept_columns=[c.name for c in spec.kept],
         derived_features=[f"{f.name} = {f.op.value}({', '.join(f.inputs)})" for f in spec.derived],
         excluded_columns=[ExcludedColumn(column=c.name, reason=c.reason) for c in spec.excluded],
-        model=config.model.type,
-        model_params=config.model.params,
+        model=model.name,
+        model_params=model.params,
         validation=result.summary_line(),
         validation_status=result.status,
         beats_baseline=metrics.get("beats_baseline") if result.status == "passed" else None,
         metrics_test=(metrics.get("model") or {}).get("test"),
         baseline_test=(metrics.get("baseline") or {}).get("test"),
-        search=_search_line(metrics.get("search"), metrics.get("primary_metric")),
+        search=model.search_line(),
         top_inputs=_top_inputs(metrics.get("importances"), metrics.get("lower_is_better")),
         too_good=too_good(metrics) if result.status == "passed" else None,
         groups=group_lines(metrics.get("groups")),
@@ -178,27 +185,6 @@ def _dataset(state: MLEngineerState) -> str | None:
         return None
     # Where the file really is: `data/../../x.csv` or a linked folder would hide it.
     return f"{Path(found['path']).resolve()} ({found['how_found']})"
-
-
-def _search_line(search: dict | None, metric: str | None) -> str | None:
-    """`3-fold CV on train+val, roc_auc: chose lightgbm 0.6712; hist_gradient_boosting 0.6583,
-    ...`: what the check run's search measured."""
-    if not isinstance(search, dict) or not search.get("tried"):
-        return None
-    try:
-        tried = search["tried"]
-        chosen = tried[int(search.get("chosen", 0))]
-        named = lambda t: t.get("label") or t["type"]  # noqa: E731 (label: newer scripts)
-        others = [
-            f"{named(t)} {t['score']:.4g}" if t.get("score") is not None
-            else f"{named(t)} (not measured)" for t in tried if t is not chosen
-        ]  # fmt: skip
-        best = f"{named(chosen)} {chosen['score']:.4g}" if chosen.get("score") is not None else (
-            named(chosen)
-        )  # fmt: skip
-        return f"{search.get('how')}, {metric}: chose {best}; " + ", ".join(others)
-    except (KeyError, TypeError, ValueError, IndexError):  # the metrics file is the script's
-        return None
 
 
 def _top_inputs(importances: dict | None, lower_is_better: object, shown: int = 5) -> list[str]:

@@ -124,8 +124,7 @@ def deployment_config_writer(state: MLOpsState, runtime: Runtime[Context]) -> di
     if artifact:  # as the deployment sees it: relative to the project folder
         artifact = Path(artifact).relative_to(Path(state["ml_dir"]).parent).as_posix()
     result = _result(state)
-    trained_type = ((result.metrics or {}).get("model_type") if result else None) or None
-    deployment = build_deployment_config(spec, config, profile, artifact, trained_type)
+    deployment = build_deployment_config(spec, config, profile, artifact, result)
     agent = choose_deployment(deployment, spec, config, result, _session(state, runtime))
     update = _agent_update("deployment_config_writer", agent)
     path = write_file(_mlops_dir(state) / DEPLOYMENT_CONFIG, render_deployment_config(deployment))
@@ -157,10 +156,9 @@ def monitoring_dashboard_spec(state: MLOpsState, runtime: Runtime[Context]) -> d
 def retrain_pipeline_spec(state: MLOpsState, runtime: Runtime[Context]) -> dict:
     spec, config, _ = _design(state)
     monitoring = MonitoringSpec.model_validate(state["monitoring"])
-    pipeline = build_retrain_pipeline(spec, config, monitoring)
-    agent = choose_retrain(
-        pipeline, spec, config, monitoring, _result(state), _session(state, runtime)
-    )
+    result = _result(state)
+    pipeline = build_retrain_pipeline(spec, config, monitoring, result)
+    agent = choose_retrain(pipeline, spec, config, monitoring, result, _session(state, runtime))
     update = _agent_update("retrain_pipeline_spec", agent)
     path = write_file(_mlops_dir(state) / RETRAIN_PIPELINE, render_retrain_pipeline(pipeline))
     return {

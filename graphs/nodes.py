@@ -11,6 +11,7 @@ from langgraph.types import Command
 from ml_engineer.agents.experiment_config_writer import choose_experiment, write_experiment_config
 from ml_engineer.agents.feature_spec_writer import write_feature_spec
 from ml_engineer.agents.training_script_generator import generate_training_script
+from ml_engineer.chosen_model import chosen_model
 from ml_engineer.deliverables import (
     EXPERIMENT_CONFIG,
     FEATURE_SPEC,
@@ -31,6 +32,7 @@ from ml_engineer.models import ExperimentConfig, FeatureSpec
 from ml_engineer.models.revision import Overrides, Revision
 from ml_engineer.planning.planner import PlanRequest
 from ml_engineer.render.feature_spec import render_feature_spec
+from ml_engineer.render.training_script import render_training_script
 from ml_engineer.validation import ValidationResult, run_training_script
 
 
@@ -218,6 +220,7 @@ def validate(state: MLEngineerState, runtime: Runtime[Context]) -> dict:
         spec, seed=_request(state).seed, validation_line=result.summary_line()
     )
     write_file(ml_dir / FEATURE_SPEC, text)
+    _name_the_chosen_model(spec, state, result)
     update = checkpoint("validate", result.summary_line() + " Proceeding to approval...")
     archived = state.get("archived_to")
     if archived and discard_if_unchanged(Path(archived), ml_dir):
@@ -226,6 +229,16 @@ def validate(state: MLEngineerState, runtime: Runtime[Context]) -> dict:
         )["log"]
         update["archived_to"] = None
     return {**update, "validation": result.model_dump(mode="json")}
+
+
+def _name_the_chosen_model(
+    spec: FeatureSpec, state: MLEngineerState, result: ValidationResult
+) -> None:
+    """The script's header names the model its check run chose, as the approval does: the
+    planned one is only the search's first candidate. Only comments change, not the code."""
+    config = ExperimentConfig.model_validate(state["experiment_config"])
+    script = render_training_script(spec, config, chosen_model(config, result))
+    write_file(Path(state["ml_dir"]) / TRAINING_SCRIPT, script, executable=True)
 
 
 def train_model(state: MLEngineerState, runtime: Runtime[Context]) -> dict:

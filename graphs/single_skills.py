@@ -21,6 +21,7 @@ from ml_engineer.agents.experiment_config_writer import choose_experiment, write
 from ml_engineer.agents.feature_spec_writer import write_feature_spec
 from ml_engineer.agents.monitoring_dashboard_spec import build_monitoring_spec
 from ml_engineer.agents.training_script_generator import generate_training_script
+from ml_engineer.chosen_model import chosen_model
 from ml_engineer.deliverables import EXPERIMENT_CONFIG, FEATURE_SPEC, TRAINING_SCRIPT, write_file
 from ml_engineer.graphs import mlops
 from ml_engineer.graphs.agent_session import agent_session, agent_update
@@ -93,8 +94,8 @@ def training_script_generator(state: SkillState, runtime: Runtime[Context]) -> d
     update = agent_update("training_script_generator", agent)
     path = write_file(Path(state["ml_dir"]) / TRAINING_SCRIPT, script, executable=True)
     line = (
-        f"Training script complete ({config.model.type}). It reads experiment-config.yaml "
-        "beside it: write that with /experiment_config_writer."
+        f"Training script complete ({chosen_model(config, None).name}). It reads "
+        "experiment-config.yaml beside it: write that with /experiment_config_writer."
     )
     log += update.get("log", []) + emit("training_script_generator", line)
     return {**update, "log": log, "written": {TRAINING_SCRIPT: str(path)}}

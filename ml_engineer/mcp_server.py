@@ -530,8 +530,10 @@ def _question_text(summary: dict, thread_id: str, answer: str) -> str:
         + (f" (positive class {positive})" if positive else "")
         + f"; metric {summary.get('primary_metric')}; split {summary.get('split')}",
         f"Model: {summary.get('model')} {summary.get('model_params') or ''}".rstrip(),
-        f"Kept ({len(kept)}): " + (", ".join(kept) or "none"),
     ]
+    if summary.get("search"):  # what the model was chosen over, with their scores
+        lines.append(f"Model search: {summary['search']}")
+    lines.append(f"Kept ({len(kept)}): " + (", ".join(kept) or "none"))
     if summary.get("derived_features"):
         lines.append("Derived: " + "; ".join(summary["derived_features"]))
     lines.append(f"Excluded ({len(excluded)}): " + ("; ".join(excluded) or "none"))

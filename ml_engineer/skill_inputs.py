@@ -46,7 +46,10 @@ WHAT = {
     "experiment_config_writer": "a feature-spec.md written by ml-engineer",
     **dict.fromkeys(MLOPS_SKILLS, "the ml folder the design stage wrote (output/<slug>/ml)"),
 }
-_MODEL_LINE = re.compile(r"^# Model: ([a-z_]+)$", re.MULTILINE)
+# `# Model: the planned model lightgbm; not yet measured`, or the family its check run chose
+# (`# Model: extra_trees`, `# Model: ridge (random draw 2)`); `blend` is no family a config
+# can plan, and the caller drops it.
+_MODEL_LINE = re.compile(r"^# Model: (?:the planned model )?([a-z_]+)\b", re.MULTILINE)
 _FRAMEWORK_LINE = re.compile(r"^# Framework: ([a-z_]+)$", re.MULTILINE)
 
 
@@ -94,8 +97,9 @@ def design_input(
 
 
 def script_model(script: Path) -> str | None:
-    """The model family a training_script.py beside the spec was generated for (its header
-    says so), so a config written afterwards agrees with the script a person reviewed."""
+    """The model family a training_script.py beside the spec names in its header (the one
+    its check run chose, else the planned one), so a config written afterwards agrees with
+    the script a person reviewed."""
     return _header_word(script, _MODEL_LINE)
 
 

@@ -53,8 +53,10 @@ def show_summary(summary: dict) -> None:
         ("split", summary["split"]),
         ("data", summary.get("dataset") or "none found: the script was not run"),
         ("model", f"{summary['model']} {json.dumps(summary['model_params'])}"),
-        ("kept", _names(summary["kept_columns"])),
     ]
+    if summary.get("search"):  # beside the model: what it was chosen over, and on what scores
+        rows.append(("model search", summary["search"]))
+    rows.append(("kept", _names(summary["kept_columns"])))
     if summary.get("derived_features"):
         rows.append(("derived", "; ".join(summary["derived_features"])))
     for key, value in rows:
@@ -71,8 +73,6 @@ def show_summary(summary: dict) -> None:
             base = (summary.get("baseline_test") or {}).get(name)
             pairs.append(f"{name} {_fmt(value)} (baseline {_fmt(base)})")
         table.add_row("test metrics", escape("; ".join(pairs)))
-    if summary.get("search"):
-        table.add_row("model search", escape(summary["search"]))
     if summary.get("top_inputs"):
         table.add_row("top inputs", escape("; ".join(summary["top_inputs"])))
     if isinstance(summary.get("too_good"), dict):  # --yes did not approve: say why, loudly

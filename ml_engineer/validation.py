@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from ml_engineer.chosen_model import read_choice
 from ml_engineer.deliverables import EXPERIMENT_CONFIG, TRAINING_SCRIPT
 from ml_engineer.errors import OutputError
 from ml_engineer.script_process import default_memory_limit_mb, format_megabytes, run_bounded
@@ -94,19 +95,15 @@ class ValidationResult(BaseModel):
         return path if path in ("model.joblib", "model") else "model.joblib"
 
     def _search_words(self) -> str:
-        """What the script's model search chose, over what, and how it measured them."""
-        search = (self.metrics or {}).get("search")
-        if not isinstance(search, dict) or not search.get("tried"):
+        """What the script's model search chose, over which measured rivals, and how."""
+        metrics = self.metrics or {}
+        # The plan is not needed here: a run that wrote metrics names the model it trained.
+        choice = read_choice(str(metrics.get("model_type")), {}, metrics)
+        if choice.how is None:
             return ""
-        named = lambda t: t.get("label") or t.get("type")  # noqa: E731 (label: newer scripts)
-        chosen = (self.metrics or {}).get("model_label") or (self.metrics or {}).get("model_type")
-        others = [str(named(t)) for t in search["tried"] if named(t) != chosen]
-        # Parameter draws are counted, not listed: the sentence names the families.
-        families = [name for name in others if "(random draw" not in name]
-        if draws := len(others) - len(families):
-            families.append(f"{draws} random parameter draw{'s' if draws > 1 else ''}")
-        return f" The script's search ({search.get('how')}) chose {chosen}" + (
-            f" over {', '.join(families)}." if families else "."
+        over = choice.over_words()
+        return f" The script's search ({choice.how}) chose {choice.name}" + (
+            f" over {over}." if over else "."
         )
 
 

@@ -60,12 +60,18 @@ def test_the_chain_of_sub_skills_writes_the_full_runs_design_one_file_each(tmp_p
         changed = {k for k, v in tree(project).items() if before.get(k) != v}
         assert changed == {Path(p).relative_to(project).as_posix() for p in done["paths"].values()}
     assert done["next_slash"].startswith("/report_owner ")
-    # A full run on a copy of the same folder writes the same script and config.
+    # A full run on a copy of the same folder writes the same config, and the same script but
+    # for the header's model: the check run's choice there, the plan unmeasured in the chain.
     full = copy_upstream(EXAMPLES / "ui-benefit-claims", tmp_path / "full")
     proc, _ = cli(tmp_path, "run", str(full), "--yes", "--json")
     assert proc.returncode == 0, proc.stderr
-    for name in ("training_script.py", "experiment-config.yaml"):
-        assert (project / "ml" / name).read_bytes() == (full.parent / "ml" / name).read_bytes()
+    name = "experiment-config.yaml"
+    assert (project / "ml" / name).read_bytes() == (full.parent / "ml" / name).read_bytes()
+    chain_script, full_script = (p / "ml" / "training_script.py" for p in (project, full.parent))
+    assert without_model_lines(chain_script) == without_model_lines(full_script)
+    planned = yaml.safe_load((project / "ml" / name).read_text())["model"]["type"]
+    assert f"# Model: the planned model {planned}; not yet measured\n" in chain_script.read_text()
+    assert_the_model_is_named_as_measured(full.parent)
     # And the script the chain wrote runs on the data and beats the naive baseline.
     run = subprocess.run(
         [sys.executable, "training_script.py", "--output-dir", str(tmp_path / "run")],
@@ -74,6 +80,25 @@ def test_the_chain_of_sub_skills_writes_the_full_runs_design_one_file_each(tmp_p
     assert run.returncode == 0, run.stderr
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["beats_baseline"] is True
+
+
+def without_model_lines(script: Path) -> list[str]:
+    """The script's lines but its header's `# Model:` line and the check run's lines below it."""
+    lines = script.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("# Model: "))
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith("#   "))
+    return lines[:start] + lines[end:]
+
+
+def assert_the_model_is_named_as_measured(project: Path) -> None:
+    """The script's header and the deployment name the model the check run's metrics.json
+    records (the full run here served the check run's model)."""
+    metrics = json.loads((project / "ml" / "runs" / "validation" / "metrics.json").read_text())
+    header = (project / "ml" / "training_script.py").read_text().split('"""')[0]
+    assert f"# Model: {metrics['model_label']}\n" in header
+    deployment = yaml.safe_load((project / "mlops" / "deployment-config.yaml").read_text())
+    assert deployment["model"]["type"] == metrics["model_type"]
+    assert deployment["model"]["name"].startswith(f"{metrics['model_label']}, ")
 
 
 def test_each_step_names_the_next_and_an_unapproved_design_is_said_to_be(tmp_path, benefits):
@@ -202,7 +227,8 @@ def test_the_config_written_alone_names_the_model_the_llm_chose_for_the_script(b
     run_skill("feature_spec_writer", benefits)
     llm = fake(call("write_training_plan", {"model_type": "random_forest", "reason": "robust"}))
     run_skill("training_script_generator", ml / "feature-spec.md", context=Context(llm=llm))
-    assert "# Model: random_forest" in (ml / "training_script.py").read_text()
+    planned = "# Model: the planned model random_forest; not yet measured"  # no check run here
+    assert planned in (ml / "training_script.py").read_text()
     run_skill("experiment_config_writer", ml / "feature-spec.md")  # offline: follows the script
     assert yaml.safe_load((ml / "experiment-config.yaml").read_text())["model"]["type"] == (
         "random_forest"

@@ -59,8 +59,15 @@ class MetricAlert(BaseModel):
     note: str | None = None
 
 
+MODEL_WORDS = (
+    "The model the validated run trained, as its search chose it among the candidates, or "
+    "the planned model, not yet measured (ml_engineer.chosen_model)."
+)
+
+
 class MonitoringSpec(BaseModel):
     slug: str
+    model: str = Field("", description=MODEL_WORDS)
     task: str
     primary_metric: str
     metric_alerts: list[MetricAlert]
@@ -75,6 +82,7 @@ class MonitoringSpec(BaseModel):
 
 class RetrainPipeline(BaseModel):
     slug: str
+    model: str = Field("", description=MODEL_WORDS)
     triggers: list[str]
     steps: list[str]
     gates: list[str]
