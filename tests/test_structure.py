@@ -70,14 +70,16 @@ def test_people_surveyed_in_communes_are_grouped_by_commune():
     assert not decision(spec, "commune").keep
 
 
-def test_a_state_code_shared_by_many_people_is_a_category_not_a_magnitude():
+def test_a_place_code_shared_by_many_people_is_a_category_or_too_many_to_one_hot():
     frame = pd.DataFrame({
-        "state": RNG.integers(1, 51, 3000), "age": RNG.integers(18, 80, 3000),
-        "ui": RNG.choice(["yes", "no"], 3000),
+        "state": RNG.integers(1, 51, 3000), "region": RNG.integers(1, 10, 3000),
+        "age": RNG.integers(18, 80, 3000), "ui": RNG.choice(["yes", "no"], 3000),
     })  # fmt: skip
     spec = plan(frame, "ui")
-    state = decision(spec, "state")
-    assert state.keep and state.treatment == "high_cardinality" and "code" in state.reason
+    region, state = decision(spec, "region"), decision(spec, "state")
+    assert region.keep and region.treatment == "categorical" and "code" in region.reason
+    # 50 states: one-hot is too wide and target encoding measured worse than the number
+    assert state.keep and state.treatment == "numeric" and "too many to one-hot" in state.reason
     assert spec.split.strategy == "stratified"
 
 

