@@ -48,9 +48,13 @@ def test_benefits_goal_target_keys_and_metrics():
 def test_benefits_column_notes_and_quality_notes():
     notes = notes_for("ui-benefit-claims")
     assert any("zero variance" in n for n in notes.column_notes["bluecol"])
-    # A table row listing several columns applies to each of them.
-    for name in ("age", "tenure", "yrdispl"):
-        assert any("year of job loss" in n for n in notes.column_notes[name])
+    # A table row listing several columns applies to each of them, each with its own meaning
+    # when the meaning cell lists one per column.
+    for name, meaning in (("age", "age (years)"), ("tenure", "tenure in lost job"),
+                          ("yrdispl", "year of job loss")):  # fmt: skip
+        assert any(meaning in n for n in notes.column_notes[name])
+        assert any("type: integer" in n for n in notes.column_notes[name])
+    assert not any("age (years)" in n for n in notes.column_notes["yrdispl"])
     assert any("state code" in n for n in notes.column_notes["state"])
     assert any("zero variance" in n for n in notes.quality_notes)
     assert all("`" not in n and "**" not in n for n in notes.quality_notes)
@@ -220,3 +224,16 @@ def test_metric_spellings_are_normalised_in_order(tmp_path):
         "precision",
         "balanced_accuracy",
     ]
+
+
+def test_a_row_naming_several_columns_gives_each_its_own_meaning(tmp_path):
+    (tmp_path / "schema-suggestion.md").write_text(
+        "| column | type | meaning |\n|---|---|---|\n"
+        "| age, tenure, yrdispl | integer | age (years), tenure in lost job (years), "
+        "year of job loss (1–10 code) |\n| rr, head | float | replacement rate |\n"
+    )
+    notes = read_analyst_notes(tmp_path, ["age", "tenure", "yrdispl", "rr", "head"])
+    assert notes.column_notes["tenure"] == ["type: integer; meaning: tenure in lost job (years)"]
+    assert "age (years)" not in notes.column_notes["yrdispl"][0]
+    # a meaning that lists no items per column is shared by every column the row names
+    assert notes.column_notes["head"] == ["type: float; meaning: replacement rate"]

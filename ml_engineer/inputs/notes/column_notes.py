@@ -45,9 +45,9 @@ def column_notes(docs: list[Doc], cols: ColumnNames) -> dict[str, list[str]]:
 
     for doc in docs:
         for block, names in data_rows(doc, cols):
-            note = row_note(block)
-            if note:
-                for name in names:
+            for position, name in enumerate(names):
+                note = row_note(block, position, len(names))
+                if note:
                     add(name, note)
         for block in doc.blocks:
             if block.kind == "bullet":

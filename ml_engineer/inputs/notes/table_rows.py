@@ -59,14 +59,34 @@ def row_is_key(block: Block) -> bool:
     return False
 
 
-def row_note(block: Block) -> str:
+def row_note(block: Block, position: int = 0, columns: int = 1) -> str:
+    """The row's cells as one note for the column at `position` of the `columns` its first
+    cell names. A cell that lists as many items as there are columns gives each column its
+    own ("| age, tenure | ... | age (years), tenure in lost job (years) |"): a meaning of
+    `age` must not become `tenure`'s."""
     parts = []
     for head, cell in row_cells(block):
         text = plain(cell)
         if not text:
             continue
+        items = _top_level_items(text) if columns > 1 else [text]
+        if len(items) == columns:
+            text = items[position]
         parts.append(f"{head}: {text}" if head else text)
     return "; ".join(parts)
+
+
+def _top_level_items(text: str) -> list[str]:
+    """`a (x, y), b` -> ['a (x, y)', 'b']: commas outside brackets split a list."""
+    items, depth, start = [], 0, 0
+    for at, char in enumerate(text):
+        depth += char in "([{"
+        depth -= char in ")]}"
+        if char == "," and depth <= 0:
+            items.append(text[start:at].strip())
+            start = at + 1
+    items.append(text[start:].strip())
+    return [item for item in items if item]
 
 
 def data_rows(doc: Doc, cols: ColumnNames) -> list[tuple[Block, list[str]]]:
