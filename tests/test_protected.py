@@ -39,7 +39,8 @@ DENY = col("deny", "categorical", ("no", "yes"))
      (col("grp", "categorical", ("a", "b")), None),
      # measures of a thing, not of a person
      (col("house_age"), None), (col("man_hours"), None), (col("foreign_sales"), None),
-     (col("manu", "categorical", ("a", "b")), None), (col("blacks"), "race or ethnicity")],
+     (col("manu", "categorical", ("a", "b")), None), (col("blacks"), "race or ethnicity"),
+     (col("nwhite", "categorical", ("no", "yes")), "race or ethnicity")],
 )  # fmt: skip
 def test_protected_attributes_are_recognised(column, characteristic):
     spec = plan("predict whether a mortgage application is denied", column, col("income"), DENY)

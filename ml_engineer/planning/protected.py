@@ -24,6 +24,7 @@ _NAMES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
                 "white",
                 "asian",
                 "nonwhite",
+                "nwhite",
                 "minority",
                 "hisp",
                 "afam",
