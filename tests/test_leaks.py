@@ -189,3 +189,17 @@ def test_infinite_values_are_left_out_of_the_fits_not_a_stall():
     frame = pd.DataFrame({"a": a, "b": b, "y": a + b})
     frame.loc[:9, "a"] = np.inf
     assert set(found(frame, "y")) & {"a", "b"}  # the sum is still found on the finite rows
+
+
+def test_the_chosen_alternatives_value_is_a_leak_and_a_duplicate_column_is_not():
+    # A mode choice: each trip's price for every mode, and `price`, the price of the one chosen
+    # (known once chosen). `pshore` is a plain copy of `pbeach` in every row: a duplicate.
+    modes = np.array(["beach", "boat", "charter"])
+    mode = RNG.choice(modes, N)
+    prices = {f"p{m}": RNG.uniform(10, 200, N).round(2) for m in modes}
+    frame = pd.DataFrame({"mode": mode, **prices, "income": RNG.uniform(1, 9, N)})
+    frame["price"] = [prices[f"p{m}"][i] for i, m in enumerate(mode)]
+    frame["pshore"] = frame["pbeach"]
+    leaks = found(frame, "mode", kind="classification")
+    assert set(leaks) == {"price"}
+    assert "`pboat` where it is 'boat'" in leaks["price"]

@@ -9,7 +9,10 @@ find the target hidden in how columns relate to it:
   of two columns (least squares on both, R² ≥ 0.995), or a product or ratio of them (the same on
   logarithms): `tsales = sales × ssize`, `testscr = (readscr + mathscr) / 2`;
 - **two columns together** (classification): the classes are (almost) a function of the pair,
-  cross-fitted as the association screen is: `answer` from the bounds `lower` and `upper`.
+  cross-fitted as the association screen is: `answer` from the bounds `lower` and `upper`;
+- **the chosen alternative's value** (classification): a column that, row by row, copies the
+  column of the class chosen (`price` is `pboat` where `mode` is boat, `pbeach` where it is
+  beach): recorded once the choice was made.
 
 Each finding is one reason per column to exclude, with its figure, so the person approving
 sees the measurement, not a rule's name. Which columns of a pair are excluded: both parts of a
@@ -35,6 +38,7 @@ MAX_PAIR_COLUMNS = 25  # the most associated numeric columns are tried in pairs 
 MAX_CLASS_PAIR_COLUMNS = 12  # ... and for classes, whose check groups rows (slower)
 MAX_ROWS = 50_000  # pairs are fitted on a sample of the training rows this large
 MAX_LEVELS = 20  # a column with at most this many values may be bands of the target
+MAX_CHOICE_COLUMNS = 300  # wider tables are not screened for a chosen alternative's value
 MAX_EXACT_VALUES = 50  # a numeric column with at most this many values is paired value by value
 
 
@@ -65,6 +69,7 @@ def measure_leaks(
         found += _bands_of_target(rows, target, y)
         found += _pairs_regression(rows, target, y, association, target_words or set())
     else:
+        found += _chosen_values(rows, target)
         found += _pairs_classification(rows, target, association)
     seen: set[str] = set()
     return [leak for leak in found if not (leak.column in seen or seen.add(leak.column))]
@@ -296,6 +301,47 @@ def _pairs_classification(
                     f"purity {purity:.3f}; alone {association.get(name, 0.0):.3f})"
                 )))  # fmt: skip
             done |= {a, b}
+    return found
+
+
+def _chosen_values(rows: pd.DataFrame, target: str) -> list[Leak]:
+    """Columns equal, in the rows of each class, to another column there, and to different
+    columns in different classes: the value of the alternative chosen, known only once it was
+    chosen. (One column copied in every class is a duplicate, not this.)"""
+    y = rows[target].astype("string")
+    classes = [c for c in y.dropna().unique() if (y == c).sum() >= 5]
+    if not 2 <= len(classes) <= MAX_LEVELS:
+        return []
+    numeric = {
+        str(c): np.round(as_float(rows[c]).to_numpy(), 9)
+        for c in rows.columns
+        if c != target and not isinstance(rows[c], pd.DataFrame) and is_numeric(rows[c])
+    }
+    if len(numeric) > MAX_CHOICE_COLUMNS:
+        return []  # choice tables are narrow: a price and a catch per alternative
+    # Per class, the columns grouped by their exact values there: one pass over the columns
+    # (a wide table is hashed, never compared pair by pair).
+    twins: dict[str, dict[str, list[str]]] = {}
+    for label in classes:
+        mask = (y == label).fillna(False).to_numpy()
+        by_values: dict[bytes, list[str]] = {}
+        for name, values in numeric.items():
+            by_values.setdefault(values[mask].tobytes(), []).append(name)
+        twins[str(label)] = {n: group for group in by_values.values() for n in group}
+    found: list[Leak] = []
+    for name in numeric:
+        everywhere = set.intersection(*(set(twins[label][name]) for label in twins))
+        copies = {label: [c for c in twins[label][name] if c not in everywhere] for label in twins}
+        if not all(copies.values()):
+            continue
+        distinct = {tuple(found_in) for found_in in copies.values()}
+        if len(distinct) < 2:
+            continue  # the same twin in every class: a duplicate column
+        shown = ", ".join(f"`{cols[0]}` where it is {label!r}" for label, cols in copies.items())
+        found.append(Leak(name, (
+            f"leakage suspect: on the training rows it copies the column of the class chosen "
+            f"({shown}): the chosen alternative's value, known only after the choice"
+        )))  # fmt: skip
     return found
 
 
