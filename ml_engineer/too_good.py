@@ -116,13 +116,12 @@ def too_good(metrics: dict[str, Any]) -> TooGood | None:
     if not isinstance(metrics, dict):
         return None
     verdict = _judge(metrics)
-    rows = (
-        (metrics.get("rows") or {}).get("test") if isinstance(metrics.get("rows"), dict) else None
-    )
-    if verdict and isinstance(rows, int) and rows < FEW_TEST_ROWS:
+    rows = metrics.get("rows")
+    tested = rows.get("test") if isinstance(rows, dict) else None
+    if verdict and isinstance(tested, int) and tested < FEW_TEST_ROWS:
         # 32 rows leave 5 to test on: perfect there is as likely luck as a leak.
         verdict.warning += (
-            f" The test part has only {rows} rows, so a perfect score there may be chance; "
+            f" The test part has only {tested} rows, so a perfect score there may be chance; "
             "the cross-validated score says more."
         )
     return verdict

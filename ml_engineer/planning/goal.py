@@ -8,9 +8,8 @@ from ml_engineer.errors import GoalError, TargetUnclear
 from ml_engineer.models import AnalystNotes, ColumnKind, ColumnProfile, DataProfile, Goal, TaskType
 from ml_engineer.models.profile import ABSENT_FROM_DATA
 from ml_engineer.models.table_facts import TableFacts
-from ml_engineer.planning.structure import read_structure
+from ml_engineer.planning.structure import TableStructure, read_structure
 from ml_engineer.planning.target_choice import TargetChoice, choose_target
-from ml_engineer.planning.time_axis import TimeAxis
 
 # Goals this product does not handle yet; each gets a clear message instead of a wrong spec.
 _UNSUPPORTED = {
@@ -96,8 +95,11 @@ def decide_goal(
     if task == TaskType.binary:
         positive, positive_reason = _positive_class(classes, counts, notes.metric_notes)
     primary, secondary, metric_reason = _decide_metrics(task, notes.suggested_metrics)
+    structure = None
     if forecasting:
-        axis = read_structure(profile, target=column, facts=facts).time
+        # Read again without the target: the axis and the series are the target's neighbours.
+        structure = read_structure(profile, target=column, facts=facts)
+        axis = structure.time
         if axis is None:
             raise GoalError(
                 f"The goal {sentence!r} asks about the future, but the profile "
@@ -105,7 +107,7 @@ def decide_goal(
                 "a year with or without a quarter or month, or a period counter such as `time` "
                 "= 1, 2, 3, ...). Add one, or restate the goal without a time horizon."
             )
-    series = _series_column(profile, column, axis, facts) if axis else None
+    series = _series_column(profile, column, structure) if structure else None
     return Goal(
         text=sentence or f"predict {column}",
         task=task,
@@ -269,14 +271,13 @@ def _decide_metrics(task: TaskType, suggested: list[str]) -> tuple[str, list[str
     return primary, secondary, reason
 
 
-def _series_column(
-    profile: DataProfile, target: str, axis: TimeAxis, facts: TableFacts | None
-) -> str | None:
+def _series_column(profile: DataProfile, target: str, structure: TableStructure) -> str | None:
     """The column that names each series of a forecast: the panel's entity, or a category
     whose values times the periods' make the row count (within 10 %)."""
-    structure = read_structure(profile, target=target, facts=facts)
     if structure.panel_entity:
         return structure.panel_entity
+    axis = structure.time
+    assert axis is not None  # a forecast without a time axis was refused
     periods, rows = axis.distinct, profile.row_count
     if not periods or not rows or periods >= rows * 0.9:
         return None  # one row per period: a single series

@@ -44,17 +44,6 @@ _QUANTITY_QUESTIONS = (
     (re.compile(r"\bhow often\b", re.I), "the frequency of"),
     (re.compile(r"\bhow far\b", re.I), "the distance of"),
 )
-# Who a goal is about ("whether a patient dies"): the rows' subject, never what is predicted.
-SUBJECT_WORDS = frozenset(
-    """
-    patient patients passenger passengers student students pupil pupils worker workers employee
-    employees applicant applicants borrower borrowers driver drivers voter voters respondent
-    respondents participant participants individual individuals household households firm firms
-    company companies school schools hospital hospitals store stores shop shops client clients
-    member members account accounts player players team teams subject subjects case cases
-    county counties state states country countries district districts city cities town towns
-    """.split()
-)
 # A yes/no question: "whether ...", "predict if ...", "will ...", "which customers will churn".
 # ("if" elsewhere is a condition: "the price, if available".)
 YES_NO = re.compile(

@@ -29,14 +29,7 @@ from ml_engineer.models.table_facts import TableFacts
 from ml_engineer.planning.goal_form import FORM_WORDS, fits, form_is_explicit, goal_form, values_of
 from ml_engineer.planning.name_match import NameMatch
 from ml_engineer.planning.name_ranking import candidate_of, rank, read_column, undominated
-from ml_engineer.planning.names import (
-    SUBJECT_WORDS,
-    content_words,
-    head_word,
-    is_generic,
-    quantity_named,
-    tokens,
-)
+from ml_engineer.planning.names import content_words, head_word, is_generic, quantity_named, tokens
 from ml_engineer.planning.protected import find_protected
 from ml_engineer.planning.structure import ENTITY_WORDS, key_reason, read_structure
 
@@ -44,6 +37,16 @@ MAX_SHOWN = 10  # candidates listed in a question
 
 # An analyst's role that rules a column out as the target.
 _NOT_A_TARGET_ROLE = re.compile(r"\brole\b\W*(id|identifier|key|index|weight|row number)\b", re.I)
+# Who a goal is about ("whether a patient dies"): the rows' subject, never what is predicted.
+# The entities and places a table's rows belong to, and the roles people have in one.
+_SUBJECTS = ENTITY_WORDS | frozenset(
+    """
+    patients passenger passengers student students pupil pupils worker workers employee
+    employees applicant applicants borrower borrowers driver drivers voter voters respondent
+    respondents participant participants individuals hospitals clients members accounts players
+    teams subjects case cases
+    """.split()
+)
 # Names that say a column is the outcome itself, whatever it measures (tokens joined).
 _TARGET_NAMES = frozenset(
     {"depvar", "dependentvariable", "dependent", "target", "outcome", "response", "label"}
@@ -124,14 +127,14 @@ def choose_target(
         ranked += sorted((m for m in matches if m not in leaders), key=rank, reverse=True)
         raise _unclear(sentence, [candidate_of(m) for m in ranked], profile, several=True)
     pool = [c for c in pool if c.name not in organising]
-    return _by_form(sentence, pool, words, profile, notes, user_goal)
+    return _by_form(sentence, form, pool, words, profile, notes, user_goal)
 
 
 def _only_the_subject(match: NameMatch, head: str | None) -> bool:
     """A name that reads only who the goal is about ("whether a patient dies": `hepato`'s
     "pat"), not what it asks: the rows' subject is never the answer."""
     topics = match.topic_words
-    return bool(topics) and head not in match.words and topics <= SUBJECT_WORDS | ENTITY_WORDS
+    return bool(topics) and head not in match.words and topics <= _SUBJECTS
 
 
 def _named_in_goal(sentence: str, names: list[str], profile: DataProfile) -> TargetChoice | None:
@@ -190,6 +193,7 @@ def _may_be_target(
 
 def _by_form(
     sentence: str,
+    form: str | None,
     pool: list[ColumnProfile],
     words: list[str],
     profile: DataProfile,
@@ -201,7 +205,6 @@ def _by_form(
     topics = [w for w in words if not is_generic(w)]
     if hint and (not user_goal or not topics):
         return TargetChoice(hint, "marked as the target in the analyst's documents")
-    form = goal_form(sentence)
     fitting = [c for c in pool if fits(c, form)]
     said = [c for c in fitting if "".join(tokens(c.name)) in _TARGET_NAMES]
     if len(said) == 1 and not hint and form:

@@ -7,7 +7,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml_engineer.inputs.data.series import MAX_FACT_ROWS, as_float, integer_valued, is_numeric
+from ml_engineer.inputs.data.series import (
+    MAX_FACT_ROWS,
+    SAMPLE_SEED,
+    as_float,
+    integer_valued,
+    is_numeric,
+)
 from ml_engineer.inputs.data.time_order import parse_dates
 from ml_engineer.models.table_facts import TableFacts
 
@@ -20,7 +26,7 @@ def measure_table_facts(
     facts = TableFacts()
     sample = df.iloc[:MAX_FACT_ROWS]  # in order: a date's step is between neighbouring rows
     # Spread over the file: a fraction after the first rows makes a column not whole numbers.
-    spread = df.sample(n=MAX_FACT_ROWS, random_state=0) if len(df) > MAX_FACT_ROWS else df
+    spread = df.sample(n=MAX_FACT_ROWS, random_state=SAMPLE_SEED) if len(df) > MAX_FACT_ROWS else df
     for name in spread.columns:
         column = spread[name]
         if isinstance(column, pd.DataFrame) or not is_numeric(column):
