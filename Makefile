@@ -11,8 +11,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -qq --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install -qq -e '.[dev]'
+# ml-engineer-runtime (runtime/) is what the generated scripts import: installed from this
+# clone in the same step, as PyPI does not hold it.
+$(STAMP): $(BIN)/python pyproject.toml runtime/pyproject.toml
+	$(BIN)/python -m pip install -qq -e ./runtime -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -31,7 +33,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 lint: $(STAMP)
-	$(BIN)/ruff check ml_engineer agents graphs tests benchmarks
+	$(BIN)/ruff check ml_engineer agents graphs tests benchmarks runtime
 
 clean:
 	rm -rf $(VENV) output build *.egg-info

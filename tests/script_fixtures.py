@@ -174,13 +174,14 @@ def train(
     return Run(script, process, folder / "runs" / "latest")
 
 
-# Runs in a fresh interpreter, isolated (-I): only the script's folder is added to sys.path.
+# Runs in a fresh interpreter, isolated (-I: neither the script's folder nor the working folder
+# is on sys.path): model.joblib must load from installed packages alone, with no path trick.
 LOAD_AND_PREDICT = """
 import json, sys
 import joblib, pandas as pd
 script_dir, model_path, data_path, target = sys.argv[1:5]
-sys.path.insert(0, script_dir)
 model = joblib.load(model_path)
+assert "training_script" not in sys.modules, "the model needed the script itself"
 if data_path.endswith(".parquet"):
     frame = pd.read_parquet(data_path)
 else:

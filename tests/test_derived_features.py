@@ -7,7 +7,6 @@ shared penguins fixture through the whole planning chain, and on a small dated C
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -334,7 +333,6 @@ PREDICT_ON_COLUMNS = """
 import json, sys
 import joblib, pandas as pd
 script_dir, model_path, data_path, columns = sys.argv[1:5]
-sys.path.insert(0, script_dir)
 model = joblib.load(model_path)
 X = pd.read_csv(data_path)[json.loads(columns)]
 print(json.dumps({"n": len(model.predict(X)), "steps": list(model.named_steps),
@@ -530,21 +528,14 @@ def test_error_a_yaml_edit_with_an_unknown_op(tiny, tmp_path):
     assert_clear_error(run_script(script), "unknown op \"__import__('os')\"", "known: ratio")
 
 
-# --- the transformer, imported from a rendered script ------------------------------------------
+# --- the transformer the scripts import (ml_engineer_runtime.derived) --------------------------
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory):
-    config = make_config(
-        target="t", task="binary", features={"numeric": ["n"]}, model_type="logistic_regression",
-        primary="f1",
-    )  # fmt: skip
-    config.data.derived = [DerivedSection(name="r", op="ratio", inputs=["n", "m"])]
-    script = write_project(tmp_path_factory.mktemp("module"), config)
-    spec = importlib.util.spec_from_file_location("derived_training_script", script)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def generated():
+    from ml_engineer_runtime import derived
+
+    return derived
 
 
 def derive(module, entries: list[dict], train: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:

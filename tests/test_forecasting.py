@@ -4,7 +4,6 @@ baseline the model must beat. Planned from a profile and run for real."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -14,6 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from ml_engineer_runtime.data import time_order
+from ml_engineer_runtime.forecast import add_target_history
 from script_fixtures import in_fresh_process, make_config, run_script, train, write_project
 from upstream_builders import sales_frame, write_upstream
 
@@ -108,12 +109,9 @@ def test_the_served_model_is_said_to_take_the_past_values_too(forecast_run):
 
 
 def test_each_lag_comes_from_earlier_rows_of_its_own_series(forecast_run):
-    frame, ml_dir, _ = forecast_run
-    spec = importlib.util.spec_from_file_location("forecast_script", ml_dir / "training_script.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    frame, _, _ = forecast_run
     cfg = {"time_column": "order_month", "series": ["region"], "lags": [1, 3], "rolling": [2]}
-    made, names, last = script.add_target_history(frame, "sales", cfg)
+    made, names, last = add_target_history(frame, "sales", cfg)
     assert names == ["sales_lag_1", "sales_lag_3", "sales_mean_2"] and last == "sales_lag_1"
     for region, rows in made.groupby("region"):
         history = frame[frame.region == region].sort_values("order_month")["sales"].to_numpy()
@@ -221,12 +219,11 @@ def test_a_trending_series_is_forecast_as_a_change_from_the_last_value(tmp_path)
     # model.joblib still takes the raw columns with the target's past, and predicts the level.
     code = """
 import sys, joblib, pandas as pd
+from ml_engineer_runtime.forecast import add_target_history
 script_dir, model_path, data_path, target = sys.argv[1:5]
-sys.path.insert(0, script_dir)
-import training_script
 frame = pd.read_csv(data_path)
 cfg = {"time_column": "month"}
-made, history, _ = training_script.add_target_history(frame, target, cfg)
+made, history, _ = add_target_history(frame, target, cfg)
 predicted = joblib.load(model_path).predict(made.drop(columns=[target]).tail(12))
 print(abs(predicted - made[target].tail(12).to_numpy()).mean())
 """
@@ -271,19 +268,15 @@ def test_a_year_and_its_quarter_order_the_rows(tmp_path):
     assert last_value["mae"] == pytest.approx(1.0)  # quarters in any other order: larger steps
 
 
-def test_time_parts_sort_as_time_and_gaps_take_the_value_before(forecast_run):
-    _, ml_dir, _ = forecast_run
-    spec = importlib.util.spec_from_file_location("forecast_script", ml_dir / "training_script.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+def test_time_parts_sort_as_time_and_gaps_take_the_value_before():
     periods = pd.DataFrame({"year": [2021, 2020, 2020, 2021, 2020],
                             "month": ["Feb", "Dec", "Jan", "jan", "Mar"]})  # fmt: skip
-    order = script.time_order(periods, ["year", "month"])
+    order = time_order(periods, ["year", "month"])
     assert [tuple(periods.iloc[i]) for i in order] == [
         (2020, "Jan"), (2020, "Mar"), (2020, "Dec"), (2021, "jan"), (2021, "Feb"),
     ]  # fmt: skip
     weekly = pd.DataFrame({"week": range(6), "co2": [1.0, 2.0, None, None, 5.0, 6.0]})
-    made, _, last = script.add_target_history(weekly, "co2", {"time_column": "week", "lags": [1]})
+    made, _, last = add_target_history(weekly, "co2", {"time_column": "week", "lags": [1]})
     assert made[last].tolist()[1:] == [1.0, 2.0, 2.0, 2.0, 5.0]  # a gap: the value known before
 
 

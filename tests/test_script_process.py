@@ -6,7 +6,6 @@ the last tests run a real generated script to check that its own writes are atom
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -291,10 +290,9 @@ def test_a_generated_script_leaves_its_files_whole_and_no_temporary_ones(generat
 
 def test_a_write_that_fails_midway_keeps_the_previous_file(generated):
     """What a kill mid-write leaves, without the race: the write stops after half the bytes."""
+    from ml_engineer_runtime.files import write_atomically
+
     script, out = generated
-    module_spec = importlib.util.spec_from_file_location("atomic_training_script", script)
-    training_script = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(training_script)
     before = (out / "metrics.json").read_bytes()
 
     def half_then_fail(path: Path) -> None:
@@ -302,6 +300,6 @@ def test_a_write_that_fails_midway_keeps_the_previous_file(generated):
         raise OSError("disk full")
 
     with pytest.raises(OSError, match="disk full"):
-        training_script.write_atomically(out / "metrics.json", half_then_fail)
+        write_atomically(out / "metrics.json", half_then_fail)
     assert (out / "metrics.json").read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == ["metrics.json", "model.joblib"]

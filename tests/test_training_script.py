@@ -6,7 +6,6 @@ code, metrics.json and that model.joblib loads in a fresh process and predicts o
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import json
 import shutil
@@ -18,6 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import shared_fixtures_or_skip
+from ml_engineer_runtime.convert import to_booleans, to_categories, to_date_parts
+from ml_engineer_runtime.data import sample
+from ml_engineer_runtime.metrics import Predictions, score
+from ml_engineer_runtime.split import split_rows
 from script_fixtures import (
     in_fresh_process,
     load_and_predict,
@@ -230,7 +233,7 @@ def test_the_search_measures_the_alternatives_and_keeps_the_best(tmp_path_factor
         split={"strategy": "random"},
     )  # fmt: skip
     config.search = SearchSection(
-        budget_s=30, folds=5,
+        folds=5,
         alternatives=[ModelSection(type="ridge", params={"alpha": 1.0}),
                       ModelSection(type="random_forest", params={"no_such_param": 1})],
     )  # fmt: skip
@@ -247,7 +250,7 @@ def test_the_search_measures_the_alternatives_and_keeps_the_best(tmp_path_factor
     loaded = load_and_predict(run, folder / "data.csv", "target")
     assert loaded["n_predictions"] == len(frame)
 
-    config.search.budget_s = 0  # the search turned off: the model section is trained as it is
+    config.search = None  # no search: the model section is trained as it is
     config.data.path = str(folder / "data.csv")
     metrics = assert_clean_success(train(tmp_path_factory.mktemp("no_search"), config))
     assert metrics["search"] is None and metrics["model_type"] == "hist_gradient_boosting"
@@ -273,7 +276,7 @@ def test_the_search_draws_parameters_blends_its_two_best_and_keeps_the_best(tmp_
         params={"max_iter": 150, "learning_rate": 0.05}, split={"cv_folds": 3},
     )  # fmt: skip
     config.search = SearchSection(
-        budget_s=90, folds=3, n_iter=2, blend_top=2,
+        folds=3, n_iter=2, blend_top=2,
         alternatives=[ModelSection(type="logistic_regression", params={"C": 1.0}),
                       ModelSection(type="extra_trees", params={"n_estimators": 100})],
     )  # fmt: skip
@@ -379,7 +382,6 @@ PREDICT_WITHOUT_UNUSED = """
 import json, sys
 import joblib, pandas as pd
 script_dir, model_path, data_path, target = sys.argv[1:5]
-sys.path.insert(0, script_dir)
 model = joblib.load(model_path)
 X = pd.read_csv(data_path, usecols=lambda c: c not in ("notes", "blob", target))
 print(json.dumps({"n": len(model.predict(X)), "inputs": list(model.feature_names_in_)}))
@@ -460,7 +462,7 @@ def test_the_searched_fit_on_train_is_the_model_scored(tmp_path):
         model_type="logistic_regression", params={"C": 1.0},
     )  # fmt: skip
     config.search = SearchSection(
-        budget_s=60, folds=None, n_iter=2, blend_top=2,
+        folds=None, n_iter=2, blend_top=2,
         alternatives=[ModelSection(type="hist_gradient_boosting", params={"max_iter": 60}),
                       ModelSection(type="logistic_regression", params={"C": 0.05})],
     )  # fmt: skip
@@ -592,24 +594,7 @@ def test_generated_script_passes_ruff(tmp_path):
     assert "# Left out" in script.read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def generated_module(tmp_path_factory):
-    """The generated script imported as a module, to call its functions directly."""
-    config = make_config(
-        target="t",
-        task="binary",
-        features={"numeric": ["n"]},
-        model_type="logistic_regression",
-        primary="f1",
-    )
-    script = write_project(tmp_path_factory.mktemp("module"), config)
-    module_spec = importlib.util.spec_from_file_location("generated_training_script", script)
-    module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
-    return module
-
-
-def test_time_split_keeps_the_latest_rows_for_test(generated_module):
+def test_time_split_keeps_the_latest_rows_for_test():
     frame = churn_frame(n=500).dropna(subset=["churned"]).reset_index(drop=True)
     y = frame["churned"].astype(object)
     split = {
@@ -619,55 +604,56 @@ def test_time_split_keeps_the_latest_rows_for_test(generated_module):
         "test": 0.2,
         "time_column": "signup_date",
     }
-    train, val, test = generated_module.split_rows(frame, y, split, "binary", 0)
+    parts = split_rows(frame, y, split, "binary", 0)
+    train, val, test = parts["train"], parts["val"], parts["test"]
     dates = pd.to_datetime(frame["signup_date"])
     assert dates.iloc[train].max() <= dates.iloc[val].min()
     assert dates.iloc[val].max() <= dates.iloc[test].min()
     assert len(train) + len(val) + len(test) == len(frame)
 
 
-def test_sample_rows_on_a_time_split_keeps_the_latest(generated_module):
+def test_sample_rows_on_a_time_split_keeps_the_latest():
     frame = churn_frame(n=300)
     split = {"strategy": "time", "time_column": "signup_date"}
-    sampled = generated_module.sample(frame, 50, split, 0)
+    sampled = sample(frame, 50, split, 0)
     dates = pd.to_datetime(frame["signup_date"])
     assert len(sampled) == 50
     assert pd.to_datetime(sampled["signup_date"]).min() >= dates.sort_values().iloc[-50]
 
 
-def test_group_split_never_shares_a_group(generated_module):
+def test_group_split_never_shares_a_group():
     frame = stores_frame(n=600)
     split = {"strategy": "group", "train": 0.6, "val": 0.2, "test": 0.2}
     split["group_column"] = "customer_id"
-    parts = generated_module.split_rows(frame, frame["spend"], split, "regression", 0)
-    groups = [set(frame["customer_id"].iloc[rows]) for rows in parts]
+    parts = split_rows(frame, frame["spend"], split, "regression", 0)
+    groups = [set(frame["customer_id"].iloc[rows]) for rows in parts.values()]
     assert all(groups)
     assert not any(first & second for first, second in itertools.combinations(groups, 2))
 
 
-def test_metric_that_cannot_be_computed_is_null_with_a_reason(generated_module):
-    one_class = generated_module.Predictions(
+def test_metric_that_cannot_be_computed_is_null_with_a_reason():
+    one_class = Predictions(
         y_true=np.array(["no", "no"], dtype=object),
         y_pred=np.array(["no", "yes"], dtype=object),
         proba=np.array([[0.9, 0.1], [0.4, 0.6]]),
         classes=["no", "yes"],
         positive="yes",
     )
-    value, reason = generated_module.score("roc_auc", one_class, "binary")
+    value, reason = score("roc_auc", one_class, "binary")
     assert value is None and reason
-    assert generated_module.score("accuracy", one_class, "binary") == (0.5, None)
-    assert generated_module.score("rmse", one_class, "binary")[1] == "not a binary metric"
+    assert score("accuracy", one_class, "binary") == (0.5, None)
+    assert score("rmse", one_class, "binary")[1] == "not a binary metric"
 
 
-def test_conversions_accept_pandas_text_columns(generated_module):
+def test_conversions_accept_pandas_text_columns():
     raw = pd.DataFrame({"flag": ["Yes", "no", None, "TRUE", "f", "maybe"], "n": list("123456")})
-    assert generated_module.to_booleans(raw[["flag"]])["flag"].tolist()[:2] == [1.0, 0.0]
-    converted = generated_module.to_booleans(raw[["flag"]])["flag"]
+    assert to_booleans(raw[["flag"]])["flag"].tolist()[:2] == [1.0, 0.0]
+    converted = to_booleans(raw[["flag"]])["flag"]
     assert converted.isna().tolist() == [False, False, True, False, False, True]
-    categories = generated_module.to_categories(raw[["flag"]])
+    categories = to_categories(raw[["flag"]])
     assert categories["flag"].dtype == object and type(categories["flag"].iloc[0]) is str
     assert isinstance(categories["flag"].iloc[2], float) and np.isnan(categories["flag"].iloc[2])
-    parts = generated_module.to_date_parts(pd.DataFrame({"d": ["2024-02-29", None]}))
+    parts = to_date_parts(pd.DataFrame({"d": ["2024-02-29", None]}))
     assert parts.iloc[0].tolist() == [2024.0, 2.0, 3.0, 60.0] and parts.iloc[1].isna().all()
 
 

@@ -143,9 +143,12 @@ class ModelSection(BaseModel):
 class SearchSection(BaseModel):
     """Other model families the script measures against `model` before it trains: each scored
     on the primary metric by k-fold CV on train+val (or train -> validation part on large
-    data), in order, until the time budget is spent; the best one is the model."""
+    data); the best one is the model. Bounded by these counts, never by the clock, so that the
+    same data, config and seed choose the same model on any machine."""
 
-    budget_s: float = Field(6.0, description="Seconds the search may spend; 0 turns it off.")
+    max_seconds: float = Field(
+        600.0, description="Stops a search that runs away; metrics.json says what was cut."
+    )
     folds: int | None = Field(None, description="k-fold CV on train+val; empty: the val part.")
     alternatives: list[ModelSection] = Field(default_factory=list)
     n_iter: int = Field(
@@ -187,7 +190,7 @@ class ExperimentConfig(BaseModel):
     def candidate_types(self) -> list[str]:
         """The model families the script may train: `model`, then the search's alternatives,
         and "blend" when the search may average two of them."""
-        alternatives = self.search.alternatives if self.search and self.search.budget_s else []
+        alternatives = self.search.alternatives if self.search else []
         kinds = list(dict.fromkeys([self.model.type, *(m.type for m in alternatives)]))
         if alternatives and self.search.blend_top >= 2 and len(kinds) >= 2:
             kinds.append("blend")  # the average of the two best families

@@ -127,7 +127,6 @@ def plan_search(
     classification = spec.goal.task != TaskType.regression
     class_weight = spec.class_weight if classification else None
     folds = 5 if rows and rows < 1_000 else 3 if rows and rows < 12_000 else None
-    budget = LARGE_DATA_BUDGET_S if rows > LARGE_DATA_ROWS else SEARCH_BUDGET_S
     # A long-tailed target judged on absolute or relative errors: the same model on
     # log(1 + target) is measured first. Not for RMSE or R2: a model of the log predicts the
     # typical value, not the mean those reward (diamonds: test RMSE 553 against 543).
@@ -143,7 +142,6 @@ def plan_search(
         alternative = model.model_copy(update={"params": variant})
         alternatives = [*logged, alternative]
         return SearchSection(
-            budget_s=budget,
             folds=folds,
             alternatives=alternatives,
             n_iter=N_ITER,
@@ -169,7 +167,7 @@ def plan_search(
             )
         )
     return SearchSection(
-        budget_s=budget, folds=folds, alternatives=alternatives, n_iter=N_ITER, blend_top=BLEND_TOP
+        folds=folds, alternatives=alternatives, n_iter=N_ITER, blend_top=BLEND_TOP
     )
 
 

@@ -26,9 +26,10 @@ _SECTION_COMMENTS = {
     "preprocessing": "Encoding limits shared by every column of a group.",
     "model": "The estimator and its parameters, passed to scikit-learn as written.",
     "search": (
-        "Before training, the script scores `model` and each alternative on the primary metric\n"
-        "(k-fold CV on train+val, or the val part when `folds` is empty), in order, until\n"
-        "`budget_s` is spent, and keeps the best. budget_s: 0 trains `model` alone."
+        "Before training, the script scores `model`, each alternative, the blend of the best\n"
+        "`blend_top` and `n_iter` random draws of the best family on the primary metric (k-fold\n"
+        "CV on train+val, or the val part when `folds` is empty), and keeps the best. Counts,\n"
+        "not seconds, bound it: reruns choose alike. `max_seconds` only stops a runaway."
     ),
     "metrics": "Scored on validation and on the held-out test part, beside a naive baseline.",
     "logging": "Experiment tracking: none writes metrics.json only; mlflow logs there too.",

@@ -1,13 +1,18 @@
-"""Render training_script.py: a standalone script driven by experiment-config.yaml.
+"""Render training_script.py: a short script driven by experiment-config.yaml.
 
 The script reads every decision (columns, target, split, model, metrics) from the YAML at run
-time; the template bakes in only a descriptive header, where untrusted text passes through the
-`comment` and `pyrepr` filters.
+time. It holds only what this design uses: the branches of its column groups, its candidate
+model families, derived features or a forecast when it has them; the machinery that is the same
+for every design is imported from ml_engineer_runtime. Untrusted text reaches it only through
+the `comment` and `pyrepr` filters; class and module names come from the tables below.
 """
 
 from __future__ import annotations
 
 import textwrap
+from collections import defaultdict
+
+import ml_engineer_runtime
 
 from ml_engineer.chosen_model import ModelChoice, read_choice
 from ml_engineer.models import ExperimentConfig, FeatureSpec
@@ -24,6 +29,20 @@ TEMPLATES = {
     "spark": "training_script_spark.py.j2",
 }
 MAX_EXCLUDED_LISTED = 30
+GROUP_ORDER = ("categorical", "numeric", "high_cardinality", "boolean", "datetime", "text")
+# model.type -> (module, classifier, regressor) of the scikit-learn script's families. LightGBM
+# is named as "module:Class" and imported by the runtime only when a run measures it.
+SKLEARN_FAMILIES = {
+    "hist_gradient_boosting": (
+        "sklearn.ensemble", "HistGradientBoostingClassifier", "HistGradientBoostingRegressor"
+    ),
+    "random_forest": ("sklearn.ensemble", "RandomForestClassifier", "RandomForestRegressor"),
+    "extra_trees": ("sklearn.ensemble", "ExtraTreesClassifier", "ExtraTreesRegressor"),
+    "logistic_regression": ("sklearn.linear_model", "LogisticRegression", None),
+    "ridge": ("sklearn.linear_model", None, "Ridge"),
+    "lightgbm": ("lightgbm", "LGBMClassifier", "LGBMRegressor"),
+}
+OPTIONAL_MODULES = ("lightgbm",)
 HEADER_WIDTH = 94  # after "#   ": no header line passes 100 characters
 
 
@@ -33,18 +52,9 @@ def render_training_script(
     """The script; `model`: what its check run chose, for the header (None: not yet run)."""
     model = model or read_choice(config.model.type, config.model.params, None)
     features = config.data.features
-    groups = [
-        (group, names)
-        for group, names in (
-            ("numeric", features.numeric),
-            ("categorical", features.categorical),
-            ("high_cardinality", features.high_cardinality),
-            ("boolean", features.boolean),
-            ("datetime", features.datetime),
-            ("text", features.text),
-        )
-        if names
-    ]
+    groups = [(group, getattr(features, group)) for group in GROUP_ORDER if getattr(features, group)]
+    if config.data.derived or config.data.forecast:  # their columns are numbers, made at run time
+        groups = groups if "numeric" in dict(groups) else [*groups, ("numeric", [])]
     excluded = [column.name for column in spec.excluded][:MAX_EXCLUDED_LISTED]
     source = (
         python_environment()
@@ -58,6 +68,7 @@ def render_training_script(
             protected=config.data.protected,  # the per-group results are in the script only then
             model=model,
             model_notes=_search_notes(model),
+            **_script_parts(config, [group for group, _ in groups]),
         )
     )
     # A template bug must fail here, not in the user's first run.
@@ -71,3 +82,91 @@ def _search_notes(model: ModelChoice) -> list[str]:
     if not line:
         return []
     return textwrap.wrap(comment(f"Check run: {line}", max_chars=2000), width=HEADER_WIDTH)
+
+
+def _script_parts(config: ExperimentConfig, group_names: list[str]) -> dict:
+    """What the template writes for this design: its groups, families and imports."""
+    task = config.data.task
+    kinds = list(dict.fromkeys([config.model.type, *_alternative_types(config)]))
+    families, sklearn_imports, optional = [], defaultdict(set), []
+    for kind in kinds:
+        module, classifier, regressor = SKLEARN_FAMILIES.get(kind, (None, None, None))
+        name = regressor if task == "regression" else classifier
+        if name is None:
+            continue  # a family that does not fit the task: the runtime's error names it
+        if module in OPTIONAL_MODULES:
+            families.append((kind, repr(f"{module}:{name}")))
+            optional.append(module)
+        else:
+            families.append((kind, name))
+            sklearn_imports[module].add(name)
+    native_name = next(
+        (name for kind, name in families if kind == "hist_gradient_boosting"), None
+    )
+    forecast = config.data.forecast
+    change_possible = bool(forecast) and task == "regression" and forecast.predict == "change"
+    searched = bool(config.search and config.search.alternatives)
+    sklearn_imports["sklearn.compose"].add("ColumnTransformer")
+    sklearn_imports["sklearn.pipeline"].add("Pipeline")
+    if set(group_names) - {"text"}:
+        sklearn_imports["sklearn.impute"].add("SimpleImputer")
+    preprocessing = sklearn_imports["sklearn.preprocessing"]
+    if set(group_names) - {"text"}:
+        preprocessing.add("FunctionTransformer")
+    if "numeric" in group_names:
+        preprocessing.add("StandardScaler")
+    if "categorical" in group_names:
+        preprocessing.add("OneHotEncoder")
+        if native_name:
+            preprocessing.add("OrdinalEncoder")
+    if "text" in group_names:
+        preprocessing.add("FunctionTransformer")
+        sklearn_imports["sklearn.feature_extraction.text"].add("TfidfVectorizer")
+    if not forecast:
+        baseline = "DummyRegressor" if task == "regression" else "DummyClassifier"
+        sklearn_imports["sklearn.dummy"].add(baseline)
+    convert = [
+        name
+        for name, wanted in (
+            ("target_encoder", "high_cardinality" in group_names),
+            ("to_booleans", "boolean" in group_names),
+            ("to_categories", {"categorical", "high_cardinality"} & set(group_names)),
+            ("to_date_parts", "datetime" in group_names),
+            ("to_numbers", "numeric" in group_names),
+            ("to_text", "text" in group_names),
+        )
+        if wanted
+    ]
+    runtime = {
+        "cli": ["run_script"],
+        "convert": convert,
+        "derived": ["DerivedFeatures"] if config.data.derived else [],
+        "errors": ["ScriptError"] if change_possible else [],
+        "estimators": ["build_estimator"],
+        "forecast": (["ChangeFromLastValue"] if change_possible else [])
+        + (["naive_forecasts"] if forecast else []),
+        "project": ["Project", "load_project"],
+        "search": ["adjusted", "blended"],
+        "split": ["split_rows"],
+        "training": ["fit_and_evaluate", "refit", "save", "search_models"],
+    }
+    return {
+        "group_names": group_names,
+        "families": families,
+        # The HGB family reads category codes natively and needs dense input (text's TF-IDF).
+        "native": native_name is not None and bool({"categorical", "text"} & set(group_names)),
+        "native_class": native_name,
+        "change_possible": change_possible,
+        "forecast": bool(forecast),
+        "searched": searched,
+        "optional_packages": optional,
+        "runtime_series": ".".join(ml_engineer_runtime.__version__.split(".")[:2]),
+        "sklearn_imports": sorted(
+            (module, sorted(names)) for module, names in sklearn_imports.items() if names
+        ),
+        "runtime_imports": [(module, sorted(names)) for module, names in runtime.items() if names],
+    }
+
+
+def _alternative_types(config: ExperimentConfig) -> list[str]:
+    return [m.type for m in config.search.alternatives] if config.search else []
