@@ -31,7 +31,10 @@ def optional_class(path: str):
 
 def build_estimator(families: dict[str, Any], model_cfg: dict[str, Any], task: str, seed: int):
     """The estimator of model.type with model.params over the defaults: the seed, one thread
-    on small data, the class weights of model.class_weight."""
+    on small data, the class weights of model.class_weight.
+
+    A family is an estimator class, "module:Class" for an optional library, or a factory
+    `make(model_cfg, task, seed)` that builds the estimator itself (a framework's wrapper)."""
     kind = model_cfg["type"]
     if kind not in families:
         raise ScriptError(
@@ -39,14 +42,10 @@ def build_estimator(families: dict[str, Any], model_cfg: dict[str, Any], task: s
             f"({', '.join(families)}): use one of them, or generate the script again"
         )
     family = families[kind]
+    if callable(family) and not isinstance(family, type):
+        return checked_task(family(model_cfg, task, seed), kind, task)
     estimator_class = optional_class(family) if isinstance(family, str) else family
-    estimator = estimator_class()
-    if is_regressor(estimator) != (task == "regression"):
-        made = "regressor" if is_regressor(estimator) else "classifier"
-        raise ScriptError(
-            f"model.type {kind!r} is a {made} in this script, but data.task is {task!r}: "
-            "generate the script again for the new task"
-        )
+    estimator = checked_task(estimator_class(), kind, task)
     defaults: dict[str, Any] = {"random_state": seed}
     accepted = estimator.get_params()
     if "max_iter" in accepted and kind == "logistic_regression":
@@ -67,4 +66,15 @@ def build_estimator(families: dict[str, Any], model_cfg: dict[str, Any], task: s
         estimator.set_params(**params)
     except (TypeError, ValueError) as err:
         raise ScriptError(f"model.params do not fit {estimator_class.__name__}: {err}") from None
+    return estimator
+
+
+def checked_task(estimator, kind: str, task: str):
+    """The estimator, if it fits the task (a regressor for a regression, else a classifier)."""
+    if is_regressor(estimator) != (task == "regression"):
+        made = "regressor" if is_regressor(estimator) else "classifier"
+        raise ScriptError(
+            f"model.type {kind!r} is a {made} in this script, but data.task is {task!r}: "
+            "generate the script again for the new task"
+        )
     return estimator
