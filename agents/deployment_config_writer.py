@@ -54,7 +54,9 @@ def build_deployment_config(
     if config.data.forecast:  # the served model also takes the target's past, as numbers
         history = config.data.forecast.history_columns(spec.target.column)
         fields += [InputField(name=name, type="number", required=False) for name in history]
-    packages = ["pandas", "numpy", "scikit-learn", "pyyaml", "joblib"]
+    # ml-engineer-runtime: the model.joblib of every Python framework names its conversions and
+    # wrappers; with it (and scikit-learn) installed, the model loads in any process.
+    packages = ["ml-engineer-runtime", "pandas", "numpy", "scikit-learn", "pyyaml", "joblib"]
     candidates = config.candidate_types()
     framework = config.model.framework
     if "lightgbm" in candidates:  # the model, or a family the search may choose
@@ -82,8 +84,8 @@ def build_deployment_config(
             "--output-dir ml/runs/final",
             "load": "pyspark.ml.PipelineModel.load(artifact), in a Spark session"
             if spark
-            else "joblib.load(artifact) with ml/ on sys.path (the pipeline's conversions "
-            "live in training_script.py)",
+            else "joblib.load(artifact), where the packages below are installed (the pipeline "
+            "names ml_engineer_runtime's conversions; no code beside the model is needed)",
             "framework": config.model.framework,
             **_served_model(config, result),
             "task": spec.goal.task.value,
@@ -154,7 +156,8 @@ def _field(
 
 
 # A pickled model loads reliably only with the versions that pickled it.
-_EXACT = {"scikit-learn", "joblib", "lightgbm", "xgboost", "torch", "pyspark"}
+_EXACT = {"ml-engineer-runtime", "scikit-learn", "joblib", "lightgbm", "xgboost", "torch",
+          "pyspark"}  # fmt: skip
 # What each framework's script needs besides the scikit-learn stack (pip names; xgboost-cpu
 # installs the module xgboost).
 _FRAMEWORK_PACKAGES = {"xgboost": ["xgboost"], "pytorch": ["torch"], "spark": ["pyspark"]}

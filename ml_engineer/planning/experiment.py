@@ -21,6 +21,7 @@ from ml_engineer.models import (
     Treatment,
 )
 from ml_engineer.planning.planner import PlanRequest
+from ml_engineer.planning.search_cost import SEARCH_TARGET_S, DataShape, fit_seconds, search_seconds
 
 
 def tracker_warning(tracker: str) -> str | None:
@@ -106,14 +107,11 @@ def _forecast(spec: FeatureSpec) -> ForecastSection | None:
     )
 
 
-# Seconds the search may spend. On large data each fit costs seconds and the fits after the
-# search (train, importances, the refit on train+val) take most of a 15 s script.
-SEARCH_BUDGET_S = 6.0
-LARGE_DATA_ROWS, LARGE_DATA_BUDGET_S = 20_000, 5.0
 LOG_TARGET_METRICS = ("mae", "mape")
-N_ITER = 4  # random draws of the best family's parameters, while the budget lasts
+N_ITER = 4  # at most this many random draws of the best family's parameters
 BLEND_TOP = 2  # the two best candidates' average is measured too
-FOREST_MAX_ROWS = 20_000  # forests past this eat the budget on 2 cores
+FOREST_MAX_ROWS = 20_000  # forests past this cost more than the rest of the search together
+MANY_CLASSES = 5  # boosting grows a tree per class: past this, fewer and faster rounds
 
 
 def plan_search(
@@ -121,12 +119,13 @@ def plan_search(
 ) -> SearchSection | None:
     """The families the script measures against `model`: different data favour different
     ones (a regularised linear model on small smooth data, shallow slow boosting on low-signal
-    tabular data, extra-trees on many numeric inputs), so the script measures, not guesses."""
+    tabular data, extra-trees on many numeric inputs), so the script measures, not guesses.
+    How many folds, families, blends and random draws: as many as fit SEARCH_TARGET_S by the
+    estimate of search_cost, so that the counts in the config bound the search."""
     rows = spec.row_count or 0
     small = bool(rows) and rows < 1_000
     classification = spec.goal.task != TaskType.regression
     class_weight = spec.class_weight if classification else None
-    folds = 5 if rows and rows < 1_000 else 3 if rows and rows < 12_000 else None
     # A long-tailed target judged on absolute or relative errors: the same model on
     # log(1 + target) is measured first. Not for RMSE or R2: a model of the log predicts the
     # typical value, not the mean those reward (diamonds: test RMSE 553 against 543).
@@ -139,35 +138,85 @@ def plan_search(
     if model.framework in _VARIANT_FRAMEWORKS:
         # The framework is the family: the search measures a shallow, slow variant of it.
         variant = model.params | _LOW_SIGNAL[model.framework]
-        alternative = model.model_copy(update={"params": variant})
-        alternatives = [*logged, alternative]
-        return SearchSection(
-            folds=folds,
-            alternatives=alternatives,
-            n_iter=N_ITER,
-            blend_top=BLEND_TOP,
-        )
-    if model.framework != "sklearn":
-        return None  # a network or a cluster job: one model, trained once, within the budget
-    linear = "logistic_regression" if classification else "ridge"
-    kinds = [linear, "lightgbm"]
-    # TF-IDF is wide and sparse: a forest over it would not fit in the budget.
-    if not groups.text and (not rows or rows <= FOREST_MAX_ROWS):
-        kinds.append("extra_trees")
-    alternatives = list(logged)
-    for kind in kinds:
-        if kind == model.type:
-            continue
-        params = _DEFAULT_PARAMS[kind](small, seed)
-        if kind == "lightgbm":
-            params |= _LOW_SIGNAL_LIGHTGBM
-        alternatives.append(
-            ModelSection(
-                type=kind, params=params, class_weight=class_weight, threshold=model.threshold
+        alternatives = [*logged, model.model_copy(update={"params": variant})]
+    elif model.framework != "sklearn":
+        return None  # a network or a cluster job: one model, trained once
+    else:
+        linear = "logistic_regression" if classification else "ridge"
+        kinds = [linear, "lightgbm"]
+        # TF-IDF is wide and sparse: a forest over it is slow and no better than the linear model.
+        if not groups.text and (not rows or rows <= FOREST_MAX_ROWS):
+            kinds.append("extra_trees")
+        alternatives = list(logged)
+        for kind in kinds:
+            if kind == model.type:
+                continue
+            params = _DEFAULT_PARAMS[kind](small, seed) | _search_variant(kind, spec)
+            alternatives.append(
+                ModelSection(
+                    type=kind, params=params, class_weight=class_weight, threshold=model.threshold
+                )
             )
-        )
+    return _sized_search(spec, model, alternatives, seed)
+
+
+def _search_variant(kind: str, spec: FeatureSpec) -> dict:
+    """The search's own parameters for an alternative family: LightGBM shallow and slow (the
+    largest single gain on low-signal tabular data), or fewer faster rounds for many classes."""
+    if kind != "lightgbm":
+        return {}
+    return _MANY_CLASSES_LIGHTGBM if _class_count(spec) >= MANY_CLASSES else _LOW_SIGNAL_LIGHTGBM
+
+
+def _class_count(spec: FeatureSpec) -> int:
+    if spec.goal.task != TaskType.multiclass:
+        return 1
+    return max(len(spec.target.classes), len(spec.target.class_counts), 3)
+
+
+def _sized_search(
+    spec: FeatureSpec, model: ModelSection, alternatives: list[ModelSection], seed: int
+) -> SearchSection:
+    """The search with the most measurement that fits SEARCH_TARGET_S: all the folds, families,
+    the blend and draws if they fit; else, in this order, fewer draws, 3 folds instead of 5,
+    the slowest alternative left out, no blend, the val part instead of folds, and again."""
+    rows = spec.row_count or 1_000
+    columns = max(1, len(spec.kept) + len(spec.derived))
+    classification = spec.goal.task != TaskType.regression
+    folds = 5 if rows < 1_000 else 3 if rows < 12_000 else None
+    blend = True
+
+    def shape(folds: int | None) -> DataShape:
+        # What one fit sees: (k-1)/k of train+val (85 %) in CV, else the train part (70 %).
+        fitted = rows * 0.85 * (folds - 1) / folds if folds else rows * 0.7
+        return DataShape(int(fitted), columns, classification, _class_count(spec))
+
+    def draws() -> int | None:
+        """The most draws that fit the target, or None when nothing does."""
+        for count in range(N_ITER, -1, -1):
+            candidates = [model, *alternatives]
+            seconds = search_seconds(candidates, shape(folds), folds or 1, blend, count, seed)
+            if seconds <= SEARCH_TARGET_S:
+                return count
+        return None
+
+    def slowest() -> ModelSection:
+        return max(alternatives, key=lambda m: fit_seconds(m, shape(folds)))
+
+    while (count := draws()) is None:
+        if folds == 5:
+            folds = 3
+        elif len(alternatives) > 2 or (alternatives and not blend and folds is None):
+            alternatives = [m for m in alternatives if m is not slowest()]
+        elif blend:
+            blend = False
+        elif folds:
+            folds = None
+        else:
+            count = 0  # the planned model alone is over the target: it is still measured
+            break
     return SearchSection(
-        folds=folds, alternatives=alternatives, n_iter=N_ITER, blend_top=BLEND_TOP
+        folds=folds, alternatives=alternatives, n_iter=count, blend_top=BLEND_TOP if blend else 0
     )
 
 
@@ -175,6 +224,11 @@ def plan_search(
 _LOW_SIGNAL_LIGHTGBM = {
     "n_estimators": 700, "learning_rate": 0.03, "num_leaves": 7, "min_child_samples": 40,
 }  # fmt: skip
+# Boosting for many classes: a tree per class and round, so fewer, faster rounds.
+_MANY_CLASSES_LIGHTGBM = {
+    "n_estimators": 300, "learning_rate": 0.1, "num_leaves": 15, "min_child_samples": 20,
+}  # fmt: skip
+_MANY_CLASSES_HGB = {"learning_rate": 0.15, "max_iter": 150, "n_iter_no_change": 15}
 _VARIANT_FRAMEWORKS = ("lightgbm", "xgboost")
 _LOW_SIGNAL = {
     "lightgbm": _LOW_SIGNAL_LIGHTGBM,
@@ -258,6 +312,8 @@ def _choose_model(
     rows = spec.row_count or 0
     small = bool(rows) and rows < 1_000
     params = _DEFAULT_PARAMS[kind](small, seed)
+    if kind == "hist_gradient_boosting" and _class_count(spec) >= MANY_CLASSES:
+        params |= _MANY_CLASSES_HGB
     smallest = min(spec.target.class_counts.values(), default=None)
     if "early_stopping" in params and smallest is not None and smallest < EARLY_STOP_MIN_CLASS:
         # Early stopping holds out a stratified slice of train; a rare class cannot be split.

@@ -29,7 +29,7 @@ TEMPLATES = {
     "spark": "training_script_spark.py.j2",
 }
 MAX_EXCLUDED_LISTED = 30
-GROUP_ORDER = ("categorical", "numeric", "high_cardinality", "boolean", "datetime", "text")
+GROUP_ORDER = ("numeric", "categorical", "high_cardinality", "boolean", "datetime", "text")
 # model.type -> (module, classifier, regressor) of the scikit-learn script's families. LightGBM
 # is named as "module:Class" and imported by the runtime only when a run measures it.
 SKLEARN_FAMILIES = {
