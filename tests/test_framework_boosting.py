@@ -2,14 +2,14 @@
 
 Between them the two frameworks train a binary, a multiclass and a regression case (class
 labels as words, a categorical column, missing values), one of each also searching, one inside
-a tuned threshold and one on log(1 + y); the saved model is loaded in a fresh process, where
-the early-stopping wrapper says how many trees it kept. Class weights, early stopping turned
-off, model sections of another framework and the generated code's lint are checked too.
+a tuned threshold and one on log(1 + y); the saved model is loaded in a fresh, isolated process
+from another folder, with no path trick, where the runtime's early-stopping wrapper says how
+many trees it kept. A wrong model type in the YAML and the generated code's lint are checked
+too; the wrapper itself is tested in test_runtime_boosting.py.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -29,7 +29,6 @@ from script_fixtures import (
     train,
     write_project,
 )
-from threadpoolctl import threadpool_limits
 
 from ml_engineer.models import (
     ColumnDecision,
@@ -128,7 +127,7 @@ INSPECT = (
     LOAD_AND_PREDICT
     + """
 wrapper = model.steps[-1][1]
-if not type(wrapper).__name__.startswith("EarlyStopping"):  # a tuned threshold or log target
+if "EarlyStopping" not in type(wrapper).__name__:  # inside a tuned threshold or log target
     wrapper = getattr(wrapper, "regressor_", None) or wrapper.estimator_
 print(json.dumps({
     "class": f"{type(wrapper).__module__}.{type(wrapper).__name__}",
@@ -164,7 +163,8 @@ MODEL_SECTION = {
 def runs(tmp_path_factory):
     """run(framework, task): one real run of the script per case, made when first asked for,
     with its saved model loaded in a fresh process. A searched case measures a shallow variant
-    of the same framework, as the planner lists, and a scikit-learn section it must skip."""
+    of the same framework, as the planner lists, and a scikit-learn section it must skip.
+    A run takes 4 to 12 s: the tests that ask for one are marked slow."""
     done = {}
 
     def run(framework: str, task: str):
@@ -182,7 +182,7 @@ def runs(tmp_path_factory):
         )  # fmt: skip
         config.model = config.model.model_copy(update=MODEL_SECTION.get((framework, task), {}))
         if (framework, task) in SEARCHED:
-            config.search = SearchSection(budget_s=60, folds=3, alternatives=[
+            config.search = SearchSection(folds=3, alternatives=[
                 ModelSection(framework=framework, type=framework, params=SHALLOW[framework]),
                 ModelSection(type="random_forest", params={"n_estimators": 10}),
             ])  # fmt: skip
@@ -195,6 +195,7 @@ def runs(tmp_path_factory):
     return run
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("framework", "task"), CASES)
 def test_trains_beats_the_baseline_and_loads_elsewhere(runs, framework, task):
     case, run, loaded, _ = runs(framework, task)
@@ -213,11 +214,14 @@ def test_trains_beats_the_baseline_and_loads_elsewhere(runs, framework, task):
         assert "proba_shape" not in loaded
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("framework", "task"), CASES)
 def test_early_stopping_stopped_and_predicts_the_labels_as_given(runs, framework, task):
     case, run, _, saved = runs(framework, task)
     kind = "Regressor" if task == "regression" else "Classifier"
-    assert saved["class"] == f"training_script.EarlyStopping{kind}"
+    # A class of the installed runtime: model.joblib needs no copy of the script.
+    wrapper = {"lightgbm": "LightGBM", "xgboost": "XGBoost"}[framework] + "EarlyStopping" + kind
+    assert saved["class"] == f"ml_engineer_runtime.boosting_{framework}.{wrapper}"
     assert saved["booster"] == ("LGBM" if framework == "lightgbm" else "XGB") + kind
     assert saved["upper_bound"] == MAX_TREES
     # Stopped: STOP_AFTER trees past the best one, far under the bound.
@@ -227,6 +231,7 @@ def test_early_stopping_stopped_and_predicts_the_labels_as_given(runs, framework
     assert saved["classes"] == sorted(run.metrics["classes"] or [])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("framework", "task"), SEARCHED)
 def test_the_search_measures_the_variant_and_skips_another_framework(runs, framework, task):
     _, run, _, _ = runs(framework, task)
@@ -237,91 +242,6 @@ def test_the_search_measures_the_variant_and_skips_another_framework(runs, frame
     assert "model.framework 'sklearn'" in other["skipped"]  # skipped, not a crash
     assert variant["params"] == SHALLOW[framework]
     assert run.metrics["model_params"] == [first, variant][search["chosen"]]["params"]
-
-
-# --- the model section itself, called in this process ------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def scripts(tmp_path_factory):
-    """Each framework's generated script, imported as a module (not as training_script, so
-    the two never share a name). One OpenMP thread while they fit, as the scripts run."""
-    modules = {}
-    for framework in FRAMEWORKS:
-        config = make_config(
-            target="y", task="binary", features={"numeric": ["a"]}, primary="roc_auc",
-            framework=framework, model_type=framework,
-        )  # fmt: skip
-        script = write_project(tmp_path_factory.mktemp(framework), config)
-        spec = importlib.util.spec_from_file_location(f"generated_{framework}", script)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        modules[framework] = module
-    with threadpool_limits(limits=1, user_api="openmp"):
-        yield modules
-
-
-def imbalanced(rows: int = 1000, seed: int = 3) -> tuple[np.ndarray, pd.Series]:
-    """About 6% positives with a weak signal: unweighted, the model rarely predicts one."""
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(rows, 5))
-    logit = -3.3 + 0.9 * X[:, 0] + 0.5 * X[:, 1]
-    y = np.where(rng.random(rows) < 1 / (1 + np.exp(-logit)), "churned", "stayed")
-    return X, pd.Series(y, dtype=object)
-
-
-@pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_class_weight_balanced_changes_the_fit(scripts, framework):
-    module = scripts[framework]
-    X, y = imbalanced()
-    params = {"n_estimators": 100, "learning_rate": 0.1, "random_state": 0}
-    section = {"framework": framework, "type": framework, "params": params}
-    fitted = {
-        weight: module.build_model({**section, "class_weight": weight}, "binary", 0).fit(X, y)
-        for weight in (None, "balanced")
-    }
-    assert list(fitted[None].classes_) == list(fitted["balanced"].classes_) == ["churned", "stayed"]
-    share = {w: (m.predict(X) == "churned").mean() for w, m in fitted.items()}
-    mean_proba = {w: m.predict_proba(X)[:, 0].mean() for w, m in fitted.items()}
-    assert (y == "churned").mean() < 0.1
-    # Balanced weights make the rare class as heavy as the common one: far more predictions of it.
-    assert share["balanced"] > 2 * share[None] + 0.05, share
-    assert mean_proba["balanced"] > 2 * mean_proba[None], mean_proba
-
-
-@pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_early_stopping_off_on_few_rows_or_when_asked(scripts, framework):
-    module = scripts[framework]
-    X, y = imbalanced(rows=400)
-    section = {"framework": framework, "type": framework, "params": {"n_estimators": 30}}
-    few = module.build_model(section, "regression", 0).fit(X[:79], X[:79, 0])
-    assert few.best_iteration_ is None and few.held_out_rows_ == 0 and few.n_trained_ == 30
-    assert "too few" in few.early_stopping_
-    section["params"] |= {"early_stopping_rounds": 0}
-    off = module.build_model(section, "binary", 0).fit(X, y)
-    assert off.best_iteration_ is None and off.early_stopping_.startswith("off")
-    section["params"] |= {"early_stopping_rounds": 5, "validation_split": "last"}
-    last = module.build_model(section, "binary", 0).fit(X, y)
-    assert last.held_out_rows_ == 40 and last.best_iteration_ is not None
-
-
-@pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_a_model_section_of_another_framework_is_refused(scripts, framework):
-    module = scripts[framework]
-    wrong = [
-        ({"framework": "sklearn", "type": "random_forest"}, "model.framework 'sklearn'",
-         f"set it to '{framework}'"),
-        ({"type": framework}, "model.framework 'sklearn'", "set it"),  # none: scikit-learn's
-        ({"framework": framework, "type": "random_forest"}, "model.type 'random_forest'",
-         f"set it to '{framework}'"),
-        ({"framework": framework, "type": framework, "params": {"validation_fraction": 2}},
-         "model.params.validation_fraction 2", "use a number 0 to 0.5"),
-    ]  # fmt: skip
-    for section, field, fix in wrong:
-        with pytest.raises(module.ScriptError) as caught:
-            module.build_model(section, "binary", 0)
-        message = str(caught.value)
-        assert field in message and fix in message and "\n" not in message, message
 
 
 # --- whole-script errors and lint --------------------------------------------------------------
@@ -377,5 +297,6 @@ def test_generated_script_passes_ruff(tmp_path, framework):
     assert result.returncode == 0, result.stdout + result.stderr
     for script in scripts:
         source = script.read_text(encoding="utf-8")
-        assert f"from {framework} import" in source
+        assert f"from ml_engineer_runtime.boosting_{framework} import {framework}_model" in source
         assert "RandomForestClassifier" not in source  # the scikit-learn families: not here
+        assert "OrdinalEncoder" not in source  # one-hot columns, never category codes

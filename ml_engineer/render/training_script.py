@@ -19,8 +19,8 @@ from ml_engineer.models import ExperimentConfig, FeatureSpec
 from ml_engineer.render.jinja_env import comment, python_environment
 
 # One template per framework. PyTorch extends the scikit-learn one (the same data checks, split,
-# metrics and saved pipeline, another model), and so do LightGBM and XGBoost through the
-# early-stopping wrapper they share (training_script_boosting.py.j2); Spark is its own.
+# metrics and saved pipeline, another model), and so do LightGBM and XGBoost through the few
+# lines they share (training_script_boosting.py.j2); Spark is its own.
 TEMPLATES = {
     "sklearn": "training_script.py.j2",
     "lightgbm": "training_script_lightgbm.py.j2",
@@ -43,6 +43,9 @@ SKLEARN_FAMILIES = {
     "lightgbm": ("lightgbm", "LGBMClassifier", "LGBMRegressor"),
 }
 OPTIONAL_MODULES = ("lightgbm",)
+# framework -> the runtime module of its one family: the factory `<framework>_model` that puts
+# the library's model inside an early-stopping wrapper. A search measures variants of it.
+BOOSTING_MODULES = {"lightgbm": "boosting_lightgbm", "xgboost": "boosting_xgboost"}
 HEADER_WIDTH = 94  # after "#   ": no header line passes 100 characters
 
 
@@ -52,7 +55,7 @@ def render_training_script(
     """The script; `model`: what its check run chose, for the header (None: not yet run)."""
     model = model or read_choice(config.model.type, config.model.params, None)
     features = config.data.features
-    groups = [(group, getattr(features, group)) for group in GROUP_ORDER if getattr(features, group)]
+    groups = [(group, names) for group in GROUP_ORDER if (names := getattr(features, group))]
     if config.data.derived or config.data.forecast:  # their columns are numbers, made at run time
         groups = groups if "numeric" in dict(groups) else [*groups, ("numeric", [])]
     excluded = [column.name for column in spec.excluded][:MAX_EXCLUDED_LISTED]
@@ -86,20 +89,15 @@ def _search_notes(model: ModelChoice) -> list[str]:
 
 def _script_parts(config: ExperimentConfig, group_names: list[str]) -> dict:
     """What the template writes for this design: its groups, families and imports."""
-    task = config.data.task
-    kinds = list(dict.fromkeys([config.model.type, *_alternative_types(config)]))
-    families, sklearn_imports, optional = [], defaultdict(set), []
-    for kind in kinds:
-        module, classifier, regressor = SKLEARN_FAMILIES.get(kind, (None, None, None))
-        name = regressor if task == "regression" else classifier
-        if name is None:
-            continue  # a family that does not fit the task: the runtime's error names it
-        if module in OPTIONAL_MODULES:
-            families.append((kind, repr(f"{module}:{name}")))
-            optional.append(module)
-        else:
-            families.append((kind, name))
-            sklearn_imports[module].add(name)
+    task, framework = config.data.task, config.model.framework
+    if framework in BOOSTING_MODULES:
+        # The library is the one family; like every family but HGB, it reads one-hot columns.
+        factory = f"{framework}_model"
+        families, optional, sklearn_imports = [(framework, factory)], [], defaultdict(set)
+        boosting = {BOOSTING_MODULES[framework]: [factory]}  # imported from the runtime
+    else:
+        families, optional, sklearn_imports = _sklearn_families(config)
+        boosting = {}
     native_name = next(
         (name for kind, name in families if kind == "hist_gradient_boosting"), None
     )
@@ -138,6 +136,7 @@ def _script_parts(config: ExperimentConfig, group_names: list[str]) -> dict:
         if wanted
     ]
     runtime = {
+        **boosting,
         "cli": ["run_script"],
         "convert": convert,
         "derived": ["DerivedFeatures"] if config.data.derived else [],
@@ -164,8 +163,31 @@ def _script_parts(config: ExperimentConfig, group_names: list[str]) -> dict:
         "sklearn_imports": sorted(
             (module, sorted(names)) for module, names in sklearn_imports.items() if names
         ),
-        "runtime_imports": [(module, sorted(names)) for module, names in runtime.items() if names],
+        "runtime_imports": sorted(
+            (module, sorted(names)) for module, names in runtime.items() if names
+        ),
     }
+
+
+def _sklearn_families(config: ExperimentConfig) -> tuple[list, list[str], dict[str, set[str]]]:
+    """The scikit-learn script's families (model.type, then the search's) as (model.type, the
+    expression of its estimator class); the optional packages among them; the classes they
+    import from scikit-learn, by module."""
+    task = config.data.task
+    kinds = list(dict.fromkeys([config.model.type, *_alternative_types(config)]))
+    families, optional, sklearn_imports = [], [], defaultdict(set)
+    for kind in kinds:
+        module, classifier, regressor = SKLEARN_FAMILIES.get(kind, (None, None, None))
+        name = regressor if task == "regression" else classifier
+        if name is None:
+            continue  # a family that does not fit the task: the runtime's error names it
+        if module in OPTIONAL_MODULES:
+            families.append((kind, repr(f"{module}:{name}")))
+            optional.append(module)
+        else:
+            families.append((kind, name))
+            sklearn_imports[module].add(name)
+    return families, optional, sklearn_imports
 
 
 def _alternative_types(config: ExperimentConfig) -> list[str]:

@@ -34,12 +34,15 @@ def build_estimator(families: dict[str, Any], model_cfg: dict[str, Any], task: s
     on small data, the class weights of model.class_weight.
 
     A family is an estimator class, "module:Class" for an optional library, or a factory
-    `make(model_cfg, task, seed)` that builds the estimator itself (a framework's wrapper)."""
+    `make(model_cfg, task, seed)` that builds the estimator itself (a framework's wrapper). A
+    factory that names its framework (`make.framework`) takes only model sections of it."""
+    check_framework(families, model_cfg)
     kind = model_cfg["type"]
     if kind not in families:
+        kinds = " or ".join(map(repr, families))
         raise ScriptError(
-            f"model.type {kind!r} is not a family this script was written for "
-            f"({', '.join(families)}): use one of them, or generate the script again"
+            f"model.type {kind!r} is not a family this script was written for: set it to "
+            f"{kinds}, or generate the script again"
         )
     family = families[kind]
     if callable(family) and not isinstance(family, type):
@@ -67,6 +70,19 @@ def build_estimator(families: dict[str, Any], model_cfg: dict[str, Any], task: s
     except (TypeError, ValueError) as err:
         raise ScriptError(f"model.params do not fit {estimator_class.__name__}: {err}") from None
     return estimator
+
+
+def check_framework(families: dict[str, Any], model_cfg: dict[str, Any]) -> None:
+    """Refuse a model section of another framework than the script's factories were written
+    for: its parameters mean something else there (a search may list such a section)."""
+    frameworks = {getattr(family, "framework", None) for family in families.values()} - {None}
+    asked = model_cfg.get("framework", "sklearn")
+    if frameworks and asked not in frameworks:
+        ours = " or ".join(map(repr, sorted(frameworks)))
+        raise ScriptError(
+            f"model.framework {asked!r} is not what this script trains: set it to {ours}, "
+            f"or generate the script for {asked!r}"
+        )
 
 
 def checked_task(estimator, kind: str, task: str):
