@@ -52,7 +52,7 @@ def render_training_script(
     """The script; `model`: what its check run chose, for the header (None: not yet run)."""
     model = model or read_choice(config.model.type, config.model.params, None)
     features = config.data.features
-    groups = [(group, getattr(features, group)) for group in GROUP_ORDER if getattr(features, group)]
+    groups = [(group, names) for group in GROUP_ORDER if (names := getattr(features, group))]
     if config.data.derived or config.data.forecast:  # their columns are numbers, made at run time
         groups = groups if "numeric" in dict(groups) else [*groups, ("numeric", [])]
     excluded = [column.name for column in spec.excluded][:MAX_EXCLUDED_LISTED]
