@@ -43,6 +43,9 @@ SKLEARN_FAMILIES = {
     "lightgbm": ("lightgbm", "LGBMClassifier", "LGBMRegressor"),
 }
 OPTIONAL_MODULES = ("lightgbm",)
+# model.type -> (runtime module, factory) of the families the runtime builds itself: a
+# framework's estimator, made from the model section by `factory(model_cfg, task, seed)`.
+RUNTIME_FAMILIES = {"mlp": ("torch_mlp", "tabular_mlp")}
 HEADER_WIDTH = 94  # after "#   ": no header line passes 100 characters
 
 
@@ -87,9 +90,18 @@ def _search_notes(model: ModelChoice) -> list[str]:
 def _script_parts(config: ExperimentConfig, group_names: list[str]) -> dict:
     """What the template writes for this design: its groups, families and imports."""
     task = config.data.task
+    # The PyTorch network takes one dense frame: category codes to embed, text as a few
+    # numbers, every branch standardised (training_script_pytorch.py.j2).
+    network = config.model.framework == "pytorch"
     kinds = list(dict.fromkeys([config.model.type, *_alternative_types(config)]))
     families, sklearn_imports, optional = [], defaultdict(set), []
+    runtime_families = defaultdict(list)
     for kind in kinds:
+        if kind in RUNTIME_FAMILIES:
+            module, factory = RUNTIME_FAMILIES[kind]
+            families.append((kind, factory))
+            runtime_families[module].append(factory)
+            continue
         module, classifier, regressor = SKLEARN_FAMILIES.get(kind, (None, None, None))
         name = regressor if task == "regression" else classifier
         if name is None:
@@ -108,18 +120,19 @@ def _script_parts(config: ExperimentConfig, group_names: list[str]) -> dict:
     searched = bool(config.search and config.search.alternatives)
     sklearn_imports["sklearn.compose"].add("ColumnTransformer")
     sklearn_imports["sklearn.pipeline"].add("Pipeline")
-    if set(group_names) - {"text"}:
+    # The network's categorical branch codes a missing value itself: it imputes nothing.
+    if set(group_names) - ({"text", "categorical"} if network else {"text"}):
         sklearn_imports["sklearn.impute"].add("SimpleImputer")
     preprocessing = sklearn_imports["sklearn.preprocessing"]
     if set(group_names) - {"text"}:
         preprocessing.add("FunctionTransformer")
-    if "numeric" in group_names:
+    if "numeric" in group_names or network:
         preprocessing.add("StandardScaler")
     if "categorical" in group_names:
-        preprocessing.add("OneHotEncoder")
+        preprocessing.add("OrdinalEncoder" if network else "OneHotEncoder")
         if native_name:
             preprocessing.add("OrdinalEncoder")
-    if "text" in group_names:
+    if "text" in group_names and not network:
         preprocessing.add("FunctionTransformer")
         sklearn_imports["sklearn.feature_extraction.text"].add("TfidfVectorizer")
     if not forecast:
@@ -128,12 +141,13 @@ def _script_parts(config: ExperimentConfig, group_names: list[str]) -> dict:
     convert = [
         name
         for name, wanted in (
+            ("date_part_names", network and "datetime" in group_names),  # the frame's names
             ("target_encoder", "high_cardinality" in group_names),
             ("to_booleans", "boolean" in group_names),
             ("to_categories", {"categorical", "high_cardinality"} & set(group_names)),
             ("to_date_parts", "datetime" in group_names),
             ("to_numbers", "numeric" in group_names),
-            ("to_text", "text" in group_names),
+            ("to_text", "text" in group_names and not network),
         )
         if wanted
     ]
@@ -146,9 +160,12 @@ def _script_parts(config: ExperimentConfig, group_names: list[str]) -> dict:
         "forecast": (["ChangeFromLastValue"] if change_possible else [])
         + (["naive_forecasts"] if forecast else []),
         "project": ["Project", "load_project"],
-        "search": ["adjusted", "blended"],
+        # A blend averages families: the network's script has one, so it never blends.
+        "search": ["adjusted"] if network else ["adjusted", "blended"],
         "split": ["split_rows"],
+        "text": ["TEXT_COMPONENTS", "TextComponents"] if network and "text" in group_names else [],
         "training": ["fit_and_evaluate", "refit", "save", "search_models"],
+        **runtime_families,
     }
     return {
         "group_names": group_names,
@@ -164,7 +181,9 @@ def _script_parts(config: ExperimentConfig, group_names: list[str]) -> dict:
         "sklearn_imports": sorted(
             (module, sorted(names)) for module, names in sklearn_imports.items() if names
         ),
-        "runtime_imports": [(module, sorted(names)) for module, names in runtime.items() if names],
+        "runtime_imports": [
+            (module, sorted(names)) for module, names in sorted(runtime.items()) if names
+        ],
     }
 
 
