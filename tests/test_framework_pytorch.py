@@ -1,15 +1,15 @@
 """The PyTorch template (framework pytorch, model.type mlp), rendered and RUN on small real data.
 
 Each scenario runs the generated script once per module (the runs are the slow part); its tests
-then check the exit code, metrics.json, and model.joblib loaded in a fresh process: that it
-predicts, that the categorical columns are embedded and that early stopping is recorded.
+then check the exit code, metrics.json, and model.joblib loaded in a fresh, isolated process
+with nothing of the script on its path: that it predicts, that the categorical columns are
+embedded and that early stopping is recorded. The network itself is ml_engineer_runtime's
+(tested in test_runtime_torch.py).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import pickle
 import shutil
 import subprocess
 import sys
@@ -46,18 +46,20 @@ def assert_clean_success(run) -> dict:
     return metrics
 
 
-# Runs in a fresh interpreter, isolated (-I): loads model.joblib, reads the fitted network's
+# Runs in a fresh interpreter, isolated (-I: neither the script's folder nor the working folder
+# is on sys.path): loads model.joblib from installed packages alone, reads the fitted network's
 # record, rebuilds the network from the saved weights on first use and predicts (what
 # load_and_predict checks, and more, in one process: each new process imports torch again).
 INSPECT = """
 import json, sys
 import joblib, numpy as np, pandas as pd
 script_dir, model_path, data_path, target = sys.argv[1:5]
-sys.path.insert(0, script_dir)
 pipeline = joblib.load(model_path)
 network = pipeline.named_steps["model"]
 weights = network.__getstate__()["network_weights_"]
 result = {
+    "needed_the_script": "training_script" in sys.modules,
+    "torch_on_load": "torch" in sys.modules,  # imported only to rebuild the network
     "class": type(network).__module__ + "." + type(network).__name__,
     "rebuilt_lazily": network.network_ is None,
     "weights_are_numpy": all(isinstance(w, np.ndarray) for w in weights.values()),
@@ -133,6 +135,7 @@ def cancer(tmp_path_factory):
     return runs, inspect_model(runs[0], data, "diagnosis") if ran else None
 
 
+@pytest.mark.slow
 def test_binary_string_labels_beat_the_baseline(cancer):
     (run, _), record = cancer
     metrics = assert_clean_success(run)
@@ -146,10 +149,12 @@ def test_binary_string_labels_beat_the_baseline(cancer):
     assert record["predictions"] == 569 and record["proba_shape"] == [569, 2]  # fresh process
 
 
+@pytest.mark.slow
 def test_the_categorical_column_is_embedded(cancer):
     _, record = cancer
     assert record is not None, "the run failed: see test_binary_string_labels_beat_the_baseline"
-    assert record["class"] == "training_script.TabularMLPClassifier"
+    assert record["class"] == "ml_engineer_runtime.torch_mlp.TabularMLPClassifier"
+    assert not record["needed_the_script"] and not record["torch_on_load"]
     assert record["rebuilt_lazily"] and record["weights_are_numpy"]
     # Codes: A, B, C, D (all frequent) plus row 0, reserved for missing and unseen values.
     assert record["code_columns"] == ["categorical__tier"]
@@ -157,6 +162,7 @@ def test_the_categorical_column_is_embedded(cancer):
     assert record["embeddings"] == [[5, 3]]
 
 
+@pytest.mark.slow
 def test_same_seed_same_test_metrics(cancer):
     (first, second), _ = cancer
     assert first.metrics["model"]["test"] == second.metrics["model"]["test"]
@@ -188,6 +194,7 @@ def penguins(tmp_path_factory):
     return train(folder, config), data
 
 
+@pytest.mark.slow
 def test_penguins_multiclass(penguins):
     run, data = penguins
     metrics = assert_clean_success(run)
@@ -224,6 +231,7 @@ def diabetes(tmp_path_factory):
     return run, inspect_model(run, data, "target") if run.process.returncode == 0 else None
 
 
+@pytest.mark.slow
 def test_diabetes_regression(diabetes):
     run, record = diabetes
     metrics = assert_clean_success(run)
@@ -233,10 +241,12 @@ def test_diabetes_regression(diabetes):
     assert record["predictions"] == 442 and "proba_shape" not in record  # fresh process
 
 
+@pytest.mark.slow
 def test_early_stopping_stops_before_max_epochs(diabetes):
     _, record = diabetes
     assert record is not None, "the run failed: see test_diabetes_regression"
-    assert record["class"] == "training_script.TabularMLPRegressor"
+    assert record["class"] == "ml_engineer_runtime.torch_mlp.TabularMLPRegressor"
+    assert not record["needed_the_script"]
     assert record["params"] == {"max_epochs": 500, "patience": 5}
     assert record["stopped_by"] == "patience"
     assert record["n_epochs"] < 500
@@ -275,6 +285,7 @@ def mixed_frame(n: int = 1000, seed: int = 3) -> pd.DataFrame:
     return frame
 
 
+@pytest.mark.slow
 def test_every_column_group_with_a_derived_feature(tmp_path):
     frame = mixed_frame()
     frame.to_csv(tmp_path / "data.csv", index=False)
@@ -333,80 +344,33 @@ def assert_one_line_error(process, *phrases):
         assert phrase in message, message
 
 
+@pytest.mark.slow
 def test_wrong_model_type_in_the_yaml(cancer_project):
     process = run_script(cancer_project(type="transformer"))
     assert_one_line_error(process, "model.type 'transformer'", "mlp")
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory):
-    """The generated script imported as a module, to call build_model and the network directly.
-
-    Registered as `training_script` while the tests run, as the script itself is, so that what
-    it fits can be pickled; restored afterwards."""
-    frame = cancer_frame()
-    script = write_project(tmp_path_factory.mktemp("module"), cancer_config(frame))
-    module_spec = importlib.util.spec_from_file_location("training_script", script)
-    module = importlib.util.module_from_spec(module_spec)
-    previous = sys.modules.get("training_script")
-    sys.modules["training_script"] = module
-    try:
-        module_spec.loader.exec_module(module)
-        yield module
-    finally:
-        if previous is None:
-            sys.modules.pop("training_script", None)
-        else:
-            sys.modules["training_script"] = previous
+# Each variant changes what the script imports: derived columns and a forecast add runtime names,
+# a design of text alone imputes nothing, every group imports every branch's transforms.
+VARIANTS = ["plain", "derived", "forecast", "text_only", "every_group"]
+EVERY_GROUP = {
+    "numeric": ["n" * 150], "categorical": ["列" * 80], "high_cardinality": ["zip"],
+    "boolean": ["flag"], "datetime": ["day"], "text": ["a\nb"],
+}  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("model", "phrases"),
-    [
-        ({"framework": "sklearn", "type": "mlp"}, ["model.framework 'sklearn'", "pytorch"]),
-        ({"framework": "pytorch", "type": "random_forest"}, ["model.type 'random_forest'"]),
-        ({"framework": "pytorch", "type": "mlp", "params": {"dropout": 1.5, "lr": 0}},
-         ["dropout must be", "lr must be above 0"]),
-        ({"framework": "pytorch", "type": "mlp", "params": {"hidden_size": 64}},
-         ["['hidden_size']", "hidden_sizes"]),
-        ({"framework": "pytorch", "type": "mlp", "params": {"hidden_sizes": [64, 0]}},
-         ["hidden_sizes must be"]),
-    ],
-)  # fmt: skip
-def test_build_model_refuses_a_bad_model_section(generated, model, phrases):
-    with pytest.raises(generated.ScriptError) as caught:
-        generated.build_model(model, "binary", 0)
-    message = str(caught.value)
-    assert "\n" not in message
-    for phrase in phrases:
-        assert phrase in message, message
-
-
-def test_pickle_holds_numpy_weights_and_predicts_the_same(generated):
-    rng = np.random.default_rng(0)
-    X = pd.DataFrame({"numeric__x": rng.normal(size=300),
-                      "categorical__c": rng.choice([-1.0, 0.0, 1.0, 2.0], 300)})  # fmt: skip
-    y = np.where(X["numeric__x"] + (X["categorical__c"] == 2) > 0.5, "yes", "no")
-    network = generated.TabularMLPClassifier(max_epochs=20, verbose=False).fit(X, y)
-    saved = pickle.dumps(network)
-    assert b"torch" not in saved  # the weights travel as numpy arrays, not torch objects
-    loaded = pickle.loads(saved)
-    assert loaded.network_ is None
-    unseen = X.assign(**{"categorical__c": [7.0, np.nan, -1.0] * 100})  # all map to row 0
-    np.testing.assert_allclose(loaded.predict_proba(unseen), network.predict_proba(unseen))
-    assert list(loaded.predict(X.head(3))) == list(network.predict(X.head(3)))
-    assert loaded.embedding_shapes_ == {"categorical__c": [4, 2]}
-
-
-@pytest.mark.parametrize("variant", ["plain", "derived", "forecast"])  # the imports differ
+@pytest.mark.parametrize("variant", VARIANTS)
 def test_generated_script_passes_ruff(tmp_path, variant):
     ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
     if not Path(ruff).is_file():
         pytest.skip("ruff is not installed")
+    features = {"numeric": ["n" * 150], "categorical": ["列" * 80], "text": ["a\nb"]}
+    if variant in ("text_only", "every_group"):
+        features = {"text": ["a\nb"]} if variant == "text_only" else EVERY_GROUP
     config = make_config(
         target="t" * 120,
         task="regression" if variant == "forecast" else "binary",
-        features={"numeric": ["n" * 150], "categorical": ["列" * 80], "text": ["a\nb"]},
+        features=features,
         primary="rmse" if variant == "forecast" else "roc_auc",
         **PYTORCH,
     )
@@ -425,5 +389,33 @@ def test_generated_script_passes_ruff(tmp_path, variant):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     source = script.read_text(encoding="utf-8")
-    assert "class TabularMLPClassifier(ClassifierMixin, TabularMLP)" in source
-    assert "needs torch" in source or "Needs torch" in source
+    # The design only: the network and its machinery come from the runtime.
+    assert "from ml_engineer_runtime.torch_mlp import tabular_mlp" in source
+    assert "\nclass " not in source and "import torch" not in source
+    assert "Needs torch (pip install torch)" in source
+
+
+# What each group's branch alone uses, as the script writes it.
+BRANCH_WORDS = {
+    "numeric": ["to_numbers"],
+    "categorical": ["OrdinalEncoder", "one_hot_min_frequency"],
+    "high_cardinality": ["target_encoder"],
+    "boolean": ["to_booleans"],
+    "datetime": ["to_date_parts", "date_part_names"],
+    "text": ["TextComponents", "TEXT_COMPONENTS"],
+}
+
+
+@pytest.mark.parametrize("groups", [["numeric"], ["categorical", "text"], list(EVERY_GROUP)])
+def test_the_script_has_the_branches_of_its_groups_only(tmp_path, groups):
+    config = make_config(
+        target="y", task="binary", features={group: [f"{group}_column"] for group in groups},
+        primary="roc_auc", **PYTORCH,
+    )  # fmt: skip
+    source = write_project(tmp_path, config).read_text(encoding="utf-8")
+    for group, words in BRANCH_WORDS.items():
+        for word in words:
+            assert (word in source) == (group in groups), (group, word)
+    assert "OneHotEncoder" not in source and "TfidfVectorizer" not in source
+    assert "blended" not in source and "members" not in source  # one family: nothing to blend
+    assert '.set_output(transform="pandas")' in source

@@ -62,7 +62,16 @@ def comment(value: object, max_chars: int = COMMENT_MAX_CHARS) -> str:
     return "".join(kept).rstrip() + "..."
 
 
-FILTERS = {"pyrepr": pyrepr, "comment": comment}
+def from_import(module: str, names: list[str], max_chars: int = COMMENT_MAX_CHARS) -> str:
+    """`from module import a, b`; wrapped one name a line, as ruff's isort wraps it, when the
+    line would pass max_chars. For the module and class names of the renderer's tables only."""
+    line = f"from {module} import {', '.join(names)}"
+    if len(line) <= max_chars:
+        return line
+    return "\n".join([f"from {module} import (", *(f"    {name}," for name in names), ")"])
+
+
+FILTERS = {"pyrepr": pyrepr, "comment": comment, "from_import": from_import}
 
 
 def _environment(**options) -> Environment:

@@ -19,8 +19,8 @@ from ml_engineer.models import ExperimentConfig, FeatureSpec
 from ml_engineer.render.jinja_env import comment, python_environment
 
 # One template per framework. PyTorch extends the scikit-learn one (the same data checks, split,
-# metrics and saved pipeline, another model), and so do LightGBM and XGBoost through the few
-# lines they share (training_script_boosting.py.j2); Spark is its own.
+# metrics and saved pipeline, another model), and so do LightGBM and XGBoost through the
+# early-stopping wrapper they share (training_script_boosting.py.j2); Spark is its own.
 TEMPLATES = {
     "sklearn": "training_script.py.j2",
     "lightgbm": "training_script_lightgbm.py.j2",
@@ -29,7 +29,7 @@ TEMPLATES = {
     "spark": "training_script_spark.py.j2",
 }
 MAX_EXCLUDED_LISTED = 30
-GROUP_ORDER = ("numeric", "categorical", "high_cardinality", "boolean", "datetime", "text")
+GROUP_ORDER = ("categorical", "numeric", "high_cardinality", "boolean", "datetime", "text")
 # model.type -> (module, classifier, regressor) of the scikit-learn script's families. LightGBM
 # is named as "module:Class" and imported by the runtime only when a run measures it.
 SKLEARN_FAMILIES = {
@@ -43,6 +43,9 @@ SKLEARN_FAMILIES = {
     "lightgbm": ("lightgbm", "LGBMClassifier", "LGBMRegressor"),
 }
 OPTIONAL_MODULES = ("lightgbm",)
+# model.type -> (runtime module, factory) of the families the runtime builds itself: a
+# framework's estimator, made from the model section by `factory(model_cfg, task, seed)`.
+RUNTIME_FAMILIES = {"mlp": ("torch_mlp", "tabular_mlp")}
 # framework -> the runtime module of its one family: the factory `<framework>_model` that puts
 # the library's model inside an early-stopping wrapper. A search measures variants of it.
 BOOSTING_MODULES = {"lightgbm": "boosting_lightgbm", "xgboost": "boosting_xgboost"}
@@ -90,14 +93,16 @@ def _search_notes(model: ModelChoice) -> list[str]:
 def _script_parts(config: ExperimentConfig, group_names: list[str]) -> dict:
     """What the template writes for this design: its groups, families and imports."""
     task, framework = config.data.task, config.model.framework
+    # The PyTorch network takes one dense frame: category codes to embed, text as a few
+    # numbers, every branch standardised (training_script_pytorch.py.j2).
+    network = framework == "pytorch"
     if framework in BOOSTING_MODULES:
         # The library is the one family; like every family but HGB, it reads one-hot columns.
         factory = f"{framework}_model"
         families, optional, sklearn_imports = [(framework, factory)], [], defaultdict(set)
-        boosting = {BOOSTING_MODULES[framework]: [factory]}  # imported from the runtime
+        runtime_families = {BOOSTING_MODULES[framework]: [factory]}  # from the runtime
     else:
-        families, optional, sklearn_imports = _sklearn_families(config)
-        boosting = {}
+        families, optional, sklearn_imports, runtime_families = _families(config)
     native_name = next(
         (name for kind, name in families if kind == "hist_gradient_boosting"), None
     )
@@ -106,18 +111,19 @@ def _script_parts(config: ExperimentConfig, group_names: list[str]) -> dict:
     searched = bool(config.search and config.search.alternatives)
     sklearn_imports["sklearn.compose"].add("ColumnTransformer")
     sklearn_imports["sklearn.pipeline"].add("Pipeline")
-    if set(group_names) - {"text"}:
+    # The network's categorical branch codes a missing value itself: it imputes nothing.
+    if set(group_names) - ({"text", "categorical"} if network else {"text"}):
         sklearn_imports["sklearn.impute"].add("SimpleImputer")
     preprocessing = sklearn_imports["sklearn.preprocessing"]
     if set(group_names) - {"text"}:
         preprocessing.add("FunctionTransformer")
-    if "numeric" in group_names:
+    if "numeric" in group_names or network:
         preprocessing.add("StandardScaler")
     if "categorical" in group_names:
-        preprocessing.add("OneHotEncoder")
+        preprocessing.add("OrdinalEncoder" if network else "OneHotEncoder")
         if native_name:
             preprocessing.add("OrdinalEncoder")
-    if "text" in group_names:
+    if "text" in group_names and not network:
         preprocessing.add("FunctionTransformer")
         sklearn_imports["sklearn.feature_extraction.text"].add("TfidfVectorizer")
     if not forecast:
@@ -126,17 +132,17 @@ def _script_parts(config: ExperimentConfig, group_names: list[str]) -> dict:
     convert = [
         name
         for name, wanted in (
+            ("date_part_names", network and "datetime" in group_names),  # the frame's names
             ("target_encoder", "high_cardinality" in group_names),
             ("to_booleans", "boolean" in group_names),
             ("to_categories", {"categorical", "high_cardinality"} & set(group_names)),
             ("to_date_parts", "datetime" in group_names),
             ("to_numbers", "numeric" in group_names),
-            ("to_text", "text" in group_names),
+            ("to_text", "text" in group_names and not network),
         )
         if wanted
     ]
     runtime = {
-        **boosting,
         "cli": ["run_script"],
         "convert": convert,
         "derived": ["DerivedFeatures"] if config.data.derived else [],
@@ -145,9 +151,12 @@ def _script_parts(config: ExperimentConfig, group_names: list[str]) -> dict:
         "forecast": (["ChangeFromLastValue"] if change_possible else [])
         + (["naive_forecasts"] if forecast else []),
         "project": ["Project", "load_project"],
-        "search": ["adjusted", "blended"],
+        # A blend averages families: the network's script has one, so it never blends.
+        "search": ["adjusted"] if network else ["adjusted", "blended"],
         "split": ["split_rows"],
+        "text": ["TEXT_COMPONENTS", "TextComponents"] if network and "text" in group_names else [],
         "training": ["fit_and_evaluate", "refit", "save", "search_models"],
+        **runtime_families,
     }
     return {
         "group_names": group_names,
@@ -163,20 +172,26 @@ def _script_parts(config: ExperimentConfig, group_names: list[str]) -> dict:
         "sklearn_imports": sorted(
             (module, sorted(names)) for module, names in sklearn_imports.items() if names
         ),
-        "runtime_imports": sorted(
-            (module, sorted(names)) for module, names in runtime.items() if names
-        ),
+        "runtime_imports": [
+            (module, sorted(names)) for module, names in sorted(runtime.items()) if names
+        ],
     }
 
 
-def _sklearn_families(config: ExperimentConfig) -> tuple[list, list[str], dict[str, set[str]]]:
-    """The scikit-learn script's families (model.type, then the search's) as (model.type, the
-    expression of its estimator class); the optional packages among them; the classes they
-    import from scikit-learn, by module."""
+def _families(config: ExperimentConfig) -> tuple[list, list[str], dict, dict]:
+    """The script's families (model.type, then the search's) as (model.type, the expression
+    of its estimator class or factory); the optional packages among them; the classes they
+    import from scikit-learn, and the factories from the runtime, by module."""
     task = config.data.task
     kinds = list(dict.fromkeys([config.model.type, *_alternative_types(config)]))
-    families, optional, sklearn_imports = [], [], defaultdict(set)
+    families, optional = [], []
+    sklearn_imports, runtime_families = defaultdict(set), defaultdict(list)
     for kind in kinds:
+        if kind in RUNTIME_FAMILIES:
+            module, factory = RUNTIME_FAMILIES[kind]
+            families.append((kind, factory))
+            runtime_families[module].append(factory)
+            continue
         module, classifier, regressor = SKLEARN_FAMILIES.get(kind, (None, None, None))
         name = regressor if task == "regression" else classifier
         if name is None:
@@ -187,7 +202,7 @@ def _sklearn_families(config: ExperimentConfig) -> tuple[list, list[str], dict[s
         else:
             families.append((kind, name))
             sklearn_imports[module].add(name)
-    return families, optional, sklearn_imports
+    return families, optional, sklearn_imports, runtime_families
 
 
 def _alternative_types(config: ExperimentConfig) -> list[str]:
