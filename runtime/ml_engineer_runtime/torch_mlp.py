@@ -283,12 +283,7 @@ def tabular_mlp(model_cfg: dict[str, Any], task: str, seed: int) -> TabularMLP:
     """The network of the model section (model.type mlp): a classifier, or a regressor for a
     regression, with model.params over the seed and model.class_weight; every parameter is
     checked now, so that a bad model section fails before any data is read."""
-    framework, kind = model_cfg.get("framework", "sklearn"), model_cfg["type"]
-    if framework != "pytorch":
-        raise ScriptError(
-            f"model.framework {framework!r} is not what this script trains; set "
-            f"model.framework: pytorch with model.type: mlp, or generate the {framework} script"
-        )
+    kind = model_cfg["type"]
     estimator = TabularMLPRegressor() if task == "regression" else TabularMLPClassifier()
     params: dict[str, Any] = {"random_state": seed}
     if task != "regression" and model_cfg.get("class_weight"):
@@ -305,3 +300,6 @@ def tabular_mlp(model_cfg: dict[str, Any], task: str, seed: int) -> TabularMLP:
     except ValueError as err:
         raise ScriptError(f"model.params: {err}") from None
     return estimator
+
+
+tabular_mlp.framework = "pytorch"  # what model.framework must say (estimators.build_estimator)
