@@ -3,7 +3,8 @@
 Where the store is: logging.tracking_uri (a plain path from the config's folder), else
 $MLFLOW_TRACKING_URI, else mlruns/ beside experiment-config.yaml. Each store is read back here
 with MlflowClient: the run, its parameters, tags, scores, metrics.json, and the model, which is
-loaded in a fresh process (this file travels with it) and predicts on the raw columns. Without
+loaded in a fresh process (no code travels with it: its requirements name ml-engineer-runtime)
+and predicts on the raw columns. Without
 MLflow, or when logging fails, the run still succeeds and says so in one line.
 """
 
@@ -29,8 +30,8 @@ FEATURES = {
 # MLflow 3.10+ opens a file store only when asked to; the script asks, and so does this reader.
 FILE_STORE = {"MLFLOW_ALLOW_FILE_STORE": "true"}
 
-# A fresh interpreter (-I: not even the script's folder on sys.path): the model's code comes
-# from the store. The same rows also go through model.joblib, for the same predictions.
+# A fresh interpreter (-I: not even the script's folder on sys.path): the model loads from the
+# store and installed packages alone. The same rows also go through model.joblib.
 LOAD_LOGGED_MODEL = """
 import json, sys
 import joblib, mlflow.sklearn, pandas as pd
@@ -38,10 +39,13 @@ model_uri, data_path, target, script_dir, joblib_path = sys.argv[1:6]
 model = mlflow.sklearn.load_model(model_uri)
 X = pd.read_csv(data_path).drop(columns=[target])
 predicted = model.predict(X)
-sys.path.insert(0, script_dir)
 same = bool((joblib.load(joblib_path).predict(X) == predicted).all())
+import mlflow.pyfunc
+with open(mlflow.pyfunc.get_model_dependencies(model_uri), encoding="utf-8") as handle:
+    requirements = handle.read().split()
 print(json.dumps({"n": len(predicted), "proba": list(model.predict_proba(X).shape),
-                  "same_as_joblib": same, "code": sys.modules["training_script"].__file__}))
+                  "same_as_joblib": same, "script_imported": "training_script" in sys.modules,
+                  "requirements": requirements}))
 """
 
 
@@ -134,7 +138,8 @@ def test_no_uri_logs_to_mlruns_beside_the_config(tmp_path, data_csv):
     found = read_back(store.as_uri(), run)
     loaded = load_logged_model(store.as_uri(), found["model_uri"], run, data_csv)
     assert loaded["n"] == 600 and loaded["proba"] == [600, 2] and loaded["same_as_joblib"]
-    assert "/artifacts/code/training_script.py" in loaded["code"]  # from the store
+    assert not loaded["script_imported"]
+    assert any(line.startswith("ml-engineer-runtime==") for line in loaded["requirements"])
 
 
 def test_the_environment_variable_names_the_store(tmp_path, data_csv):
@@ -180,8 +185,8 @@ def test_a_logging_failure_is_a_note_not_a_failed_run(tmp_path, data_csv):
 
 
 def test_without_the_sklearn_flavour_the_model_files_are_artifacts(tmp_path, data_csv):
-    """An MLflow whose scikit-learn flavour cannot be imported still gets model.joblib and the
-    script beside it (sitecustomize makes `import mlflow.sklearn` fail in the script only)."""
+    """An MLflow whose scikit-learn flavour cannot be imported still gets model.joblib
+    (sitecustomize makes `import mlflow.sklearn` fail in the script only)."""
     site = tmp_path / "site"
     site.mkdir()
     (site / "sitecustomize.py").write_text('import sys\nsys.modules["mlflow.sklearn"] = None\n')
@@ -191,4 +196,4 @@ def test_without_the_sklearn_flavour_the_model_files_are_artifacts(tmp_path, dat
     client = mlflow.tracking.MlflowClient(tracking_uri=(folder / "mlruns").resolve().as_uri())
     (logged,) = client.search_runs([client.get_experiment_by_name(EXPERIMENT).experiment_id])
     files = {item.path for item in client.list_artifacts(logged.info.run_id, "model")}
-    assert files == {"model/model.joblib", "model/training_script.py"}
+    assert files == {"model/model.joblib"}
