@@ -8,8 +8,11 @@ These run without Spark: the Spark script itself is run in test_framework_spark.
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 from ml_engineer_runtime.files import write_atomically
+from ml_engineer_runtime.metrics import Predictions, evaluate, evaluate_predictions
 
 # --- atomic writes: a folder too (Spark's model/) ----------------------------------------------
 
@@ -43,3 +46,30 @@ def test_a_folder_write_that_fails_keeps_the_previous_folder(tmp_path):
         write_atomically(model, half_then_fail)
     assert sorted(path.name for path in tmp_path.iterdir()) == ["model"]
     assert (model / "old").read_text(encoding="utf-8") == "1"
+
+
+# --- metrics of predictions made elsewhere ------------------------------------------------------
+
+
+def test_predictions_collected_elsewhere_score_as_an_estimators_do():
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"x": rng.normal(size=200)})
+    y = pd.Series(np.where(X["x"] + rng.normal(size=200) > 0, "yes", "no"))
+    model = LogisticRegression().fit(X, y)
+    names = ["roc_auc", "f1", "rmse"]
+    proba = model.predict_proba(X)
+    collected = Predictions(y.to_numpy(), model.predict(X), proba, ["no", "yes"], "yes")
+    scores, problems = evaluate_predictions(collected, names, "binary")
+    assert (scores, problems) == evaluate(model, X, y, names, "binary", "yes")
+    assert scores["roc_auc"] > 0.7 and scores["rmse"] is None
+    assert problems == {"rmse": "not a binary metric"}
+
+
+def test_a_metric_undefined_on_the_rows_is_missing_with_the_reason():
+    one_class = Predictions(np.array(["no"] * 4), np.array(["no"] * 4),
+                            np.tile([0.7, 0.3], (4, 1)), ["no", "yes"], "yes")  # fmt: skip
+    scores, problems = evaluate_predictions(one_class, ["roc_auc", "accuracy"], "binary")
+    assert scores == {"roc_auc": None, "accuracy": 1.0}
+    assert "roc_auc" in problems and problems["roc_auc"]
