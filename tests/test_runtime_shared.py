@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from ml_engineer_runtime.files import write_atomically
 from ml_engineer_runtime.metrics import Predictions, evaluate, evaluate_predictions
+from ml_engineer_runtime.search import cap_reached, choose_model, search_record
 
 # --- atomic writes: a folder too (Spark's model/) ----------------------------------------------
 
@@ -73,3 +74,46 @@ def test_a_metric_undefined_on_the_rows_is_missing_with_the_reason():
     scores, problems = evaluate_predictions(one_class, ["roc_auc", "accuracy"], "binary")
     assert scores == {"roc_auc": None, "accuracy": 1.0}
     assert "roc_auc" in problems and problems["roc_auc"]
+
+
+# --- the search's record: bounded by a count, the cap only cuts a runaway ---------------------
+
+
+def test_the_record_says_what_the_cap_cut(capsys):
+    tried = [
+        {"type": "a", "label": "a", "params": {}, "score": 0.8, "seconds": 1.0},
+        {"type": "b", "label": "b (random draw 1)", "params": {}, "skipped": cap_reached(5)},
+        {"type": "c", "label": "c", "params": {}, "skipped": "lightgbm is not installed"},
+    ]
+    record = search_record("fit on train, scored on val", tried, 5.0)
+    assert record == {
+        "how": "fit on train, scored on val", "tried": tried, "max_seconds": 5.0,
+        "cut": {"after_seconds": 5.0, "not_measured": ["b (random draw 1)"]},
+    }  # fmt: skip
+    assert "did not measure 1 candidate(s): b (random draw 1)" in capsys.readouterr().out
+
+
+def test_a_search_within_its_cap_records_no_cut(capsys):
+    tried = [{"type": "a", "label": "a", "params": {}, "score": 0.8, "seconds": 1.0}]
+    assert "cut" not in search_record("3-fold CV on train+val", tried, 600.0)
+    assert capsys.readouterr().out == ""
+
+
+def test_a_zero_cap_measures_the_first_candidate_only():
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"x": rng.normal(size=120)})
+    y = pd.Series(np.where(X["x"] > 0, "yes", "no"))
+    parts = {"train": np.arange(80), "val": np.arange(80, 100), "test": np.arange(100, 120)}
+    model = {"type": "logistic_regression", "params": {"C": 1.0}}
+    others = [{"type": "logistic_regression", "params": {"C": 0.1}}]
+    chosen, record = choose_model(
+        model, {"alternatives": others, "max_seconds": 1e-9},
+        lambda cfg: LogisticRegression(**cfg["params"]), X, y, parts,
+        {"strategy": "random"}, "binary", "roc_auc", "yes", 0,
+    )  # fmt: skip
+    assert chosen is model and record["chosen"] == 0
+    assert "score" in record["tried"][0]
+    assert record["tried"][1]["skipped"] == cap_reached(1e-9)
+    assert record["cut"]["not_measured"] == ["logistic_regression"]
