@@ -117,3 +117,33 @@ def test_a_zero_cap_measures_the_first_candidate_only():
     assert "score" in record["tried"][0]
     assert record["tried"][1]["skipped"] == cap_reached(1e-9)
     assert record["cut"]["not_measured"] == ["logistic_regression"]
+
+
+# --- tracking: a model its framework saved as a folder -----------------------------------------
+
+
+def test_a_model_folder_is_logged_as_the_models_files(tmp_path, monkeypatch):
+    mlflow = pytest.importorskip("mlflow", reason="mlflow (or mlflow-skinny) is not installed")
+    from ml_engineer_runtime.tracking import log_to_tracker
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    model = tmp_path / "runs" / "model"
+    (model / "metadata").mkdir(parents=True)
+    (model / "metadata" / "part-0").write_text("{}", encoding="utf-8")
+    metrics_path = tmp_path / "runs" / "metrics.json"
+    metrics_path.write_text("{}", encoding="utf-8")
+    metrics = {
+        "model_type": "gbt", "model_params": {"maxDepth": 3}, "split": "random",
+        "primary_metric": "roc_auc", "rows": {"train": 7, "val": 2, "test": 2},
+        "sampled_rows": None, "model": {"test": {"roc_auc": 0.9}}, "baseline": {"test": None},
+        "cv": None, "fit_seconds": 1.5, "target": "y", "task": "binary", "beats_baseline": True,
+    }  # fmt: skip
+    config = {"model": {"framework": "spark"}, "seed": 3,
+              "logging": {"tracker": "mlflow", "experiment_name": "folder"}}  # fmt: skip
+    log_to_tracker(config, metrics, metrics_path, model, None, tmp_path)
+    client = mlflow.tracking.MlflowClient(tracking_uri=(tmp_path / "mlruns").resolve().as_uri())
+    (run,) = client.search_runs([client.get_experiment_by_name("folder").experiment_id])
+    assert run.data.params["model.maxDepth"] == "3" and run.data.tags["framework"] == "spark"
+    files = {item.path for item in client.list_artifacts(run.info.run_id, "model/metadata")}
+    assert files == {"model/metadata/part-0"}
