@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from ml_engineer_runtime.cli import run_script
 from ml_engineer_runtime.files import write_atomically
 from ml_engineer_runtime.metrics import Predictions, evaluate, evaluate_predictions
 from ml_engineer_runtime.search import cap_reached, choose_model, search_record
@@ -147,3 +148,21 @@ def test_a_model_folder_is_logged_as_the_models_files(tmp_path, monkeypatch):
     assert run.data.params["model.maxDepth"] == "3" and run.data.tags["framework"] == "spark"
     files = {item.path for item in client.list_artifacts(run.info.run_id, "model/metadata")}
     assert files == {"model/metadata/part-0"}
+
+
+# --- the command line: a framework's own options -----------------------------------------------
+
+
+def test_a_script_adds_its_own_options(tmp_path):
+    seen = {}
+
+    def train(args) -> None:
+        seen.update(vars(args))
+
+    def master(parser) -> None:
+        parser.add_argument("--master")
+
+    script = str(tmp_path / "training_script.py")
+    assert run_script(train, ["--master", "local[1]"], "Train.", script, master) == 0
+    assert seen["master"] == "local[1]" and seen["sample_rows"] is None
+    assert seen["config"] == str(tmp_path.resolve() / "experiment-config.yaml")
