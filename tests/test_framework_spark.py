@@ -184,7 +184,7 @@ def regression_project(folder: Path):
     config.data.protected = ["sex"]
     params = {"reg_param": 0.1}  # scikit-learn style: the script reads it as regParam
     alternative = ModelSection(framework="spark", type="linear_regression", params=params)
-    config.search = SearchSection(budget_s=300, alternatives=[alternative])
+    config.search = SearchSection(alternatives=[alternative])
     return config, folder / "data.csv", "progression"
 
 
