@@ -302,8 +302,11 @@ def test_regression_details(runs):
     search = metrics["search"]
     assert [item["type"] for item in search["tried"]] == ["gbt", "linear_regression"]
     assert all(item["score"] > 0 for item in search["tried"])  # rmse on val, both measured
+    # Bounded by its count of candidates; the cap (search.max_seconds) only stops a runaway.
+    assert search["max_seconds"] == 600.0 and "cut" not in search and "budget_s" not in search
+    assert [item["label"] for item in search["tried"]] == ["gbt", "linear_regression"]
     chosen = search["tried"][search["chosen"]]["type"]
-    assert metrics["model_type"] == chosen
+    assert metrics["model_type"] == metrics["model_label"] == chosen
     assert metrics["estimator"] == {"gbt": "GBTRegressor"}.get(chosen, "LinearRegression")
     if chosen == "linear_regression":
         assert metrics["estimator_params"] == {"regParam": 0.1}  # from reg_param
