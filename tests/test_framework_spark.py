@@ -184,7 +184,7 @@ def regression_project(folder: Path):
     config.data.protected = ["sex"]
     params = {"reg_param": 0.1}  # scikit-learn style: the script reads it as regParam
     alternative = ModelSection(framework="spark", type="linear_regression", params=params)
-    config.search = SearchSection(budget_s=300, alternatives=[alternative])
+    config.search = SearchSection(alternatives=[alternative])
     return config, folder / "data.csv", "progression"
 
 
@@ -302,8 +302,11 @@ def test_regression_details(runs):
     search = metrics["search"]
     assert [item["type"] for item in search["tried"]] == ["gbt", "linear_regression"]
     assert all(item["score"] > 0 for item in search["tried"])  # rmse on val, both measured
+    # Bounded by its count of candidates; the cap (search.max_seconds) only stops a runaway.
+    assert search["max_seconds"] == 600.0 and "cut" not in search and "budget_s" not in search
+    assert [item["label"] for item in search["tried"]] == ["gbt", "linear_regression"]
     chosen = search["tried"][search["chosen"]]["type"]
-    assert metrics["model_type"] == chosen
+    assert metrics["model_type"] == metrics["model_label"] == chosen
     assert metrics["estimator"] == {"gbt": "GBTRegressor"}.get(chosen, "LinearRegression")
     if chosen == "linear_regression":
         assert metrics["estimator_params"] == {"regParam": 0.1}  # from reg_param

@@ -9,10 +9,15 @@ from pathlib import Path
 
 from ml_engineer_runtime.errors import ScriptError
 
+# How a script adds its framework's own options to the command line (Spark's --master).
+AddOptions = Callable[[argparse.ArgumentParser], object]
 
-def parse_args(argv: list[str] | None, description: str, script: str) -> argparse.Namespace:
+
+def parse_args(
+    argv: list[str] | None, description: str, script: str, options: AddOptions | None = None
+) -> argparse.Namespace:
     """--config (default: experiment-config.yaml beside `script`), --data, --output-dir and
-    --sample-rows."""
+    --sample-rows; and a framework's own, added by `options(parser)` (Spark's --master)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument(
         "--config",
@@ -26,6 +31,8 @@ def parse_args(argv: list[str] | None, description: str, script: str) -> argpars
         type=int,
         help="use N rows only, for a quick check (random; the latest N for a time split)",
     )
+    if options:
+        options(parser)
     return parser.parse_args(argv)
 
 
@@ -34,11 +41,12 @@ def run_script(
     argv: list[str] | None,
     doc: str | None,
     script: str,
+    options: AddOptions | None = None,
 ) -> int:
     """Parse the command line and train; a ScriptError is one line on stderr and exit 2."""
     sys.dont_write_bytecode = True  # no __pycache__ beside the deliverables
     description = (doc or "Train the model of experiment-config.yaml.").strip().splitlines()[0]
-    args = parse_args(argv, description, script)
+    args = parse_args(argv, description, script, options)
     try:
         train(args)
     except ScriptError as err:

@@ -133,7 +133,14 @@ def evaluate(estimator, X, y, names, task, positive):
     """Scores by metric name (None for an empty part), and why each missing score is missing."""
     if len(X) == 0:
         return None, {}
-    predictions = predict(estimator, X, y, task, positive)
+    return evaluate_predictions(predict(estimator, X, y, task, positive), names, task)
+
+
+def evaluate_predictions(
+    predictions: Predictions, names: list[str], task: str
+) -> tuple[dict[str, float | None], dict[str, str]]:
+    """Scores by metric name of `predictions`, however they were made (a Spark script collects
+    its model's from a DataFrame), and why each missing score is missing."""
     scores, problems = {}, {}
     for name in names:
         scores[name], problem = score(name, predictions, task)

@@ -119,6 +119,23 @@ def blended(pipelines: list, task: str):
     return VotingClassifier(members, voting="soft")
 
 
+def cap_reached(cap: float) -> str:
+    """Why a candidate was not measured: the search had run past search.max_seconds."""
+    return f"the search's {cap:.0f} s cap was reached"
+
+
+def search_record(how: str, tried: list[dict[str, Any]], cap: float) -> dict[str, Any]:
+    """How the search measured, what it tried (each candidate's score, or why it has none) and
+    its cap; when the cap cut the search, also what it did not measure (`cut`, and a note)."""
+    searched: dict[str, Any] = {"how": how, "tried": tried, "max_seconds": cap}
+    cut = [item["label"] for item in tried if item.get("skipped") == cap_reached(cap)]
+    if cut:
+        searched["cut"] = {"after_seconds": cap, "not_measured": cut}
+        print(f"note: the search reached its {cap:.0f} s cap (search.max_seconds) and did not "
+              f"measure {len(cut)} candidate(s): {', '.join(cut)}")  # fmt: skip
+    return searched
+
+
 def choose_model(
     model_cfg: dict[str, Any],
     search_cfg: dict[str, Any],
@@ -177,7 +194,7 @@ def choose_model(
             "params": candidate.get("params") or {},
         }  # fmt: skip
         if not first and time.perf_counter() - started > cap:
-            tried.append({**entry, "skipped": f"the search's {cap:.0f} s cap was reached"})
+            tried.append({**entry, "skipped": cap_reached(cap)})
             return
         began = time.perf_counter()
         try:
@@ -211,12 +228,7 @@ def choose_model(
         for candidate in random_draws(candidates[leader], draws, seed):
             candidates.append(candidate)
             attempt(candidate)
-    searched: dict[str, Any] = {"how": how, "tried": tried, "max_seconds": cap}
-    cut = [item["label"] for item in tried if "cap was reached" in item.get("skipped", "")]
-    if cut:
-        searched["cut"] = {"after_seconds": cap, "not_measured": cut}
-        print(f"note: the search reached its {cap:.0f} s cap (search.max_seconds) and did not "
-              f"measure {len(cut)} candidate(s): {', '.join(cut)}")  # fmt: skip
+    searched = search_record(how, tried, cap)
     order = ranked()
     if not order:
         return model_cfg, {**searched, "chosen": 0}

@@ -74,11 +74,15 @@ def requirements() -> list[str]:
     return found
 
 
-def log_mlflow_model(model, example: pd.DataFrame, output_dir: Path) -> None:
+def log_mlflow_model(model, example: pd.DataFrame | None, output_dir: Path) -> None:
     """The saved pipeline as an MLflow model taking the raw columns; it needs no code beside it,
-    only the packages of requirements()."""
+    only the packages of requirements(). A model its framework saved as a folder (`model` is
+    its path: Spark's model/) is logged as that folder's files."""
     import mlflow
 
+    if isinstance(model, Path):
+        mlflow.log_artifacts(str(model), "model")
+        return
     try:
         import mlflow.sklearn
     except ImportError:  # no scikit-learn flavour in this MLflow: the file, as an artifact
@@ -119,7 +123,8 @@ def log_to_mlflow(config, metrics, metrics_path, model, example, config_dir) -> 
 
 
 def log_to_tracker(config, metrics, metrics_path, model, example, config_dir) -> None:
-    """Log to the tracker named by logging.tracker. `example`: a few raw input rows."""
+    """Log to the tracker named by logging.tracker. `model`: the fitted pipeline, or the folder
+    a framework saved its model in; `example`: a few raw input rows (None with a folder)."""
     logging_cfg = config.get("logging") or {}
     tracker = logging_cfg.get("tracker") or "none"
     if tracker == "mlflow":
