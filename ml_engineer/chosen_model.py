@@ -95,8 +95,8 @@ class ModelChoice:
         return ", ".join(c.scored() for c in self.compared()) or None
 
     def unmeasured_words(self) -> str | None:
-        """`3 random draws not measured: the 6 s budget was spent`, one clause per reason the
-        script gave; None when every candidate was measured."""
+        """`3 random draws not measured: the search's 600 s cap was reached`, one clause per
+        reason the script gave; None when every candidate was measured."""
         by_reason: dict[str | None, list[Candidate]] = {}
         for candidate in self.others:
             if candidate.score is None:
@@ -110,7 +110,7 @@ class ModelChoice:
     def search_line(self) -> str | None:
         """`3-fold CV on train+val, roc_auc: chose extra_trees 0.8312 over
         hist_gradient_boosting 0.8123 (planned), ridge 0.79; 3 random draws not measured: the
-        6 s budget was spent`; None when the run had no search."""
+        search's 600 s cap was reached`; None when the run had no search."""
         if self.search_skipped and not self.others:
             return f"not run: {self.search_skipped}"
         if not self.measured or self.how is None:

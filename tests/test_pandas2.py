@@ -32,8 +32,14 @@ fcntl = pytest.importorskip("fcntl", reason="the pandas-2 venv is built on POSIX
 VENV = REPO / ".venv-pandas2"
 LOCK = REPO / ".venv-pandas2.lock"  # two pytest sessions at once build it once
 PACKAGES = ["pandas>=2.2,<3", "numpy", "scikit-learn", "pyyaml", "joblib", "pyarrow", "lightgbm"]
+# What the scripts import, from this checkout (editable: the venv follows its changes). Nothing of
+# ml-engineer itself is installed: the scripts and their models need the runtime alone.
+RUNTIME = ["-e", str(REPO / "runtime")]
 READY = VENV / ".ready"  # written last: the requirements the venv was built for
-CHECK = "import joblib, lightgbm, pyarrow, sklearn, yaml, pandas; print(pandas.__version__)"
+CHECK = (
+    "import joblib, lightgbm, pyarrow, sklearn, yaml, pandas, ml_engineer_runtime; "
+    "print(pandas.__version__)"
+)
 # Words of pip's output when it could not reach an index at all (not when a package is missing).
 OFFLINE = (
     "NewConnectionError", "Failed to establish a new connection", "Temporary failure in name "
@@ -49,7 +55,7 @@ def pandas_version() -> str | None:
     """The pandas version of a working, complete venv; None if it must be (re)built."""
     if not venv_python().is_file() or not READY.is_file():
         return None
-    if READY.read_text(encoding="utf-8") != " ".join(PACKAGES):
+    if READY.read_text(encoding="utf-8") != " ".join(PACKAGES + RUNTIME):
         return None
     check = subprocess.run(
         [str(venv_python()), "-c", CHECK], capture_output=True, text=True, timeout=120
@@ -64,7 +70,7 @@ def build() -> float:
     subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True, timeout=300)
     install = subprocess.run(
         [str(venv_python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         *PACKAGES],
+         *PACKAGES, *RUNTIME],
         capture_output=True, text=True, timeout=1500,
     )  # fmt: skip
     if install.returncode != 0:
@@ -74,7 +80,7 @@ def build() -> float:
             last = output.strip().splitlines()[-1] if output.strip() else ""
             pytest.skip(f"pip cannot reach a package index to build the pandas-2 venv: {last}")
         pytest.fail(f"pip could not build the pandas-2 venv:\n{output[-4000:]}")
-    READY.write_text(" ".join(PACKAGES), encoding="utf-8")
+    READY.write_text(" ".join(PACKAGES + RUNTIME), encoding="utf-8")
     return time.perf_counter() - started
 
 

@@ -8,6 +8,7 @@ from ml_engineer.errors import GoalError
 from ml_engineer.models import AnalystNotes, ColumnKind, ColumnProfile, DataProfile, TopValue
 from ml_engineer.planning.experiment import plan_experiment
 from ml_engineer.planning.planner import DataEvidence, PlanRequest, plan_feature_spec
+from ml_engineer.planning.search_cost import SEARCH_TARGET_S, DataShape, search_seconds
 
 
 def col(name, kind="numeric", **kw) -> ColumnProfile:
@@ -323,8 +324,48 @@ def test_the_script_measures_other_families_sized_to_the_data(rows, text, folds,
     spec = plan(profile(*columns, rows=rows), goal="predict the price")
     config = plan_experiment(spec, PlanRequest(slug="t"))
     assert config.candidate_types() == [*families, "blend"]  # the best two, averaged
-    assert config.search.folds == folds and config.search.budget_s > 0
-    assert config.search.n_iter > 0 and config.search.blend_top == 2
+    assert config.search.folds == folds and config.search.blend_top == 2
+    # Small and narrow: room for random draws within the search's target time.
+    assert config.search.n_iter > 0 and planned_seconds(spec, config) <= SEARCH_TARGET_S
+
+
+def planned_seconds(spec, config) -> float:
+    """The search's estimated seconds, as the planner sized it."""
+    search = config.search
+    rows = spec.row_count * (0.85 * (search.folds - 1) / search.folds if search.folds else 0.7)
+    classes = len(spec.target.classes) if spec.goal.task.value == "multiclass" else 1
+    shape = DataShape(int(rows), len(spec.kept), spec.goal.task.value != "regression", classes)
+    return search_seconds([config.model, *search.alternatives], shape, search.folds or 1,
+                          search.blend_top >= 2, search.n_iter)  # fmt: skip
+
+
+def test_a_wide_many_class_table_gets_a_search_that_fits_its_time():
+    """64 pixel columns, 10 classes (digits): boosting grows a tree per class and round, so its
+    rounds are fewer and faster, and the search drops folds and families until it fits."""
+    pixels = [col(f"pixel_{i}") for i in range(64)]
+    digit = cat("digit", {f"d{i}": 180 for i in range(10)})
+    spec = plan(profile(*pixels, digit, rows=1_800), goal="predict the digit")
+    config = plan_experiment(spec, PlanRequest(slug="t"))
+    assert spec.goal.task.value == "multiclass"
+    assert config.model.params["max_iter"] == 150 and config.model.params["learning_rate"] == 0.15
+    assert planned_seconds(spec, config) <= SEARCH_TARGET_S
+    wide = plan(profile(*pixels, cat("flag", {"y": 900, "n": 900}), rows=1_800), "predict flag")
+    binary = plan_experiment(wide, PlanRequest(slug="t"))
+    assert binary.model.params["max_iter"] == 500  # one tree a round: the usual rounds
+    # The many-class search measures less than the binary one on the same shape.
+    assert len(config.candidate_types()) + (config.search.folds or 1) < len(
+        binary.candidate_types()
+    ) + (binary.search.folds or 1)
+
+
+def test_the_search_plan_repeats_and_is_written_as_counts():
+    spec = plan(profile(col("carat"), col("price", unique_count=3000), rows=5_000),
+                goal="predict the price")  # fmt: skip
+    first = plan_experiment(spec, PlanRequest(slug="t")).search
+    second = plan_experiment(spec, PlanRequest(slug="t")).search
+    assert first == second
+    assert set(first.model_dump()) == {"max_seconds", "folds", "alternatives", "n_iter",
+                                       "blend_top"}  # fmt: skip
 
 
 def test_a_family_the_reviewer_chose_is_trained_without_a_search():
