@@ -32,7 +32,7 @@ from script_fixtures import (
 )
 
 from ml_engineer.models import ColumnDecision, ColumnKind
-from ml_engineer.render.jinja_env import comment, pyrepr
+from ml_engineer.render.jinja_env import comment, pyrepr, quoted_name
 from ml_engineer.render.training_script import render_training_script
 
 RUFF_SELECT = ["--select", "E,F,W,I,B,UP", "--line-length", "100"]
@@ -658,6 +658,14 @@ def test_conversions_accept_pandas_text_columns():
 
 
 # --- the filters -------------------------------------------------------------------------------
+
+
+def test_quoted_name_takes_only_the_products_own_names():
+    assert quoted_name("hist_gradient_boosting") == '"hist_gradient_boosting"'
+    assert quoted_name("0.1") == '"0.1"'
+    for data in ('x"); import os; #', "Sales Region", "a\nb", 3):
+        with pytest.raises(ValueError):
+            quoted_name(data)
 
 
 def test_pyrepr_only_plain_literals():

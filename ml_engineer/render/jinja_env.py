@@ -32,6 +32,18 @@ def pyrepr(value: object) -> str:
     raise TypeError(f"pyrepr: refusing a {type(value).__name__}; only str/int/float/bool/None")
 
 
+_VOCABULARY_NAME = re.compile(r"[a-z0-9_][a-z0-9_.]*")
+
+
+def quoted_name(value: object) -> str:
+    """A double-quoted literal for one of the product's own names (a column group, a model
+    family, a version series), as the code around it is written; data never takes this path,
+    and anything that is not such a name is refused."""
+    if not isinstance(value, str) or not _VOCABULARY_NAME.fullmatch(value):
+        raise ValueError(f"quoted_name: {value!r} is not a vocabulary name; use pyrepr for data")
+    return f'"{value}"'
+
+
 def _unsafe(char: str) -> bool:
     """Control, format, surrogate, private-use or unassigned, or a line/paragraph separator."""
     category = unicodedata.category(char)
@@ -71,7 +83,9 @@ def from_import(module: str, names: list[str], max_chars: int = COMMENT_MAX_CHAR
     return "\n".join([f"from {module} import (", *(f"    {name}," for name in names), ")"])
 
 
-FILTERS = {"pyrepr": pyrepr, "comment": comment, "from_import": from_import}
+FILTERS = {
+    "pyrepr": pyrepr, "comment": comment, "from_import": from_import, "quoted_name": quoted_name
+}
 
 
 def _environment(**options) -> Environment:

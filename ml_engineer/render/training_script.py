@@ -197,7 +197,7 @@ def _families(config: ExperimentConfig) -> tuple[list, list[str], dict, dict]:
         if name is None:
             continue  # a family that does not fit the task: the runtime's error names it
         if module in OPTIONAL_MODULES:
-            families.append((kind, repr(f"{module}:{name}")))
+            families.append((kind, f"\"{module}:{name}\""))  # from the table above
             optional.append(module)
         else:
             families.append((kind, name))
