@@ -270,7 +270,10 @@ def _resume(args: argparse.Namespace) -> int:
                 payload = _stream(graph, Command(resume=answer), config, context)
                 if args.target is not None and is_target_question(payload):
                     raise _target_refused(question_of(payload), thread_id, data_dir)
-            auto = args.yes or bool(snapshot.values.get("auto_approve"))
+            # Read after resuming: a run killed before its first step was saved has its input
+            # (and so its --yes) only in the pending writes, which the resumed stream applied.
+            saved = graph.get_state(config).values
+            auto = args.yes or bool(saved.get("auto_approve"))
             return _conversation(graph, payload, config, context, data_dir, auto)
 
 

@@ -84,3 +84,25 @@ def test_console_script_is_installed():
     cli = Path(sys.executable).with_name("ml-engineer")
     proc = subprocess.run([str(cli), "--version"], capture_output=True, text=True, check=False)
     assert proc.returncode == 0 and proc.stdout.startswith("ml-engineer ")
+
+
+def test_the_runtime_wheel_holds_only_the_runtime_and_needs_nothing_of_the_orchestrator(tmp_path):
+    """What a serving process installs to load a model: ml_engineer_runtime alone, with no
+    LangGraph, LLM client, MCP or rich among its requirements."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(REPO / "runtime"), "--no-deps",
+         "--no-build-isolation", "--quiet", "-w", str(tmp_path)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    (wheel,) = tmp_path.glob("ml_engineer_runtime-*.whl")
+    archive = zipfile.ZipFile(wheel)
+    top_level = {name.split("/")[0] for name in archive.namelist()}
+    assert top_level == {"ml_engineer_runtime", wheel.name.split("-py")[0] + ".dist-info"}
+    metadata = archive.read(next(n for n in archive.namelist() if n.endswith("METADATA")))
+    required = [line.split(":", 1)[1].strip() for line in metadata.decode().splitlines()
+                if line.startswith("Requires-Dist:") and "extra ==" not in line]  # fmt: skip
+    names = {
+        requirement.split(">")[0].split("=")[0].split(";")[0].strip() for requirement in required
+    }
+    assert names == {"pandas", "numpy", "scikit-learn", "pyyaml", "joblib", "threadpoolctl"}
