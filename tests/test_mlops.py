@@ -60,6 +60,27 @@ def test_deployment_schema_is_the_kept_features_and_serves_the_trained_model(tra
     assert deployment["output"]["probabilities"]["positive_class"] == "no"  # the analyst's focus
 
 
+def test_the_served_model_loads_with_the_pinned_packages_alone(trained_run):
+    """deployment-config.yaml pins the package the model's pickle names (ml-engineer-runtime)
+    at the version that trained it, and the artifact loads in a fresh process elsewhere."""
+    from importlib.metadata import version
+
+    project, _ = trained_run
+    deployment = yaml.safe_load((project / "mlops" / "deployment-config.yaml").read_text())
+    packages = deployment["environment"]["packages"]
+    assert packages["ml-engineer-runtime"] == f"=={version('ml-engineer-runtime')}"
+    assert packages["scikit-learn"] == f"=={version('scikit-learn')}"
+    assert "sys.path" not in deployment["model"]["load"]
+    code = (
+        "import sys, joblib; model = joblib.load(sys.argv[1]); "
+        "assert 'training_script' not in sys.modules; print(type(model).__name__)"
+    )
+    artifact = project / deployment["model"]["artifact"]  # from the project folder
+    loaded = subprocess.run([sys.executable, "-I", "-c", code, str(artifact)], cwd="/",
+                            capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert loaded.returncode == 0, loaded.stderr
+
+
 def test_alert_lines_sit_between_the_validated_score_and_the_baseline(trained_run):
     project, _ = trained_run
     spec = (project / "mlops" / "monitoring-spec.md").read_text()
