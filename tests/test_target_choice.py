@@ -198,6 +198,16 @@ def test_how_long_asks_for_a_duration_not_the_yes_no_column_its_words_name():
     assert target_of(profile, "predict how long a spell of unemployment lasts") == "duration"
 
 
+def test_what_a_thing_sells_for_is_its_price_and_a_word_is_not_initials():
+    """Computers: `speed` is a word, not s(ells) + pe(rsonal) with "ed" unread; "what it sells
+    for" and "how much it costs" ask for the price."""
+    profile = table(num("price", 800, 900, 5000), num("speed", 6, 25, 100), num("ram", 6, 2, 32))
+    assert target_of(profile, "estimate what a personal computer sells for") == "price"
+    assert target_of(profile, "how much does a personal computer cost") == "price"
+    assert not match_name("speed", ["sells", "personal", "computer"]).plausible
+    assert match_name("mdu", ["medical", "doctor", "use"]).plausible  # one letter unread: kept
+
+
 def test_per_capita_is_read_in_a_glued_name():
     # `packpc` is packs per capita; `cpi` only scatters the letters of "capita".
     profile = table(num("packpc"), num("cpi"), num("income"))

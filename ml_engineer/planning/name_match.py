@@ -71,6 +71,7 @@ class NameMatch:
     column: str
     pieces: list[Piece] = field(default_factory=list)
     coverage: float = 0.0  # share of the name's letters and digits the pieces (and markers) explain
+    letters: int = 0  # the name's letters and digits
 
     @property
     def words(self) -> set[str]:
@@ -97,11 +98,13 @@ class NameMatch:
         if not self.topic_words or self.coverage < 0.5:
             return False
         # Names of initials and two-letter cuts: `lfp`, `lw`, `ofp` ("office physician");
-        # `mdu` ("medical doctor use") leaves one letter unread.
+        # `mdu` ("medical doctor use") leaves one letter unread. A word is not initials:
+        # `speed` is not s(ells) + pe(rsonal) with "ed" left over.
         read = [p for p in self.pieces if p.how != "number"]
         if read and all(p.how in ("initial", "abbreviation") for p in read):
             if all(_starts_word(p) for p in read):
-                return len(self.pieces) >= 2 and self.coverage >= 0.6
+                unread = round(self.letters * (1 - self.coverage))
+                return len(self.pieces) >= 2 and self.coverage >= 0.6 and unread <= 1
         return self.strength >= 0.4
 
     def describe(self) -> str:
@@ -124,7 +127,7 @@ def match_name(column: str, words: list[str]) -> NameMatch:
     """The best reading of `column` in `words` (the goal's content words, in order)."""
     parts = tokens(column)
     total = sum(len(t) for t in parts)
-    match = NameMatch(column=column)
+    match = NameMatch(column=column, letters=total)
     if not total or not words:
         return match
     used: set[str] = set()

@@ -43,6 +43,9 @@ _QUANTITY_QUESTIONS = (
     (re.compile(r"\bhow old\b", re.I), "the age of"),
     (re.compile(r"\bhow often\b", re.I), "the frequency of"),
     (re.compile(r"\bhow far\b", re.I), "the distance of"),
+    # "what a computer sells for", "how much a house costs": its price, as a column names it.
+    (re.compile(r"\b(sells?|sold|selling|goes|go|went) for\b", re.I), "price"),
+    (re.compile(r"\bhow much\b(?=.*\b(costs?|worth)\b)", re.I), "the price of"),
 )
 # A yes/no question: "whether ...", "predict if ...", "will ...", "which customers will churn".
 # ("if" elsewhere is a condition: "the price, if available".)
