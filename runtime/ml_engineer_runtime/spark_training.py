@@ -147,15 +147,19 @@ def check_setup(args, choose_estimator: Callable[[dict[str, Any], str], ModelCho
         # Spark would rename a repeated name (`x0`, `x3`) without a word.
         repeated = sorted({name for name in header if name.strip() and header.count(name) > 1})
         if repeated:
-            raise ScriptError(f"column name(s) repeated in the header of {data_path}: "
-                              f"{repeated}; rename them so that every column has its own name")
+            raise ScriptError(
+                f"column name(s) repeated in the header of {data_path}: "
+                f"{repeated}; rename them so that every column has its own name"
+            )
         check_data_columns(header, data_cfg, features, derived)
     prep_cfg = config.get("preprocessing") or {}
     layout = {
         "groups": features,
         # What the first stage computes each from, only: the layout is saved with the model.
-        "derived": [{key: entry.get(key) for key in ("name", "op", "inputs", "part", "bins")}
-                    for entry in derived],  # fmt: skip
+        "derived": [
+            {key: entry.get(key) for key in ("name", "op", "inputs", "part", "bins")}
+            for entry in derived
+        ],  # fmt: skip
         "min_frequency": int(prep_cfg.get("one_hot_min_frequency", 10)),
         "max_categories": int(prep_cfg.get("one_hot_max_categories", 30)),
     }
@@ -748,8 +752,9 @@ def metrics_record(spark: SparkSession, setup: Setup, data: Data, search: Search
         "baseline": scores["baseline"],
         "baseline_type": "class_prior" if task != "regression" else "train_mean",
         "cv": None,
-        "beats_baseline": beats(scores["model"]["test"][primary],
-                                scores["baseline"]["test"][primary], primary),  # fmt: skip
+        "beats_baseline": beats(
+            scores["model"]["test"][primary], scores["baseline"]["test"][primary], primary
+        ),  # fmt: skip
         "unavailable_metrics": ev.problems,
         "rows": {**data.rows, "dropped_missing_target": data.dropped},
         "scored_rows": ev.scored_rows,
@@ -817,9 +822,10 @@ def print_summary(metrics: dict[str, Any], metrics_path: Path) -> None:
     print(f"Trained {metrics['model_label']} ({metrics['estimator']}) on {rows['train']:,} rows "
           f"in {metrics['fit_seconds']:.1f} s.")  # fmt: skip
     verdict = "beats" if metrics["beats_baseline"] else "does NOT beat"
-    print(f"{primary} on test ({rows['test']:,} rows): model "
-          f"{shown(metrics['model']['test'][primary])}, baseline "
-          f"{shown(metrics['baseline']['test'][primary])}; the model {verdict} the baseline.")
+    print(
+        f"{primary} on test ({rows['test']:,} rows): model "
+        f"{shown(metrics['model']['test'][primary])}, baseline "
+        f"{shown(metrics['baseline']['test'][primary])}; the model {verdict} the baseline."
+    )
     print(f"Wrote {metrics_path} and model/ (Spark PipelineModel, refit on train+val, "
           f"{metrics['saved_model']['rows']:,} rows).")  # fmt: skip
-
