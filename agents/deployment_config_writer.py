@@ -82,7 +82,9 @@ def build_deployment_config(
             or f"ml/runs/final/{'model' if spark else 'model.joblib'} (train it first: see below)",
             "train_command": "python ml/training_script.py --config ml/experiment-config.yaml "
             "--output-dir ml/runs/final",
-            "load": "pyspark.ml.PipelineModel.load(artifact), in a Spark session"
+            "load": "pyspark.ml.PipelineModel.load(artifact), in a Spark session where the "
+            "packages below are installed (its first stage is ml_engineer_runtime.spark_inputs."
+            "PreparedInputs; no code beside the model is needed)"
             if spark
             else "joblib.load(artifact), where the packages below are installed (the pipeline "
             "names ml_engineer_runtime's conversions; no code beside the model is needed)",

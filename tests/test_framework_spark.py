@@ -1,7 +1,8 @@
 """The Spark training script (framework `spark`), rendered and RUN in local mode on real data.
 
 Spark is slow to start (a JVM per process), so the three scenarios run once per module, side by
-side, and one fresh process loads all three saved models. Each scenario covers several things:
+side, and one fresh process loads all three saved models from the installed runtime alone (no
+copy of the script, no sys.path change). Each scenario covers several things:
 
     binary      CSV, breast cancer with string labels, a categorical column, missing values, rows
                 without a target, a column name with quotes, spaces, a backtick and a dot,
@@ -11,7 +12,9 @@ side, and one fresh process loads all three saved models. Each scenario covers s
     regression  CSV, diabetes, a time split, every derived op, --sample-rows, GBTRegressor
                 measured against LinearRegression (search.alternatives)
 
-The user-mistake cases fail before Spark starts, so they are fast.
+The user-mistake cases fail before Spark starts, so they are fast. The runtime's Spark modules
+(spark_inputs: the saved model's first stage; spark_training) are unit-tested last, in one
+Spark session of this process, started once the scripts' runs are done.
 """
 
 from __future__ import annotations
@@ -312,19 +315,19 @@ def test_regression_details(runs):
         assert metrics["estimator_params"] == {"regParam": 0.1}  # from reg_param
 
 
-# Runs in a fresh interpreter, isolated (-I): only the scripts' folder is added to sys.path
-# (the three scripts are the same code, so one `training_script` module serves all models).
+# Runs in a fresh interpreter, isolated (-I: neither the scripts' folder nor the working folder
+# is on sys.path), in a folder of its own: the models load from installed packages alone.
 LOAD_AND_TRANSFORM = """
 import json, sys
-sys.path.insert(0, sys.argv[1])
 from pyspark.ml import PipelineModel
 from pyspark.sql import SparkSession
 spark = (SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false")
          .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1")
          .config("spark.sql.session.timeZone", "UTC").getOrCreate())
 result = {}
-for model_path, data_path, target in json.loads(sys.argv[2]):
+for model_path, data_path, target in json.loads(sys.argv[1]):
     model = PipelineModel.load(model_path)
+    assert "training_script" not in sys.modules, "the model needed the script itself"
     if data_path.endswith(".parquet"):
         frame = spark.read.parquet(data_path)
     else:
@@ -334,39 +337,50 @@ for model_path, data_path, target in json.loads(sys.argv[2]):
                model.transform(frame.limit(1)).columns]
     rows = model.transform(frame).select(*columns).collect()
     result[model_path] = {
-        "rows": len(rows), "columns": columns, "first_stage": type(model.stages[0]).__name__,
+        "rows": len(rows), "columns": columns,
+        "first_stage": type(model.stages[0]).__module__ + "." + type(model.stages[0]).__name__,
         "labels": sorted({row["predicted_label"] for row in rows}) if "predicted_label" in
                   columns else None,
         "proba_len": len(rows[0]["probability"]) if "probability" in columns else None,
     }
 spark.stop()
+result["script_imported"] = "training_script" in sys.modules
 print(json.dumps(result))
 """
+FIRST_STAGE = "ml_engineer_runtime.spark_inputs.PreparedInputs"
 
 
-def test_saved_models_load_in_a_fresh_process_and_take_raw_data(runs):
+@pytest.mark.slow
+def test_saved_models_load_in_a_fresh_process_and_take_raw_data(runs, tmp_path):
     jobs = []
     for name in SCENARIOS:
         metrics_of(runs, name)  # the run succeeded
         _, data_path, target, _, output_dir = runs[name]
         jobs.append((str(output_dir / "model"), str(data_path), target))
-    script_dir = str(runs["binary"][4].parent.parent)
+        # The saved model names its first stage by the runtime's module, not the script's.
+        # Spark pads the stage numbers to one width (0_, or 00_ from ten stages on).
+        first = min((output_dir / "model" / "stages").iterdir(), key=lambda p: p.name)
+        (metadata,) = (first / "metadata").glob("part-*")
+        assert json.loads(metadata.read_text(encoding="utf-8"))["class"] == FIRST_STAGE
+    elsewhere = tmp_path / "elsewhere"  # not a script's folder, nor a parent of one
+    elsewhere.mkdir()
     process = subprocess.run(
-        [sys.executable, "-I", "-c", LOAD_AND_TRANSFORM, script_dir, json.dumps(jobs)],
-        capture_output=True, text=True, timeout=SPARK_TIMEOUT_S,
+        [sys.executable, "-I", "-c", LOAD_AND_TRANSFORM, json.dumps(jobs)],
+        cwd=elsewhere, capture_output=True, text=True, timeout=SPARK_TIMEOUT_S,
     )  # fmt: skip
     assert process.returncode == 0, process.stderr[-3000:]
     result = json.loads(process.stdout.strip().splitlines()[-1])
+    assert result.pop("script_imported") is False
     binary, multiclass, regression = (result[job[0]] for job in jobs)
     assert binary == {
         "rows": 569, "columns": ["prediction", "probability", "predicted_label"],
-        "first_stage": "PreparedInputs", "labels": binary["labels"], "proba_len": 2,
+        "first_stage": FIRST_STAGE, "labels": binary["labels"], "proba_len": 2,
     }  # fmt: skip
     assert set(binary["labels"]) == {"benign", "malignant"}
     assert multiclass["rows"] == 900 and multiclass["proba_len"] == 3
     assert set(multiclass["labels"]) <= {"bronze", "gold", "silver"}
     assert regression == {
-        "rows": 442, "columns": ["prediction"], "first_stage": "PreparedInputs",
+        "rows": 442, "columns": ["prediction"], "first_stage": FIRST_STAGE,
         "labels": None, "proba_len": None,
     }  # fmt: skip
 
@@ -441,3 +455,185 @@ def test_generated_script_passes_ruff(tmp_path):
     code = [line for line in script.read_text(encoding="utf-8").splitlines()
             if not line.startswith("#")]  # fmt: skip
     assert not any("n" * 50 in line or "列" in line for line in code)  # names: comments only
+
+
+# --- the runtime's Spark modules, in one session of this process -------------------------------
+# Last in this file: the session starts once the scripts' runs above are done, so their JVMs and
+# this one do not share the cores.
+
+# Runs in a fresh, isolated interpreter where pyspark cannot be imported: every module of the
+# runtime but the Spark ones imports; and loading a model imports spark_inputs alone.
+WITHOUT_PYSPARK = """
+import importlib, json, pkgutil, sys
+
+class NoSpark:  # import pyspark fails, as where it is not installed
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("pyspark", "py4j"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+blocker = NoSpark()
+sys.meta_path.insert(0, blocker)
+import ml_engineer_runtime
+imported, refused = [], []
+for module in pkgutil.iter_modules(ml_engineer_runtime.__path__):
+    try:
+        importlib.import_module("ml_engineer_runtime." + module.name)
+        imported.append(module.name)
+    except ModuleNotFoundError:
+        refused.append(module.name)
+sys.meta_path.remove(blocker)
+import ml_engineer_runtime.spark_inputs
+loaded = sorted(name for name in sys.modules if name.startswith("ml_engineer_runtime.spark"))
+print(json.dumps({"imported": imported, "refused": refused, "loaded": loaded}))
+"""
+
+
+def test_only_the_spark_modules_need_pyspark(tmp_path):
+    process = subprocess.run(
+        [sys.executable, "-I", "-c", WITHOUT_PYSPARK],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert process.returncode == 0, process.stderr
+    result = json.loads(process.stdout)
+    assert sorted(result["refused"]) == ["spark_inputs", "spark_training"]
+    assert {"metrics", "search", "tracking", "torch_mlp"} <= set(result["imported"])
+    assert result["loaded"] == ["ml_engineer_runtime.spark_inputs"]  # no spark_training
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[1]").appName("runtime tests")
+        .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC").config("spark.sql.shuffle.partitions", "1")
+        .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1").getOrCreate()
+    )  # fmt: skip
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def text_frame(spark, columns: dict[str, list]):
+    """Rows as a CSV file reads them: every column text, None where the field was empty."""
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    schema = StructType([StructField(name, StringType()) for name in columns])
+    return spark.createDataFrame(list(zip(*columns.values(), strict=True)), schema)
+
+
+@pytest.mark.slow  # the session's start: its JVM
+def test_conversions_read_text_as_the_scikit_learn_script_does(spark):
+    from ml_engineer_runtime import spark_inputs as si
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType
+
+    values = [" 2.5 ", "1e3", "abc", "NaN", "inf", "NA", "", None, "yes", "N", "0",
+              "2024-05-31", "5/31/2024", "2024/5/31 ", "2024-05-31 13:45:00"]  # fmt: skip
+    frame = text_frame(spark, {"v": values})
+    column, text = F.col("v"), StringType()
+    rows = frame.select(
+        si.to_number(column, text).alias("number"), si.to_boolean(column).alias("boolean"),
+        si.as_text(column).alias("text"), F.year(si.to_time(column, text)).alias("year"),
+        F.dayofyear(si.to_time(column, text)).alias("day"),
+        si.value_key(column, text).alias("key"),
+    ).collect()  # fmt: skip
+    by_value = dict(zip(values, rows, strict=True))
+    assert [by_value[v]["number"] for v in (" 2.5 ", "1e3", "abc", "NaN", "inf", "NA")] == [
+        2.5, 1000.0, None, None, None, None
+    ]  # fmt: skip
+    assert [by_value[v]["boolean"] for v in ("yes", "N", "0", "abc", None)] == [
+        1.0, 0.0, 0.0, None, None
+    ]  # fmt: skip
+    assert [by_value[v]["text"] for v in (" 2.5 ", "NA", "", None)] == ["2.5", None, None, None]
+    for written in ("2024-05-31", "5/31/2024", "2024/5/31 ", "2024-05-31 13:45:00"):
+        assert (by_value[written]["year"], by_value[written]["day"]) == (2024, 152), written
+    assert by_value["abc"]["year"] is None
+    assert by_value["abc"]["key"] == "abc" and by_value["NA"]["key"] is None
+    # Numbers are counted as numbers by `frequency`: 3 and 3.0 are one value.
+    numbers = spark.createDataFrame([(3,), (3,)], "n int").select(F.col("n").cast("double"))
+    keys = numbers.select(si.value_key(F.col("n"), numbers.schema[0].dataType)).collect()
+    assert [row[0] for row in keys] == ["3.0", "3.0"]
+    assert si.whole_word(("a.b", "c")) == r"^(?:a\.b|c)$"  # a word, never a pattern
+
+
+def test_raw_columns_take_any_name_literally(spark):
+    from ml_engineer_runtime.spark_inputs import RawColumns
+    from pyspark.sql import functions as F
+
+    raw = RawColumns(text_frame(spark, {WEIRD: ["1"], "a.b": ["2"], "`c`": ["3"]}))
+    assert raw.missing([WEIRD, "a", "a.b", "b"]) == ["a", "b"]
+    frame = raw.frame.withColumn(
+        "sum", sum(raw[name].cast("double") for name in (WEIRD, "a.b", "`c`"))
+    )
+    restored = raw.restore(frame, ["sum"])
+    assert restored.columns == [WEIRD, "a.b", "`c`", "sum"]
+    assert restored.select(F.col("sum")).first()[0] == 6.0
+
+
+# The first stage's layout: every group, and the derived ops that learn something.
+LAYOUT = {
+    "groups": {
+        "numeric": [WEIRD, "empty"], "categorical": ["color"], "high_cardinality": ["city"],
+        "boolean": ["flag"], "datetime": ["when"], "text": ["note"],
+    },
+    "derived": [
+        {"name": "ratio", "op": "ratio", "inputs": [WEIRD, "b"], "part": None, "bins": None},
+        {"name": "b_bin", "op": "bins", "inputs": ["b"], "part": None, "bins": 2},
+        {"name": "city_share", "op": "frequency", "inputs": ["city"], "part": None, "bins": None},
+    ],
+    "min_frequency": 2,
+    "max_categories": 30,
+}  # fmt: skip
+TRAIN_ROWS = {
+    WEIRD: ["1", "2", "x", None, "4", "5", "6", "7"],
+    "empty": [None] * 8,  # no value in training: a constant 0
+    "color": ["red", "red", "blue", "blue", "green", "red", "blue", None],
+    "city": ["a", "a", "b", "c", "a", "b", "d", None],
+    "flag": ["yes", "no", "Y", "0", "true", "F", "maybe", None],
+    "when": ["2024-05-31", "5/31/2024", None, "not a date", "2024-01-01", "2023-12-31", None, "x"],
+    "note": ["good", None, "bad", "ok", "fine", "good", "bad", "ok"],
+    "b": ["2", "0", "1", "4", "3", "5", "6", "7"],
+}
+NEW_ROWS = {  # what a served model meets: unseen values, missing ones, a zero divisor
+    WEIRD: ["3", "8"], "empty": ["9", None], "color": ["green", "purple"], "city": ["a", "zzz"],
+    "flag": ["n", None], "when": ["2024-12-31", None], "note": [None, "new words"],
+    "b": ["0", "7"],
+}  # fmt: skip
+
+
+@pytest.mark.slow  # a fit, a save and a load: several Spark jobs
+def test_the_first_stage_learns_on_training_rows_and_loads_by_the_runtimes_name(spark, tmp_path):
+    from ml_engineer_runtime import spark_inputs as si
+
+    PREFIX = si.PREFIX
+    fitted = si.PrepareInputs(layout=json.dumps(LAYOUT)).fit(text_frame(spark, TRAIN_ROWS))
+    learnt = json.loads(fitted.getOrDefault(fitted.learnt))
+    assert learnt["categories"] == {f"{PREFIX}categorical_0": ["blue", "red"]}  # green: rare
+    assert learnt["shares"][f"{PREFIX}high_cardinality_0"]["a"] == 3 / 8
+    assert learnt["empty"] == [f"{PREFIX}numeric_1"]
+    path = tmp_path / "stage"
+    fitted.write().overwrite().save(str(path))
+    (metadata,) = path.glob("metadata/part-*")
+    assert json.loads(metadata.read_text(encoding="utf-8"))["class"] == FIRST_STAGE
+
+    inner = si.inner_columns(LAYOUT)
+    for stage in (fitted, si.PreparedInputs.load(str(path))):
+        out = stage.transform(text_frame(spark, NEW_ROWS))
+        assert out.columns == [*NEW_ROWS, *inner["numbers"], *inner["categories"],
+                               *inner["texts"]]  # fmt: skip
+        first, second = (row.asDict() for row in out.collect())
+        assert first[f"{PREFIX}numeric_0"] == 3.0 and first[f"{PREFIX}numeric_1"] == 0.0
+        assert first[f"{PREFIX}categorical_0"] == si.INFREQUENT  # rare in training
+        assert second[f"{PREFIX}categorical_0"] == si.INFREQUENT  # never seen
+        assert first[f"{PREFIX}high_cardinality_0"] == 3 / 8
+        assert second[f"{PREFIX}high_cardinality_0"] == 0.0  # unseen: no share
+        assert (first[f"{PREFIX}boolean_0"], second[f"{PREFIX}boolean_0"]) == (0.0, None)
+        assert first[f"{PREFIX}datetime_0_year"] == 2024.0
+        assert first[f"{PREFIX}datetime_0_dayofweek"] == 1.0  # a Tuesday, as pandas numbers it
+        assert (first[f"{PREFIX}text_0"], second[f"{PREFIX}text_0"]) == ("", "new words")
+        assert first[f"{PREFIX}derived_0"] is None  # 3 / 0
+        assert second[f"{PREFIX}derived_0"] == 8 / 7
+        assert (first[f"{PREFIX}derived_1"], second[f"{PREFIX}derived_1"]) == (0.0, 1.0)
+        assert first[f"{PREFIX}derived_2"] == 3 / 8
