@@ -421,7 +421,7 @@ def _check_deliverables(project: Path, *, run_script: bool) -> str:
         ran = "- Validation: the script ran" in spec or "- Validation: not run" in spec
         return "" if ran else "the product's check run of the script did not pass"
     # The check run's search is the slow part and reads no names; a user may turn it off.
-    config["search"] = {**(config.get("search") or {}), "budget_s": 0}
+    config["search"] = {**(config.get("search") or {}), "alternatives": []}
     quick = ml / "runs" / "hostile-config.yaml"
     quick.parent.mkdir(parents=True, exist_ok=True)
     quick.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")

@@ -305,3 +305,38 @@ def test_a_forecast_config_mistake_is_one_line(tmp_path, edit, said):
     process = run_script(script)
     assert process.returncode == 2 and "Traceback" not in process.stderr
     assert process.stderr.startswith(f"error: {said}"), process.stderr
+
+
+# A hand edit that asks the script for code it was written without: refused before any data is
+# read, where it would otherwise crash late or run and report what it did not do.
+@pytest.mark.parametrize(
+    ("written_for", "edit", "said"),
+    [
+        ("level", lambda data: data["forecast"].update(predict="change"),
+         "data.forecast.predict 'change': this script models the level"),
+        ("level", lambda data: data.pop("forecast"), "data.forecast is missing"),
+        (None, lambda data: data.update(forecast={"time_column": "month"}),
+         "data.forecast: this script was not written for a forecast"),
+        (None, lambda data: data.update(derived=[{"name": "m2", "op": "ratio",
+                                                  "inputs": ["sales", "sales"]}]),
+         "data.derived: this script has no step that derives columns"),
+    ],
+)  # fmt: skip
+def test_a_config_asking_for_code_the_script_lacks_is_refused_in_one_line(
+    tmp_path, written_for, edit, said
+):
+    trending_sales(40).to_csv(tmp_path / "data.csv", index=False)
+    config = make_config(
+        target="sales", task="regression", primary="rmse", features={"datetime": ["month"]},
+        model_type="ridge", split={"strategy": "time", "time_column": "month"},
+    )  # fmt: skip
+    if written_for:
+        config.data.forecast = ForecastSection(time_column="month", predict=written_for)
+    script = write_project(tmp_path, config)
+    text = yaml.safe_load((tmp_path / "experiment-config.yaml").read_text())
+    edit(text["data"])
+    (tmp_path / "experiment-config.yaml").write_text(yaml.safe_dump(text))
+    process = run_script(script)
+    assert process.returncode == 2 and "Traceback" not in process.stderr, process.stderr
+    assert process.stderr.startswith(f"error: {said}"), process.stderr
+    assert "ml-engineer revise" in process.stderr

@@ -252,6 +252,7 @@ def test_runs_cleanly_and_beats_the_baseline(runs, name):
         "path": "model",
         "format": "spark",
         "fitted_on": "train+val",
+        "loads_with": "ml-engineer-runtime==0.1.0 and pyspark",  # its first stage is the runtime's
     }
     assert (runs[name][4] / "model" / "metadata").is_dir()
 

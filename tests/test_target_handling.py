@@ -59,7 +59,7 @@ def test_the_search_measures_the_log_target_and_says_which_it_chose(tmp_path):
         split={"strategy": "random", "stratify": False},
     )  # fmt: skip
     logged = config.model.model_copy(update={"target_transform": "log1p"})
-    config.search = SearchSection(budget_s=30, folds=3, alternatives=[logged])
+    config.search = SearchSection(folds=3, alternatives=[logged])
     metrics = train(tmp_path / "ml", config, "--data", str(tmp_path / "data.csv")).metrics
     labels = [t["label"] for t in metrics["search"]["tried"]]
     assert labels == ["ridge", "ridge on log(1 + target)"]

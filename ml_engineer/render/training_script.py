@@ -166,6 +166,17 @@ def _script_parts(config: ExperimentConfig, group_names: list[str]) -> dict:
         "native_class": native_name,
         "change_possible": change_possible,
         "forecast": bool(forecast),
+        # What the script has code for beyond its groups: the runtime refuses a config that
+        # asks for more (ml_engineer_runtime.project.SCRIPT_SECTIONS).
+        "handles": [
+            name
+            for name, wanted in (
+                ("derived", config.data.derived),
+                ("forecast", forecast),
+                ("change", change_possible),
+            )
+            if wanted
+        ],
         "searched": searched,
         "optional_packages": optional,
         "runtime_series": ".".join(ml_engineer_runtime.__version__.split(".")[:2]),
@@ -193,9 +204,11 @@ def _families(config: ExperimentConfig) -> tuple[list, list[str], dict, dict]:
             runtime_families[module].append(factory)
             continue
         module, classifier, regressor = SKLEARN_FAMILIES.get(kind, (None, None, None))
-        name = regressor if task == "regression" else classifier
+        # A family that has no estimator for the task (ridge for a classification) keeps the
+        # one it has: the runtime's checked_task then names the mismatch and the fix.
+        name = (regressor or classifier) if task == "regression" else (classifier or regressor)
         if name is None:
-            continue  # a family that does not fit the task: the runtime's error names it
+            continue  # not a scikit-learn family: build_estimator names the script's families
         if module in OPTIONAL_MODULES:
             families.append((kind, f"\"{module}:{name}\""))  # from the table above
             optional.append(module)

@@ -7,20 +7,29 @@ loads a saved model.joblib needs this package and scikit-learn, nothing of ml-en
 
 from __future__ import annotations
 
+import sys
+
 __version__ = "0.1.0"
 
 
+def runtime_requirement() -> str:
+    """The package (and version) a process needs to load a model this version saved."""
+    return f"ml-engineer-runtime=={__version__}"
+
+
 def require_runtime(series: str) -> None:
-    """Stop a script written for another series of this package (`0.1`) with the fix.
+    """Stop a script written for another series of this package (`0.1`): one line with the fix
+    on stderr, and exit 2, as for any config problem.
 
     Why: a script and its runtime are released together; a script run against an older or
-    newer series would fail later, on a name it cannot import or a record it reads otherwise.
+    newer series would fail on a name it cannot import, or worse, read a record otherwise. So
+    the script calls this before it imports anything else of the package.
     """
     if __version__ == series or __version__.startswith(series + "."):
         return
-    from ml_engineer_runtime.errors import ScriptError
-
-    raise ScriptError(
-        f"this script was written for ml-engineer-runtime {series}, but {__version__} is "
-        f"installed: pip install 'ml-engineer-runtime=={series}.*' (or regenerate the script)"
+    print(
+        f"error: this script was written for ml-engineer-runtime {series}, but {__version__} is "
+        f"installed: pip install 'ml-engineer-runtime=={series}.*' (or regenerate the script)",
+        file=sys.stderr,
     )
+    raise SystemExit(2)

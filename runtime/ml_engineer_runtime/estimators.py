@@ -91,6 +91,7 @@ def checked_task(estimator, kind: str, task: str):
         made = "regressor" if is_regressor(estimator) else "classifier"
         raise ScriptError(
             f"model.type {kind!r} is a {made} in this script, but data.task is {task!r}: "
+            f"set model.type to a {'regressor' if task == 'regression' else 'classifier'}, or "
             "generate the script again for the new task"
         )
     return estimator

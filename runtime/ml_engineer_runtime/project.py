@@ -74,16 +74,45 @@ class Project:
         return self.config["data"].get("forecast") or None
 
 
+# What a script may have code for beyond its groups: data.derived, data.forecast, and a forecast
+# that learns the change from the last value (data.forecast.predict: change).
+SCRIPT_SECTIONS = ("derived", "forecast", "change")
+REVISE = "generate the script again from the changed design (ml-engineer revise)"
+
+
+def check_sections(data_cfg: dict[str, Any], handles: tuple[str, ...]) -> None:
+    """Refuses a config that asks for code the script was written without, or that drops a
+    forecast the script's baselines and inputs are built on: each would fail later, or worse,
+    run and report what it did not do."""
+    forecast = data_cfg.get("forecast")
+    if data_cfg.get("derived") and "derived" not in handles:
+        raise ScriptError(f"data.derived: this script has no step that derives columns; {REVISE}"
+                          ", or remove data.derived")  # fmt: skip
+    if forecast and "forecast" not in handles:
+        raise ScriptError(f"data.forecast: this script was not written for a forecast; {REVISE}")
+    if not forecast and "forecast" in handles:
+        raise ScriptError("data.forecast is missing: this script was written for a forecast "
+                          f"(its baselines are the last value); {REVISE}")  # fmt: skip
+    if forecast and predicts_change(forecast, data_cfg["task"]) and "change" not in handles:
+        raise ScriptError("data.forecast.predict 'change': this script models the level; "
+                          f"{REVISE}, or set predict: level")  # fmt: skip
+
+
 def load_project(
-    args: argparse.Namespace, groups: tuple[str, ...], families: dict[str, Any]
+    args: argparse.Namespace,
+    groups: tuple[str, ...],
+    families: dict[str, Any],
+    handles: tuple[str, ...] = (),
 ) -> Project:
     """The config and data of a run, checked. `groups`: the feature groups the script has a
-    branch for; `families`: its model families by model.type. The configured model is built
-    once here, so that a bad model section fails before any data is read."""
+    branch for; `families`: its model families by model.type; `handles`: which of
+    SCRIPT_SECTIONS it has code for. The configured model is built once here, so that a bad
+    model section fails before any data is read."""
     config_path = Path(args.config).resolve()
     config = load_config(config_path)
     data_cfg, split_cfg = config["data"], config["data"]["split"]
     target, task = data_cfg["target"], data_cfg["task"]
+    check_sections(data_cfg, handles)
     features = feature_groups(data_cfg, groups)
     derived = derived_entries(data_cfg)
     features["numeric"] += [entry["name"] for entry in derived]  # numbers made by the pipeline

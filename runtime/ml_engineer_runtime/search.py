@@ -162,9 +162,9 @@ def choose_model(
         return model_cfg, {"how": how, "tried": [], "skipped": "the val part is empty"}
     cap = float(search_cfg.get("max_seconds") or MAX_SECONDS)
     sign = -1.0 if primary in LOWER_IS_BETTER else 1.0
-    cv_of: dict[int, dict[str, Any]] = {}  # candidate index -> its k-fold result, kept for run()
-    # Why: the chosen candidate's fit on train IS the model run() scores on val and test; kept
-    # (the best so far only), it is not fitted twice (on 1M rows, 13 s of a 68 s run).
+    cv_of: dict[int, dict[str, Any]] = {}  # candidate index -> its k-fold result, for the record
+    # Why: the chosen candidate's fit on train IS the model fit_and_evaluate scores on val and
+    # test; kept (the best so far only), it is not fitted twice (on 1M rows, 13 s of a 68 s run).
     best_fit: dict[str, Any] = {}  # index, score, model fitted on train and its fit seconds
     tried: list[dict[str, Any]] = []
     candidates = [model_cfg, *alternatives]

@@ -9,9 +9,10 @@ installed:
     model = PipelineModel.load("runs/latest/model")   # in a Spark session, in any folder
 
 Only the driver runs this code: the stage builds Spark column expressions, so no Python runs
-on the workers. Loading imports this module alone; it and spark_training (the rest of a Spark
-run) are the only modules here that import pyspark, and only Spark scripts import them (pip
-install 'ml-engineer-runtime[spark]').
+on the workers. Loading imports this module (with the conversions it shares with the
+scikit-learn script, hence pandas and scikit-learn), not spark_training; the two are the only
+modules here that import pyspark, and only Spark scripts import them (pip install
+'ml-engineer-runtime[spark]').
 
 Why the conversions are Spark expressions inside the saved model: the model must take the RAW
 columns, so the conversions, the derived features and everything they learn live inside it (an

@@ -4,8 +4,8 @@ The script holds one design's decisions: the split, the pipeline's stages after 
 model families and the search among them. This module holds the rest, in the order a run uses
 it: the checks before Spark starts, a quiet Spark session, reading the rows and their target,
 the model section as a Spark estimator's parameters, predictions and scores beside the naive
-baseline, and metrics.json beside the saved model. The saved model itself needs only
-spark_inputs. Like it, this module imports pyspark, and only Spark scripts import it.
+baseline, and metrics.json beside the saved model. Loading the saved model needs spark_inputs,
+not this module. Like it, this module imports pyspark, and only Spark scripts import it.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from pyspark.sql.types import (
     StructType,
 )
 
+from ml_engineer_runtime import runtime_requirement
 from ml_engineer_runtime.config import FEATURE_GROUPS, feature_groups, load_config
 from ml_engineer_runtime.data import check_columns, header_names
 from ml_engineer_runtime.derived import derived_entries
@@ -784,6 +785,7 @@ def metrics_record(spark: SparkSession, setup: Setup, data: Data, search: Search
             "rows": data.rows["train"] + data.rows["val"],
             "outputs": outputs if task != "regression" else {"prediction": outputs["prediction"]},
             "note": "the val and test scores above are of the same pipeline fitted on train only",
+            "loads_with": f"{runtime_requirement()} and pyspark",  # its first stage is ours
         },
         "spark": {"version": spark.version, "master": spark.sparkContext.master},
         "total_seconds": None,  # when metrics.json is written

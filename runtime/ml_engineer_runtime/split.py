@@ -46,11 +46,11 @@ def split_rows(
     X: pd.DataFrame, y: pd.Series, split_cfg: dict[str, Any], task: str, seed: int
 ) -> dict[str, np.ndarray]:
     """The row positions of the train, val and test parts (data.split)."""
+    if split_cfg["train"] <= 0 or split_cfg["test"] <= 0 or split_cfg["val"] < 0:
+        raise ScriptError("data.split: train and test must both be above 0, and val not below")
     total = split_cfg["train"] + split_cfg["val"] + split_cfg["test"]
     test_share = split_cfg["test"] / total
     val_share = split_cfg["val"] / (split_cfg["train"] + split_cfg["val"])  # of what is left
-    if test_share <= 0 or split_cfg["train"] <= 0:
-        raise ScriptError("data.split: train and test must both be above 0")
     strategy = split_cfg["strategy"]
     positions = np.arange(len(X))
     if strategy == "time":

@@ -62,16 +62,26 @@ def requirements() -> list[str]:
     from importlib import metadata
 
     found = []
-    for package, module in (("ml-engineer-runtime", "ml_engineer_runtime"),
-                            ("scikit-learn", "sklearn"), ("pandas", "pandas"),
-                            ("numpy", "numpy"), ("lightgbm", "lightgbm"),
-                            ("xgboost", "xgboost"), ("torch", "torch")):  # fmt: skip
+    # Each module by the distributions that install it, the first found giving the pin: the
+    # runtime's [xgboost] extra installs xgboost-cpu, which provides the module xgboost.
+    for packages, module in ((("ml-engineer-runtime",), "ml_engineer_runtime"),
+                             (("scikit-learn",), "sklearn"), (("pandas",), "pandas"),
+                             (("numpy",), "numpy"), (("lightgbm",), "lightgbm"),
+                             (("xgboost", "xgboost-cpu"), "xgboost"),
+                             (("torch",), "torch")):  # fmt: skip
         if module in sys.modules:
-            try:
-                found.append(f"{package}=={metadata.version(package)}")
-            except metadata.PackageNotFoundError:
-                found.append(package)
+            found.append(pinned(packages, metadata))
     return found
+
+
+def pinned(packages: tuple[str, ...], metadata) -> str:
+    """`name==version` of the first of `packages` installed; the first name alone if none is."""
+    for package in packages:
+        try:
+            return f"{package}=={metadata.version(package)}"
+        except metadata.PackageNotFoundError:
+            continue
+    return packages[0]
 
 
 def log_mlflow_model(model, example: pd.DataFrame | None, output_dir: Path) -> None:

@@ -18,6 +18,7 @@ import joblib
 import numpy as np
 from sklearn.base import clone
 
+from ml_engineer_runtime import runtime_requirement
 from ml_engineer_runtime.files import write_atomically
 from ml_engineer_runtime.fitting import fit
 from ml_engineer_runtime.groups import print_groups, results_by_group
@@ -194,13 +195,6 @@ def metrics_record(project: Project, parts: dict[str, np.ndarray], ev: Evaluatio
     }
     record["total_seconds"] = round(time.perf_counter() - STARTED, 3)
     return record
-
-
-def runtime_requirement() -> str:
-    """The package (and version) a process needs to load model.joblib."""
-    from ml_engineer_runtime import __version__
-
-    return f"ml-engineer-runtime=={__version__}"
 
 
 def save(project: Project, parts: dict[str, np.ndarray], ev: Evaluation, final_model) -> None:
