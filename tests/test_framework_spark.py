@@ -26,6 +26,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import ml_engineer_runtime
 import numpy as np
 import pandas as pd
 import pytest
@@ -252,7 +253,8 @@ def test_runs_cleanly_and_beats_the_baseline(runs, name):
         "path": "model",
         "format": "spark",
         "fitted_on": "train+val",
-        "loads_with": "ml-engineer-runtime==0.1.0 and pyspark",  # its first stage is the runtime's
+        # Its first stage is the runtime's: loading needs the version that saved it.
+        "loads_with": f"ml-engineer-runtime=={ml_engineer_runtime.__version__} and pyspark",
     }
     assert (runs[name][4] / "model" / "metadata").is_dir()
 
