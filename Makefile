@@ -36,6 +36,7 @@ demo: $(STAMP)
 	$(BIN)/ml-engineer run output/$(EXAMPLE)/data --yes
 	@echo
 	@echo "Deliverables: output/$(EXAMPLE)/ml/ (feature-spec.md, training_script.py, experiment-config.yaml)"
+	@echo "Next: $(BIN)/ml-engineer --help (or: source $(BIN)/activate, then ml-engineer --help)"
 
 # One worker per core, each test file on one worker (its module fixtures are built once).
 test: $(DEV_STAMP)

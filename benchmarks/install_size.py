@@ -36,6 +36,23 @@ def folder_bytes(folder: Path) -> int:
     return total
 
 
+# Run in the measured environment: its ten largest distributions, in MB of installed files.
+LARGEST = """
+import json
+from importlib import metadata
+sizes = {}
+for dist in metadata.distributions():
+    total = 0
+    for file in dist.files or []:
+        try:
+            total += file.locate().stat().st_size
+        except OSError:
+            pass
+    sizes[dist.metadata["Name"]] = round(total / 2**20)
+print(json.dumps(dict(sorted(sizes.items(), key=lambda item: -item[1])[:10])))
+"""
+
+
 def measure(ref: str, target: str) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="ml-engineer-install-") as tmp:
         clone = Path(tmp) / "clone"
@@ -52,11 +69,16 @@ def measure(ref: str, target: str) -> dict[str, object]:
             check=True, capture_output=True, text=True, env=env,
         )  # fmt: skip
         packages = {item["name"].lower() for item in json.loads(listed.stdout)}
+        largest = subprocess.run(
+            [str(venv / "bin" / "python"), "-c", LARGEST], check=True, capture_output=True,
+            text=True,
+        )  # fmt: skip
         return {
             "ref": ref, "target": target, "seconds": round(seconds, 1),
             "megabytes": round(folder_bytes(venv) / 2**20), "packages": len(packages),
             "heavy": sorted(packages & {"torch", "pyspark", "xgboost-cpu", "mlflow-skinny",
                                         "psycopg-binary", "hypothesis", "langgraph-cli"}),
+            "largest": json.loads(largest.stdout),
         }  # fmt: skip
 
 

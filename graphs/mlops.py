@@ -171,8 +171,9 @@ def retrain_pipeline_spec(state: MLOpsState, runtime: Runtime[Context]) -> dict:
 def report_handoff(state: MLOpsState) -> dict:
     project = Path(state["ml_dir"]).parent
     command = f"/report_owner {display_path(project)}"
-    lines = emit("mlops", "MLOps deliverables complete. Handing off to the report stage.")
-    lines += emit("mlops", f"Invoking: {command}")
+    # "Next", not "Invoking": the report stage is another skill, and nothing here runs it.
+    lines = emit("mlops", "MLOps deliverables complete. The report stage is next.")
+    lines += emit("mlops", f"Next: {command}")
     # The stage's own usage rows only: the parent appends them to the run's (see above).
     return {
         "report_handoff": command,

@@ -39,6 +39,17 @@ def show_error(message: str, code: int) -> None:
     err.print(Panel(escape(message), title=f"error (exit {code})", border_style="red"))
 
 
+def titled(content, title: str) -> Panel:
+    """A panel whose title is never cut at the terminal's edge: a title too long for the top
+    border is printed whole above the panel, and the border keeps its first sentence."""
+    room = out.width - 6  # the corners, the spaces around the title and a little border
+    if len(title) > room:
+        out.print(f"[bold]{escape(title)}[/]")
+        first = title.split(". ", 1)[0].rstrip(".")
+        title = first if len(first) <= room else first[: room - 1] + "…"
+    return Panel(content, title=escape(title), border_style="cyan")
+
+
 def show_summary(summary: dict) -> None:
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold", no_wrap=True)
@@ -98,7 +109,7 @@ def show_summary(summary: dict) -> None:
         table.add_row("LLM cost", f"${summary['llm_cost_usd']:.4f}")
     for name, path in summary["paths"].items():
         table.add_row(name, escape(path))
-    out.print(Panel(table, title=escape(summary["question"]), border_style="cyan"))
+    out.print(titled(table, summary["question"]))
     if summary.get("stderr_tail"):
         out.print(
             Panel(escape(summary["stderr_tail"]), title="script stderr (tail)", border_style="red")
@@ -147,7 +158,7 @@ def show_target_question(question, *, again: bool = False, hint: str = TARGET_HE
         table.add_row(f"{number}.", escape(candidate.column), escape(candidate.reason))
     if question.note:
         out.print(f"[yellow]{escape(question.note)}[/]")
-    out.print(Panel(table, title=escape(question.text), border_style="cyan"))
+    out.print(titled(table, question.text))
     out.print(escape(hint))
 
 

@@ -184,7 +184,7 @@ def test_a_person_is_asked_again_shows_a_file_revises_then_approves(project):
     assert "ML design complete." in revised  # asked again, on the revised design
     done = chat.at(IDLE, "/quit")
     assert "Approved." in done and "ML design approved. Handing off to MLOps." in done
-    assert "Invoking: /report_owner output/ui-benefit-claims" in done
+    assert "Next: /report_owner output/ui-benefit-claims" in done
     assert chat.close() == 0
     ml = project / "output" / SLUG / "ml"
     spec = (ml / "feature-spec.md").read_text()

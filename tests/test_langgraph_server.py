@@ -163,7 +163,7 @@ def test_a_thread_runs_to_the_approval_and_on_to_mlops_through_the_sdk(server):
     assert said.index(("human", None)) == len(asked)
     assert messages[len(asked)]["content"] == "approve"
     assert said[-1] == ("ai", "report_handoff")
-    assert "Invoking: /report_owner" in messages[-1]["content"]
+    assert "Next: /report_owner" in messages[-1]["content"]
     assert len({m["id"] for m in messages}) == len(messages)
     assert state["values"]["log"][-1] == f"Invoking: /mlops output/{SLUG}/ml"
 

@@ -38,10 +38,12 @@ def test_the_stage_writes_its_three_deliverables_and_hands_off(trained_run):
         "ML design approved. Handing off to MLOps.",
         "Invoking: /mlops output/ui-benefit-claims/ml",
         "Deployment config complete. Proceeding to monitoring spec...",
-        "Invoking: /report_owner output/ui-benefit-claims",
+        "Next: /report_owner output/ui-benefit-claims",
     ]
     positions = [lines.index(line) for line in order]
     assert positions == sorted(positions)
+    # The report stage is another skill, which nothing here runs: named as next, not invoked.
+    assert not any(line.startswith("Invoking: /report_owner") for line in lines)
 
 
 def test_deployment_schema_is_the_kept_features_and_serves_the_trained_model(trained_run):

@@ -106,3 +106,42 @@ def test_the_runtime_wheel_holds_only_the_runtime_and_needs_nothing_of_the_orche
         requirement.split(">")[0].split("=")[0].split(";")[0].strip() for requirement in required
     }
     assert names == {"pandas", "numpy", "scikit-learn", "pyyaml", "joblib", "threadpoolctl"}
+
+
+def test_the_skills_install_line_installs_ml_engineer_from_this_repository():
+    """Every SKILL.md names the same install line, and it installs ml-engineer and its runtime
+    from a clone (PyPI holds neither): pip resolves it here offline, building nothing."""
+    lines = set()
+    for skill in sorted((REPO / "skills").glob("*/SKILL.md")):
+        front = skill.read_text(encoding="utf-8").split("---")[1]
+        (compatibility,) = [line for line in front.splitlines() if line.startswith("compat")]
+        lines.add(compatibility.split("pip install ", 1)[1].split(")", 1)[0])
+    (arguments,) = lines  # one line for every skill
+    process = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps", "--no-index",
+         "--no-build-isolation", "--quiet", "--report", "-", *arguments.split()],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert process.returncode == 0, process.stderr
+    names = {item["metadata"]["name"] for item in json.loads(process.stdout)["install"]}
+    assert names == {"ml-engineer", "ml-engineer-runtime"}
+
+
+def make_commands(tmp_path: Path, target: str) -> list[str]:
+    """The commands `make <target>` runs on a fresh clone (a dry run: nothing is installed)."""
+    for name in ("Makefile", "pyproject.toml", "runtime/pyproject.toml"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes((REPO / name).read_bytes())
+    process = subprocess.run(
+        ["make", "-n", target, "PYTHON=python3"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert process.returncode == 0, process.stderr
+    return process.stdout.splitlines()
+
+
+def test_make_demo_installs_the_main_job_only_and_make_test_the_dev_extra(tmp_path):
+    demo = [line for line in make_commands(tmp_path, "demo") if "pip install" in line]
+    # pip itself, then ml-engineer and its runtime: no extra (torch, Spark, MLflow, pytest...).
+    assert demo[-1].endswith("pip install -qq -e ./runtime -e .") and "[" not in " ".join(demo)
+    test = [line for line in make_commands(tmp_path, "test") if "pip install" in line]
+    assert any(line.endswith("-e ./runtime -e '.[dev]'") for line in test)

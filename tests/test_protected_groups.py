@@ -195,3 +195,15 @@ def test_the_mcp_question_shows_groups_and_the_warning():
     text = _question_text(SUMMARY, "shop-1", "answer here")
     assert "Too good to be true? The check run looks too good: `[red]leak`." in text
     assert "Per group, sex: [bold]female[/bold] roc_auc 0.61" in text
+
+
+def test_at_80_columns_the_approval_question_is_whole_and_no_title_is_cut(monkeypatch):
+    from ml_engineer.graphs.approval_summary import QUESTION
+
+    recorded = Console(file=io.StringIO(), width=80, highlight=False, soft_wrap=True)
+    monkeypatch.setattr(terminal, "out", recorded)
+    terminal.show_summary({**SUMMARY, "question": QUESTION})
+    lines = recorded.file.getvalue().splitlines()
+    assert QUESTION in lines  # the whole question, on a line of its own above the panel
+    (top,) = [line for line in lines if line.startswith("╭")]
+    assert len(top) <= 80 and " ML design complete " in top  # its first sentence, not cut
