@@ -12,6 +12,7 @@ from typing import Any
 
 from ml_engineer.deliverables import checked_state_dir, project_dir_for, slug_for, write_file
 from ml_engineer.errors import InputsError
+from ml_engineer.near_paths import did_you_mean
 from ml_engineer.run_input import initial_state
 
 __all__ = ["build_graph", "initial_state"]  # initial_state lives below the graphs, which use it
@@ -170,13 +171,18 @@ def pending_question(snapshot) -> dict | None:
     return None
 
 
+def _what_path(path: Path) -> str:
+    """"The data folder X", or just X when the name looks like a file's (`churn.cvs`)."""
+    return str(path) if path.suffix else f"The data folder {path}"
+
+
 def check_data_dir(data_dir: Path, example: str) -> None:
     """A clear error, before anything is written, when the data folder is not one."""
     if not data_dir.is_dir():
         what = "does not exist" if not data_dir.exists() else "is not a folder"
         raise InputsError(
-            f"The data folder {data_dir} {what}. Pass the analyst's folder that holds "
-            f"profile.json (or profile.md), e.g. {example}.",
+            f"{_what_path(data_dir)} {what}.{did_you_mean(data_dir)} Pass the analyst's "
+            f"folder that holds profile.json (or profile.md), e.g. {example}.",
             path=str(data_dir),
         )
 

@@ -30,6 +30,7 @@ from ml_engineer.deliverables import (
 )
 from ml_engineer.errors import DataError, InputsError
 from ml_engineer.inputs.load import LoadedInputs, load_inputs
+from ml_engineer.near_paths import did_you_mean
 from ml_engineer.planning.training_checks import family_problem
 from ml_engineer.render.experiment_config import load_experiment_config
 from ml_engineer.spec_block import read_spec_file
@@ -62,8 +63,8 @@ def feature_spec_input(path: Path, *, goal: str | None, target: str | None) -> d
     else:
         what = "is not a folder or a regular file" if path.exists() else "does not exist"
         raise InputsError(
-            f"{path} {what}. Pass the analyst's folder (output/<slug>/data) or its profile "
-            "file, e.g. `ml-engineer feature-spec-writer output/acme/data`.",
+            f"{path} {what}.{did_you_mean(path)} Pass the analyst's folder (output/<slug>/data) "
+            "or its profile file, e.g. `ml-engineer feature-spec-writer output/acme/data`.",
             path=str(path),
         )
     return {

@@ -49,6 +49,19 @@ def test_missing_folder(tmp_path):
     assert_user_error(proc, 2, "does not exist", "profile.json")
 
 
+def test_a_typo_in_a_path_is_answered_with_the_near_one_that_exists(tmp_path):
+    (tmp_path / "output" / "acme-churn" / "data").mkdir(parents=True)
+    (tmp_path / "churn.csv").write_text("a,b\n1,2\n")
+    proc = run_cli("run", "output/acme-chrun/data", "--yes", cwd=tmp_path)
+    assert_user_error(proc, 2, "does not exist. Did you mean output/acme-churn/data?")
+    proc = run_cli("run", "churn.cvs", "--goal", "predict b", cwd=tmp_path)
+    assert_user_error(proc, 2, "churn.cvs does not exist. Did you mean churn.csv?")
+    proc = run_cli("profile", "chrun.csv", cwd=tmp_path)
+    assert_user_error(proc, 2, "chrun.csv does not exist. Did you mean churn.csv?")
+    proc = run_cli("run", "output/nothing-near/data", "--yes", cwd=tmp_path)
+    assert_user_error(proc, 2, "does not exist. Pass the analyst's folder")  # no guess offered
+
+
 def test_folder_without_a_profile(tmp_path):
     data_dir = tmp_path / "output" / "p" / "data"
     data_dir.mkdir(parents=True)

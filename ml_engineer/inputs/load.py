@@ -11,6 +11,7 @@ from ml_engineer.inputs.analyst_notes import read_analyst_notes
 from ml_engineer.inputs.dataset_location import DatasetLocation, find_dataset, linked_data_files
 from ml_engineer.inputs.profile_detect import find_profile, read_profile
 from ml_engineer.models import AnalystNotes, DataProfile
+from ml_engineer.near_paths import did_you_mean
 
 
 class LoadedInputs(BaseModel):
@@ -25,8 +26,8 @@ def load_inputs(data_dir: Path, profile_path: Path | None = None) -> LoadedInput
     """The analyst's folder; `profile_path` names the profile when the user chose one."""
     if not data_dir.exists():
         raise InputsError(
-            f"The data folder {data_dir} does not exist. Pass the analyst's folder, e.g. "
-            "`ml-engineer run output/<slug>/data`.",
+            f"The data folder {data_dir} does not exist.{did_you_mean(data_dir)} Pass the "
+            "analyst's folder, e.g. `ml-engineer run output/<slug>/data`.",
             path=str(data_dir),
         )
     if not data_dir.is_dir():

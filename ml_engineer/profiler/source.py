@@ -24,6 +24,7 @@ from ml_engineer.inputs.dataset_location import (
     data_suffix,
     locate_file,
 )
+from ml_engineer.near_paths import did_you_mean
 
 
 class ProfileSource(BaseModel):
@@ -62,7 +63,8 @@ def resolve_source(path: Path) -> ProfileSource:
         return _folder(path)
     if not path.exists():
         raise InputsError(
-            f"{path} does not exist. Pass a data file ({_kinds()}) or a folder of them.",
+            f"{path} does not exist.{did_you_mean(path)} Pass a data file ({_kinds()}) or a "
+            "folder of them.",
             path=str(path),
         )
     if not path.is_file() or data_suffix(path.name) is None:
