@@ -25,6 +25,8 @@ from ml_engineer.errors import MLEngineerError
 from ml_engineer.graphs.messages import QUESTION_NAME, TARGET_QUESTION_NAME
 from ml_engineer.graphs.progress import emit
 from ml_engineer.graphs.state import Context, MLEngineerState
+from ml_engineer.near_paths import did_you_mean
+from ml_engineer.profile_command import data_dir_for
 from ml_engineer.run_input import initial_state
 
 COMMAND = "/ml_engineer"
@@ -141,9 +143,15 @@ def start_from_chat(
         return _reply(_why_not(last.text) if last is not None else USAGE)
     folder, goal = command.path, command.goal
     data_dir = Path(folder).expanduser()
+    if data_dir.is_file():  # a data file, as `run` takes it: profiled first, or reused
+        try:
+            data_dir = data_dir_for(data_dir, target=None, goal=goal, say=lambda line: None)
+        except MLEngineerError as err:
+            return _reply(str(err))
     if not data_dir.is_dir():
         return _reply(
-            f"There is no folder {folder!r} where the server runs ({Path.cwd()}). {USAGE}"
+            f"There is no folder {folder!r} where the server runs ({Path.cwd()})."
+            f"{did_you_mean(data_dir)} {USAGE}"
         )
     line = f"Starting {COMMAND} {display_path(data_dir)}" + (f", goal: {goal}" if goal else "")
     return Command(

@@ -188,10 +188,13 @@ class Chat:
 
         from ml_engineer import api
         from ml_engineer.llm_flags import start_settings
+        from ml_engineer.profile_command import data_dir_for
         from ml_engineer.run_lock import project_lock
-        from ml_engineer.terminal import out
+        from ml_engineer.terminal import out, show_checkpoint
 
-        data_dir = Path(command.path)
+        # A data file, as `run` takes it: profiled first (or its profile of before reused).
+        data_dir = data_dir_for(Path(command.path), target=None, goal=command.goal,
+                                say=show_checkpoint)  # fmt: skip
         api.check_data_dir(data_dir, START_EXAMPLE)
         context, kept = start_settings(self.args, self.checks, train=False)
         state = api.initial_state(

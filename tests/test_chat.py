@@ -339,3 +339,43 @@ def test_no_terminal_and_bad_model_flags_end_cleanly(project):
     bad = run_cli("chat", "--max-tokens", "1000", cwd=project)
     assert bad.returncode == 2
     assert "has no effect without a model" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_data_file_starts_a_run_as_run_takes_it(tmp_path):
+    """`/ml_engineer data.csv goal...` in the chat: the file is profiled, then the run starts
+    from its profile's folder, as `ml-engineer run data.csv` does."""
+    (tmp_path / "claims.csv").write_bytes((EXAMPLES / SLUG / "data" / "data.csv").read_bytes())
+    chat = Terminal(tmp_path, "--no-validate")
+    chat.at(IDLE, "/ml_engineer claims.csv predict ui")
+    asked = chat.at(ANSWER, "reject not now")  # what was shown before the question
+    assert "Profiling claims.csv" in asked and "not a folder" not in asked
+    assert "ML design complete" in asked
+    chat.expect(IDLE)
+    chat.ctrl_d()
+    assert chat.close() == 0
+    assert (tmp_path / "output" / "claims" / "data" / "profile.json").is_file()
+    assert (tmp_path / "output" / "claims" / "ml" / "feature-spec.md").is_file()
+
+
+def test_the_langgraph_chat_takes_a_data_file_too(tmp_path, monkeypatch):
+    """The same in the LangGraph server's chat (Studio, the Agent Chat UI): a CSV is profiled
+    and the run goes on to the approval question; a near miss of a name is offered."""
+    from langchain_core.messages import HumanMessage
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from ml_engineer import build_graph
+    from ml_engineer.graphs.state import Context
+
+    (tmp_path / "claims.csv").write_bytes((EXAMPLES / SLUG / "data" / "data.csv").read_bytes())
+    monkeypatch.chdir(tmp_path)
+    graph = build_graph(checkpointer=InMemorySaver())
+    config, context = {"configurable": {"thread_id": "t"}}, Context(validate=False)
+    said = HumanMessage("/ml_engineer claims.csv predict ui")
+    result = graph.invoke({"messages": [said]}, config, context=context)
+    assert result["__interrupt__"][0].value["action_requests"][0]["name"] == "approve_ml_design"
+    assert Path(result["data_dir"]).resolve() == (tmp_path / "output" / "claims" / "data").resolve()
+    typo = HumanMessage("/ml_engineer claims.cvs predict ui")
+    result = build_graph(checkpointer=InMemorySaver()).invoke(
+        {"messages": [typo]}, {"configurable": {"thread_id": "u"}}, context=context
+    )
+    assert "Did you mean claims.csv?" in result["messages"][-1].content
