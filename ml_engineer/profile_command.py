@@ -147,7 +147,10 @@ def data_dir_for(path: Path, *, target, goal, say: Callable[[str], None], show=N
         )
     say(f"Profiling {path} ...")
     # The check run's --memory-limit is the script's; the profile keeps its engine's default.
-    result = profile_to_folder(path, out_dir, target=target, goal=goal)
+    # The goal is this run's, not the data's: written into the profile, a goal that failed or
+    # was rejected would be read by every later run of the same file. The target, when given,
+    # is kept: the profile's target pictures need it.
+    result = profile_to_folder(path, out_dir, target=target, goal=None)
     (show or (lambda r: say(profiled_line(r))))(result)
     return out_dir
 

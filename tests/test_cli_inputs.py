@@ -317,3 +317,20 @@ def test_yes_does_not_hand_off_a_model_that_loses_to_the_baseline(tmp_path):
     assert proc.returncode == 8, proc.stdout + proc.stderr
     assert "--yes did not approve" in proc.stdout and "Invoking: /mlops" not in proc.stdout
     assert "resume" in proc.stdout
+
+
+def test_a_failed_goal_is_not_kept_for_the_next_run_of_the_same_file(tmp_path):
+    rows = ["state,year,rate,spend"] + [f"s{i % 12},{2000 + i // 12},{i % 7 / 3:.3f},{i % 5}"
+                                        for i in range(120)]  # fmt: skip
+    (tmp_path / "panel.csv").write_text("\n".join(rows) + "\n")
+    flags = ("--no-validate", "--no-mlops", "--yes")
+    first = run_cli("run", "panel.csv", "--goal", "forecast next quarter's unemployment", *flags,
+                    cwd=tmp_path)  # fmt: skip
+    assert first.returncode != 0  # no column is unemployment: it asks which one
+    report = (tmp_path / "output" / "panel" / "data" / "eda-report.md").read_text()
+    assert "unemployment" not in report
+    second = run_cli("run", "panel.csv", "--target", "rate", *flags, cwd=tmp_path)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "Using the profile of panel.csv" in second.stdout
+    spec = (tmp_path / "output" / "panel" / "ml" / "feature-spec.md").read_text()
+    assert "unemployment" not in spec and "forecast" not in spec.split("## ", 2)[1]
