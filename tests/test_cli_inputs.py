@@ -4,10 +4,12 @@ paragraph naming the file and the fix, no traceback, nothing half-written, nothi
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -334,3 +336,25 @@ def test_a_failed_goal_is_not_kept_for_the_next_run_of_the_same_file(tmp_path):
     assert "Using the profile of panel.csv" in second.stdout
     spec = (tmp_path / "output" / "panel" / "ml" / "feature-spec.md").read_text()
     assert "unemployment" not in spec and "forecast" not in spec.split("## ", 2)[1]
+
+
+def test_the_specs_notes_say_each_thing_once_without_captions_or_a_feature_role(tmp_path):
+    rng = np.random.default_rng(0)
+    years = rng.integers(1, 30, 400)
+    frame = pd.DataFrame({
+        "years": years, "experience": years + rng.integers(0, 3, 400),  # a correlated pair
+        "income": np.exp(rng.normal(3, 1.2, 400)).round(2),  # skewed
+        "region": rng.choice(["n", "s", "e", "w"], 400), "wage": rng.normal(20, 5, 400).round(2),
+    })  # fmt: skip
+    frame.to_csv(tmp_path / "pay.csv", index=False)
+    proc = run_cli("run", "pay.csv", "--target", "wage", "--no-validate", "--no-mlops", "--yes",
+                   cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    spec = (tmp_path / "output" / "pay" / "ml" / "feature-spec.md").read_text()
+    rows = [line for line in spec.splitlines() if line.startswith("| `")]
+    notes = [row.rstrip(" |").rsplit(" | ", 1)[1] for row in rows if row.count(" | ") >= 4]
+    assert notes and not any("role: feature" in note for note in notes)
+    assert not any(re.search(r"heat ?map|horizontal bars", note, re.I) for note in notes)
+    for note in notes:
+        parts = [part.lower() for part in note.split("; ")]
+        assert not any(a in b for i, a in enumerate(parts) for b in parts[i + 1:]), note

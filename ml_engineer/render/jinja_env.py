@@ -109,9 +109,11 @@ def python_environment() -> Environment:
 @cache
 def markdown_environment() -> Environment:
     """The environment for generated markdown: data strings pass through the markdown filters."""
+    from ml_engineer.render.column_notes_cell import readable_notes
     from ml_engineer.render.markdown_filters import cell, code, code_cell, md
 
     env = _environment()
-    env.filters.update(md=md, code=code, cell=cell, code_cell=code_cell)
+    env.filters.update(md=md, code=code, cell=cell, code_cell=code_cell,
+                       readable_notes=readable_notes)  # fmt: skip
     env.globals["pct"] = lambda x: f"{x:.0%}"
     return env
