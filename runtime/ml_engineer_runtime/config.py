@@ -77,6 +77,14 @@ def feature_groups(data_cfg: dict[str, Any], handled: tuple[str, ...]) -> dict[s
     return groups
 
 
+def print_inputs(features: dict[str, list[str]], made: dict[str, list[str]]) -> None:
+    """The input columns by group, then the columns a run makes (`made`: label -> names), each
+    list on one line; empty ones are left out."""
+    for label, columns in [*features.items(), *made.items()]:
+        if columns:
+            print(f"  {label} ({len(columns)}): {', '.join(map(repr, columns))}")
+
+
 def time_columns(cfg: dict[str, Any]) -> list[str]:
     """The time column of a split or forecast section, then its finer parts (time_parts)."""
     if not cfg.get("time_column"):

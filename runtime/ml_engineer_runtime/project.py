@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from ml_engineer_runtime.config import feature_groups, load_config, resolve_data_path
+from ml_engineer_runtime.config import feature_groups, load_config, print_inputs, resolve_data_path
 from ml_engineer_runtime.data import (
     check_columns,
     load_data,
@@ -142,13 +142,8 @@ def load_project(
         features["numeric"] += history  # the target's past, from earlier rows of each series
     print(f"Data: {data_path} ({len(frame):,} rows; read {columns_read['read']} of its "
           f"{columns_read['in_data']} columns). Target {target!r} ({task}). Inputs:")  # fmt: skip
-    for group, columns in features.items():
-        if columns:
-            print(f"  {group} ({len(columns)}): {', '.join(map(repr, columns))}")
-    if derived:
-        print(f"  of which derived ({len(derived)}): {', '.join(repr(e['name']) for e in derived)}")
-    if history:
-        print(f"  of which the target's past ({len(history)}): {', '.join(map(repr, history))}")
+    print_inputs(features, {"of which derived": [entry["name"] for entry in derived],
+                            "of which the target's past": history})  # fmt: skip
 
     sampled = sample(frame, args.sample_rows, split_cfg, seed)
     sampled_rows = len(sampled) if sampled is not frame else None

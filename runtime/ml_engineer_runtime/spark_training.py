@@ -42,7 +42,7 @@ from pyspark.sql.types import (
 )
 
 from ml_engineer_runtime import runtime_requirement
-from ml_engineer_runtime.config import FEATURE_GROUPS, feature_groups, load_config
+from ml_engineer_runtime.config import FEATURE_GROUPS, feature_groups, load_config, print_inputs
 from ml_engineer_runtime.data import check_columns, header_names
 from ml_engineer_runtime.derived import derived_entries
 from ml_engineer_runtime.errors import ScriptError
@@ -410,11 +410,7 @@ def read_rows(spark: SparkSession, setup: Setup) -> tuple[RawColumns, int]:
         raise ScriptError(f"{setup.data_path} has no rows")
     print(f"Data: {setup.data_path} ({total:,} rows). Target {data_cfg['target']!r} "
           f"({setup.task}). Inputs:")  # fmt: skip
-    for group, columns in features.items():
-        if columns:
-            print(f"  {group} ({len(columns)}): {', '.join(map(repr, columns))}")
-    if derived:
-        print(f"  derived ({len(derived)}): {', '.join(repr(entry['name']) for entry in derived)}")
+    print_inputs(features, {"derived": [entry["name"] for entry in derived]})
     return raw, total
 
 
